@@ -1,0 +1,115 @@
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { environmentSchema } from './schema.js';
+
+export type RedisTarget =
+  | { mode: 'standalone'; url: string; password?: string; tls: boolean }
+  | { mode: 'cluster'; nodes: { host: string; port: number }[]; password?: string; tls: boolean };
+
+export type KubeTarget =
+  | { mode: 'kubeconfig'; path: string }
+  | { mode: 'token'; server: string; token?: string };
+
+export interface Config {
+  readonly redis?: RedisTarget;
+  readonly kube?: KubeTarget;
+  readonly namespace: string;
+  readonly clusterId?: string;
+  readonly authTokens: readonly string[];
+  readonly functions: { readonly dedup: string; readonly stormAggregator: string };
+  readonly aws: { readonly region: string; readonly lambdaEndpoint?: string };
+  readonly storm: {
+    readonly threshold: number;
+    readonly detectionWindowSeconds: number;
+    readonly inactivitySeconds: number;
+    readonly maxWindowSeconds: number;
+    readonly resourceCap: number;
+  };
+  readonly dedup: { readonly idleTtlSeconds: number; readonly statusWriteIntervalSeconds: number };
+  readonly sweepIntervalSeconds: number;
+  readonly maxBodyBytes: number;
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`).join('; ');
+}
+
+function parseHostPort(node: string): { host: string; port: number } {
+  const separator = node.lastIndexOf(':');
+  return { host: node.slice(0, separator), port: Number(node.slice(separator + 1)) };
+}
+
+/** Validates the environment once; throws a ConfigError naming every offending variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
+  }
+  const e = parsed.data;
+  const password = e.REDIS_PASSWORD;
+  const redis: RedisTarget | undefined = e.REDIS_CLUSTER_NODES
+    ? { mode: 'cluster', nodes: e.REDIS_CLUSTER_NODES.map(parseHostPort), tls: e.REDIS_TLS, ...(password && { password }) }
+    : e.REDIS_URL
+      ? { mode: 'standalone', url: e.REDIS_URL, tls: e.REDIS_TLS || e.REDIS_URL.startsWith('rediss://'), ...(password && { password }) }
+      : undefined;
+  const kube: KubeTarget | undefined = e.KUBECONFIG
+    ? { mode: 'kubeconfig', path: e.KUBECONFIG }
+    : e.KUBE_API_URL
+      ? { mode: 'token', server: e.KUBE_API_URL, ...(e.KUBE_TOKEN && { token: e.KUBE_TOKEN }) }
+      : undefined;
+
+  const config: Config = {
+    ...(redis && { redis }),
+    ...(kube && { kube }),
+    namespace: e.RR_NAMESPACE,
+    ...(e.CLUSTER_ID && { clusterId: e.CLUSTER_ID }),
+    authTokens: e.AUTH_TOKENS ?? [],
+    functions: { dedup: e.DEDUP_FUNCTION_NAME, stormAggregator: e.STORM_AGGREGATOR_FUNCTION_NAME },
+    aws: { region: e.AWS_REGION, ...(e.AWS_ENDPOINT_URL_LAMBDA && { lambdaEndpoint: e.AWS_ENDPOINT_URL_LAMBDA }) },
+    storm: {
+      threshold: e.STORM_THRESHOLD,
+      detectionWindowSeconds: e.STORM_DETECTION_WINDOW_SECONDS,
+      inactivitySeconds: e.STORM_INACTIVITY_SECONDS,
+      maxWindowSeconds: e.STORM_MAX_WINDOW_SECONDS,
+      resourceCap: e.STORM_RESOURCE_CAP,
+    },
+    dedup: { idleTtlSeconds: e.DEDUP_IDLE_TTL_SECONDS, statusWriteIntervalSeconds: e.STATUS_WRITE_INTERVAL_SECONDS },
+    sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    logLevel: e.LOG_LEVEL,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+let processConfig: Config | undefined;
+
+/** The process-wide configuration, read from process.env on first use. The only reader of process.env. */
+export function getConfig(): Config {
+  processConfig ??= loadConfig(process.env);
+  return processConfig;
+}
+
+/** Narrowing helpers: a function that needs a setting fails fast, naming the variable to set. */
+export function requireRedis(config: Config): RedisTarget {
+  if (!config.redis) throw new ConfigError('invalid configuration: set REDIS_URL or REDIS_CLUSTER_NODES');
+  return config.redis;
+}
+
+export function requireKube(config: Config): KubeTarget {
+  if (!config.kube) throw new ConfigError('invalid configuration: set KUBECONFIG or KUBE_API_URL');
+  return config.kube;
+}
+
+export function requireAuthTokens(config: Config): readonly string[] {
+  if (config.authTokens.length === 0) throw new ConfigError('invalid configuration: AUTH_TOKENS must list at least one token');
+  return config.authTokens;
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const commaList = z
+  .string()
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
+
+/** Environment variables stormgate reads, with the defaults from DESIGN.md. */
+export const environmentSchema = z
+  .object({
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    REDIS_CLUSTER_NODES: commaList.pipe(z.array(hostPort).min(1, 'must name at least one host:port')).optional(),
+    REDIS_PASSWORD: z.string().min(1).optional(),
+    REDIS_TLS: z.enum(['true', 'false']).default('false').transform((flag) => flag === 'true'),
+    KUBECONFIG: z.string().min(1).optional(),
+    KUBE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    KUBE_TOKEN: z.string().min(1).optional(),
+    RR_NAMESPACE: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name (DNS label)')
+      .default('stormgate'),
+    CLUSTER_ID: z.string().min(1).max(63).optional(),
+    AUTH_TOKENS: commaList.optional(),
+    DEDUP_FUNCTION_NAME: z.string().min(1).default('stormgate-dedup'),
+    STORM_AGGREGATOR_FUNCTION_NAME: z.string().min(1).default('stormgate-storm-aggregator'),
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+    AWS_ENDPOINT_URL_LAMBDA: z.url({ protocol: /^https?$/ }).optional(),
+    STORM_THRESHOLD: positiveInt(5),
+    STORM_DETECTION_WINDOW_SECONDS: positiveInt(60),
+    STORM_INACTIVITY_SECONDS: positiveInt(60),
+    STORM_MAX_WINDOW_SECONDS: positiveInt(300),
+    STORM_RESOURCE_CAP: positiveInt(200),
+    STATUS_WRITE_INTERVAL_SECONDS: positiveInt(10),
+    DEDUP_IDLE_TTL_SECONDS: positiveInt(86_400),
+    SWEEP_INTERVAL_SECONDS: positiveInt(5),
+    MAX_BODY_BYTES: positiveInt(1_048_576),
+    LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+  })
+  .refine((env) => env.REDIS_URL === undefined || env.REDIS_CLUSTER_NODES === undefined, {
+    message: 'set either REDIS_URL or REDIS_CLUSTER_NODES, not both',
+    path: ['REDIS_URL'],
+  });
+
+export type Environment = z.infer<typeof environmentSchema>;

@@ -1,0 +1,10 @@
+import { z } from 'zod';
+import { signalSchema } from '../domain/signal.js';
+
+/** What ingest hands to dedup (async invoke payload). Validated again at dedup's edge. */
+export const dedupBatchSchema = z.object({
+  tenant: z.string().min(1),
+  requestId: z.string().min(1),
+  signals: z.array(signalSchema).min(1),
+});
+export type DedupBatch = z.infer<typeof dedupBatchSchema>;

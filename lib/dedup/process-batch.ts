@@ -1,0 +1,99 @@
+import { type EpisodeOutcome, decideSignalAction, remediationRequestName, type SignalDecision } from '../domain/dedup-decision.js';
+import type { Signal } from '../domain/signal.js';
+import { KubeWriteError } from '../errors.js';
+import { buildRemediationRequest } from '../kube/remediation-request.js';
+import type { RemediationRequestWriter } from '../kube/remediation-writer.js';
+import type { EpisodeStore } from '../redis/episode-store.js';
+import { logger } from '../telemetry/logger.js';
+import type { DedupBatch } from './dedup-batch.js';
+
+export interface DedupDeps {
+  readonly episodes: EpisodeStore;
+  readonly writer: RemediationRequestWriter;
+  readonly namespace: string;
+  readonly clusterId?: string;
+  readonly now: () => Date;
+}
+
+export interface DedupSummary {
+  readonly created: number;
+  readonly alreadyExisted: number;
+  readonly duplicates: number;
+  readonly resolved: number;
+  readonly ignored: number;
+}
+
+type WriteResult = 'created' | 'already-exists' | 'resolved' | 'duplicate' | 'ignored';
+
+/**
+ * Dedup use case: one atomic Redis step per storm key decides every signal; new episodes become
+ * RemediationRequests, resolved ones are marked. A retryable failure fails the whole invocation so that
+ * Lambda retries it: reserved-but-unconfirmed episodes come back as `pending` and are completed.
+ */
+export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Promise<DedupSummary> {
+  const now = deps.now();
+  const outcomes = await deps.episodes.observe(batch.tenant, batch.signals, now.getTime());
+
+  const settled = await Promise.allSettled(
+    batch.signals.map((signal, index) => applyDecision(signal, outcomes[index] as EpisodeOutcome, now, deps)),
+  );
+
+  const created = batch.signals.flatMap((signal, index) => {
+    const result = settled[index];
+    const outcome = outcomes[index];
+    const exists = result?.status === 'fulfilled' && (result.value === 'created' || result.value === 'already-exists');
+    return exists && outcome && 'episodeStartMs' in outcome ? [{ signal, episodeStartMs: outcome.episodeStartMs }] : [];
+  });
+  if (created.length > 0) await deps.episodes.confirmCreated(batch.tenant, created);
+
+  const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  if (failures.length > 0) {
+    // Throw the first retryable failure if any: one failed write must not turn a retryable batch terminal.
+    throw failures.find((failure) => failure instanceof KubeWriteError && failure.retryable) ?? failures[0];
+  }
+
+  const results = settled.map((result) => (result as PromiseFulfilledResult<WriteResult>).value);
+  const count = (wanted: WriteResult) => results.filter((result) => result === wanted).length;
+  return {
+    created: count('created'),
+    alreadyExisted: count('already-exists'),
+    duplicates: count('duplicate'),
+    resolved: count('resolved'),
+    ignored: count('ignored'),
+  };
+}
+
+async function applyDecision(signal: Signal, outcome: EpisodeOutcome, now: Date, deps: DedupDeps): Promise<WriteResult> {
+  const decision = decideSignalAction(outcome);
+  logDecision(signal, decision);
+  if (outcome.kind === 'unmatched' || decision.action === 'ignore') return 'ignored';
+  if (decision.action === 'count-duplicate') return 'duplicate';
+
+  const name = remediationRequestName(signal.fingerprint, outcome.episodeStartMs);
+  if (decision.action === 'mark-resolved') {
+    await deps.writer.patchStatus(name, { signal: { state: 'Resolved', resolvedAt: now.toISOString() } });
+    return 'resolved';
+  }
+
+  const request = buildRemediationRequest(signal, outcome.episodeStartMs, deps.namespace, deps.clusterId);
+  const created = await deps.writer.create(request);
+  await deps.writer.patchStatus(name, {
+    deduplication: {
+      occurrenceCount: 'occurrenceCount' in outcome ? outcome.occurrenceCount : 1,
+      firstSeenAt: new Date(outcome.episodeStartMs).toISOString(),
+      lastSeenAt: now.toISOString(),
+    },
+    signal: { state: 'Firing' },
+  });
+  return created;
+}
+
+function logDecision(signal: Signal, decision: SignalDecision): void {
+  logger.info('signal decided', {
+    fingerprint: signal.fingerprint,
+    groupKey: signal.groupKey,
+    alertname: signal.alertname,
+    action: decision.action,
+    reason: decision.reason,
+  });
+}

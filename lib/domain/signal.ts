@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/** The resource an alert is about; what a remediation would act on. */
+export const targetResourceSchema = z.object({
+  apiVersion: z.string().min(1).optional(),
+  kind: z.string().min(1),
+  name: z.string().min(1),
+  namespace: z.string().min(1).optional(),
+});
+export type TargetResource = z.infer<typeof targetResourceSchema>;
+
+/**
+ * One alert, normalized. Signals cross the ingest → dedup boundary as JSON, so they are a schema,
+ * and dedup validates them again at its own edge.
+ */
+export const signalSchema = z.object({
+  fingerprint: z.string().regex(/^[0-9a-f]{32}$/),
+  alertname: z.string().min(1),
+  status: z.enum(['firing', 'resolved']),
+  severity: z.string().min(1),
+  source: z.literal('alertmanager'),
+  target: targetResourceSchema,
+  labels: z.record(z.string(), z.string()),
+  annotations: z.record(z.string(), z.string()),
+  startsAt: z.iso.datetime({ offset: true }),
+  endsAt: z.iso.datetime({ offset: true }).optional(),
+  receivedAt: z.iso.datetime({ offset: true }),
+  alertmanagerFingerprint: z.string().optional(),
+  groupKey: z.string(),
+  receiver: z.string(),
+});
+export type Signal = z.infer<typeof signalSchema>;

@@ -1,0 +1,69 @@
+/**
+ * Every error stormgate raises on purpose. `retryable` decides the outcome at the edge:
+ * retryable → 503 + Retry-After (Alertmanager retries) or a failed async invocation (Lambda retries);
+ * terminal → a 4xx problem (the sender must change the request) or a dead-lettered event.
+ */
+export abstract class StormgateError extends Error {
+  abstract readonly retryable: boolean;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A required environment variable is missing or invalid. Terminal: fix the deployment. */
+export class ConfigError extends StormgateError {
+  readonly retryable = false;
+}
+
+/** The request or event does not satisfy its schema. `field` names the offending path. */
+export class InvalidInputError extends StormgateError {
+  readonly retryable = false;
+  constructor(
+    message: string,
+    readonly field: string,
+    readonly status: 400 | 413 | 415 = 400,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Missing or wrong credentials. Deliberately carries no hint which part was wrong. */
+export class UnauthorizedError extends StormgateError {
+  readonly retryable = false;
+  constructor() {
+    super('missing or invalid credentials');
+  }
+}
+
+/** Redis could not be reached or failed a command: fail closed and let the sender retry. */
+export class RedisUnavailableError extends StormgateError {
+  readonly retryable = true;
+}
+
+/** Redis answered something the scripts never return: a bug or a foreign key, never retried blindly. */
+export class RedisProtocolError extends StormgateError {
+  readonly retryable = false;
+}
+
+/** Handing a batch to the next function failed; nothing was accepted. */
+export class HandoffError extends StormgateError {
+  readonly retryable = true;
+}
+
+/** The Kubernetes API refused or failed a write. 429/5xx/network are retryable, the rest terminal. */
+export class KubeWriteError extends StormgateError {
+  constructor(
+    message: string,
+    readonly statusCode: number | undefined,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isRetryable(error: unknown): boolean {
+  return error instanceof StormgateError ? error.retryable : false;
+}

@@ -1,0 +1,34 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { InvalidInputError, StormgateError, UnauthorizedError } from '../../errors.js';
+import { logger } from '../../telemetry/logger.js';
+import { problemResponse, retryAfterSeconds } from '../problem.js';
+
+/** Maps any error to a problem+json response: 4xx for the sender's mistakes, 503 + Retry-After for the rest. */
+export function errorToResponse(error: unknown): APIGatewayProxyResult {
+  if (error instanceof InvalidInputError) {
+    return problemResponse({ status: error.status, title: 'Invalid request', detail: error.message, field: error.field });
+  }
+  if (error instanceof UnauthorizedError) {
+    return problemResponse(
+      { status: 401, title: 'Unauthorized', detail: error.message },
+      { 'WWW-Authenticate': 'Bearer realm="stormgate", Basic realm="stormgate"' },
+    );
+  }
+  const retryable = error instanceof StormgateError && error.retryable;
+  logger.error(retryable ? 'transient failure, asking the sender to retry' : 'request failed', error as Error);
+  // Unclassified failures are answered like transient ones: a 5xx makes Alertmanager retry, a 4xx drops alerts.
+  return problemResponse(
+    { status: 503, title: 'Service Unavailable', detail: 'the alerts were not accepted; retry later' },
+    { 'Retry-After': String(retryAfterSeconds) },
+  );
+}
+
+export function problemResponder(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  return {
+    name: 'problemResponder',
+    onError: (request) => {
+      request.response = errorToResponse(request.error);
+    },
+  };
+}
