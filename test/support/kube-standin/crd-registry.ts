@@ -1,0 +1,71 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { StructuralSchema } from './openapi-schema.js';
+
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  description?: string;
+}
+
+/** One served version of a custom resource, as the API server knows it from its CRD. */
+export interface ResourceDefinition {
+  group: string;
+  version: string;
+  kind: string;
+  listKind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  categories: string[];
+  namespaced: boolean;
+  statusSubresource: boolean;
+  schema: StructuralSchema;
+  printerColumns: PrinterColumn[];
+}
+
+interface CrdDocument {
+  kind?: string;
+  spec: {
+    group: string;
+    scope: 'Namespaced' | 'Cluster';
+    names: { kind: string; listKind?: string; plural: string; singular?: string; shortNames?: string[]; categories?: string[] };
+    versions: {
+      name: string;
+      served: boolean;
+      subresources?: { status?: object };
+      schema: { openAPIV3Schema: StructuralSchema };
+      additionalPrinterColumns?: PrinterColumn[];
+    }[];
+  };
+}
+
+/** Loads every CustomResourceDefinition in the YAML files of a directory (infra/k8s). */
+export function loadResourceDefinitions(directory: string): ResourceDefinition[] {
+  const files = readdirSync(directory).filter((file) => /\.ya?ml$/.test(file));
+  return files.flatMap((file) =>
+    parseAllDocuments(readFileSync(join(directory, file), 'utf8'))
+      .map((document) => document.toJS() as CrdDocument | null)
+      .filter((document): document is CrdDocument => document?.kind === 'CustomResourceDefinition')
+      .flatMap(({ spec }) =>
+        spec.versions
+          .filter((version) => version.served)
+          .map((version) => ({
+            group: spec.group,
+            version: version.name,
+            kind: spec.names.kind,
+            listKind: spec.names.listKind ?? `${spec.names.kind}List`,
+            plural: spec.names.plural,
+            singular: spec.names.singular ?? spec.names.kind.toLowerCase(),
+            shortNames: spec.names.shortNames ?? [],
+            categories: spec.names.categories ?? [],
+            namespaced: spec.scope === 'Namespaced',
+            statusSubresource: version.subresources?.status !== undefined,
+            schema: version.schema.openAPIV3Schema,
+            printerColumns: version.additionalPrinterColumns ?? [],
+          })),
+      ),
+  );
+}

@@ -1,0 +1,429 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { loadResourceDefinitions, type ResourceDefinition } from './crd-registry.js';
+import { applyJsonPatch, applyMergePatch, PatchError } from './json-patch.js';
+import { parseLabelSelector } from './label-selector.js';
+import { type FieldError, validateAndPrune } from './openapi-schema.js';
+import { failure, type KubeStatus } from './status.js';
+
+export const defaultCrdDirectory = fileURLToPath(new URL('../../../infra/k8s/', import.meta.url));
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    creationTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  spec?: unknown;
+  status?: unknown;
+  [key: string]: unknown;
+}
+
+/** A fault the next matching requests meet instead of a normal answer. */
+export interface Fault {
+  /** HTTP status to answer with (429, 500, 503 …), or 'reset' to destroy the connection. */
+  readonly respond: number | 'reset';
+  /** How many requests meet it. */
+  times: number;
+  /** Only requests with these methods (default: every write: POST, PUT, PATCH, DELETE). */
+  readonly methods?: readonly string[];
+  readonly retryAfterSeconds?: number;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly contentType: string | undefined;
+  readonly status: number;
+}
+
+export interface KubeStandinOptions {
+  readonly crdDirectory?: string;
+  /** Bearer token required on every request; undefined accepts anonymous requests. */
+  readonly token?: string;
+  readonly host?: string;
+  readonly port?: number;
+  /** Delay before every answer, in ms. */
+  readonly latencyMs?: number;
+}
+
+class HttpFailure extends Error {
+  constructor(readonly status: KubeStatus) {
+    super(status.message);
+  }
+}
+
+const writeMethods = ['POST', 'PUT', 'PATCH', 'DELETE'];
+const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * A Kubernetes API server stand-in for custom resources: real HTTP, the REST paths client-node and
+ * kubectl use, discovery, resourceVersion/uid/creationTimestamp, `Status` failures (404/409/415/422),
+ * merge and JSON patch, the status subresource, label selectors, validation and pruning against the
+ * CRD schemas in infra/k8s/, the CEL rule `self == oldSelf` on spec, and fault injection.
+ */
+export class KubeStandin {
+  readonly requests: RecordedRequest[] = [];
+  private readonly faults: Fault[] = [];
+  private readonly objects = new Map<string, KubeObject>();
+  private readonly sockets = new Set<Socket>();
+  private resourceVersion = 1000;
+  latencyMs: number;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly definitions: ResourceDefinition[],
+    readonly token: string | undefined,
+    latencyMs: number,
+  ) {
+    this.latencyMs = latencyMs;
+  }
+
+  static async start(options: KubeStandinOptions = {}): Promise<KubeStandin> {
+    const definitions = loadResourceDefinitions(options.crdDirectory ?? defaultCrdDirectory);
+    const server = createServer();
+    const standin = new KubeStandin(server, definitions, options.token, options.latencyMs ?? 0);
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => void standin.handle(request, response));
+    server.on('connection', (socket: Socket) => {
+      standin.sockets.add(socket);
+      socket.on('close', () => standin.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+    });
+    return standin;
+  }
+
+  get url(): string {
+    const address = this.server.address() as AddressInfo;
+    return `http://${address.address}:${address.port}`;
+  }
+
+  /** Queue a fault; it applies to the next `times` matching requests. */
+  injectFault(fault: Fault): void {
+    this.faults.push({ ...fault });
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  /** Objects of one resource, optionally one namespace, for assertions. */
+  list(plural: string, namespace?: string): KubeObject[] {
+    return [...this.objects.values()].filter(
+      (object) =>
+        this.definitionFor(object)?.plural === plural && (namespace === undefined || object.metadata.namespace === namespace),
+    );
+  }
+
+  /** Writes seen so far (POST/PUT/PATCH/DELETE) whose path matches. */
+  writes(pathPattern: RegExp = /.*/): RecordedRequest[] {
+    return this.requests.filter((request) => writeMethods.includes(request.method) && pathPattern.test(request.path));
+  }
+
+  reset(): void {
+    this.objects.clear();
+    this.requests.length = 0;
+    this.faults.length = 0;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private definitionFor(object: KubeObject): ResourceDefinition | undefined {
+    return this.definitions.find((definition) => `${definition.group}/${definition.version}` === object.apiVersion && definition.kind === object.kind);
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://standin');
+    const method = request.method ?? 'GET';
+    const contentType = request.headers['content-type'];
+    const record = (status: number) => this.requests.push({ method, path: url.pathname, contentType, status });
+    try {
+      if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+      const fault = this.takeFault(method);
+      if (fault?.respond === 'reset') {
+        record(0);
+        request.socket.destroy();
+        return;
+      }
+      if (fault) {
+        const status = failure(fault.respond, fault.respond === 429 ? 'TooManyRequests' : 'InternalError', `injected fault: HTTP ${fault.respond}`);
+        record(fault.respond);
+        this.send(response, fault.respond, status, fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) });
+        return;
+      }
+      this.authorize(request);
+      const body = await readBody(request);
+      const [status, payload] = this.route(method, url, contentType, body);
+      record(status);
+      this.send(response, status, payload);
+    } catch (error) {
+      const status = error instanceof HttpFailure ? error.status : failure(500, 'InternalError', (error as Error).message);
+      record(status.code);
+      this.send(response, status.code, status);
+    }
+  }
+
+  private takeFault(method: string): Fault | undefined {
+    const fault = this.faults.find((candidate) => (candidate.methods ?? writeMethods).includes(method));
+    if (!fault) return undefined;
+    fault.times -= 1;
+    if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
+    return fault;
+  }
+
+  private authorize(request: IncomingMessage): void {
+    if (this.token === undefined) return;
+    if (request.headers.authorization !== `Bearer ${this.token}`) {
+      throw new HttpFailure(failure(401, 'Unauthorized', 'Unauthorized'));
+    }
+  }
+
+  private send(response: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+    response.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+    response.end(JSON.stringify(payload));
+  }
+
+  private route(method: string, url: URL, contentType: string | undefined, body: string): [number, unknown] {
+    const segments = url.pathname.split('/').filter((segment) => segment !== '');
+    if (method === 'GET' && url.pathname === '/version') {
+      return [200, { major: '1', minor: '32', gitVersion: 'v1.32.0-stormgate-standin', platform: 'linux/amd64' }];
+    }
+    if (method === 'GET' && url.pathname === '/healthz') return [200, 'ok'];
+    if (method === 'GET' && url.pathname === '/api') return [200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] }];
+    if (method === 'GET' && url.pathname === '/api/v1') return [200, { kind: 'APIResourceList', groupVersion: 'v1', resources: [] }];
+    if (method === 'GET' && url.pathname === '/apis') return [200, this.groupList()];
+    if (segments[0] !== 'apis' || segments.length < 3) throw notFound(url.pathname);
+
+    const [, group, version, ...rest] = segments as [string, string, string, ...string[]];
+    if (rest.length === 0 && method === 'GET') return [200, this.resourceList(group, version)];
+    const namespaced = rest[0] === 'namespaces';
+    const namespace = namespaced ? rest[1] : undefined;
+    const [plural, name, subresource] = namespaced ? rest.slice(2) : rest;
+    const definition = this.definitions.find((candidate) => candidate.group === group && candidate.version === version && candidate.plural === plural);
+    if (!definition || (namespaced && namespace === undefined)) throw notFound(url.pathname);
+    if (subresource !== undefined && !(subresource === 'status' && definition.statusSubresource)) throw notFound(url.pathname);
+
+    if (name === undefined) {
+      if (method === 'GET') return [200, this.listObjects(definition, namespace, url.searchParams.get('labelSelector'))];
+      if (method === 'POST' && namespace !== undefined) return [201, this.create(definition, namespace, parseJson(body))];
+      throw methodNotAllowed(method);
+    }
+    if (namespace === undefined) throw notFound(url.pathname);
+    const key = objectKey(definition, namespace, name);
+    const existing = this.objects.get(key);
+    if (!existing) throw new HttpFailure(failure(404, 'NotFound', `${definition.plural}.${definition.group} "${name}" not found`, { name, group: definition.group, kind: definition.plural }));
+    switch (method) {
+      case 'GET':
+        return [200, existing];
+      case 'DELETE':
+        this.objects.delete(key);
+        return [200, existing];
+      case 'PUT':
+        return [200, this.update(definition, existing, parseJson(body) as KubeObject, subresource === 'status')];
+      case 'PATCH':
+        return [200, this.update(definition, existing, patch(existing, contentType, body), subresource === 'status')];
+      default:
+        throw methodNotAllowed(method);
+    }
+  }
+
+  private groupList() {
+    const groups = [...new Set(this.definitions.map((definition) => definition.group))];
+    return {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: groups.map((name) => {
+        const versions = this.definitions
+          .filter((definition) => definition.group === name)
+          .map((definition) => ({ groupVersion: `${name}/${definition.version}`, version: definition.version }));
+        return { name, versions, preferredVersion: versions[0] };
+      }),
+    };
+  }
+
+  private resourceList(group: string, version: string) {
+    const definitions = this.definitions.filter((definition) => definition.group === group && definition.version === version);
+    if (definitions.length === 0) throw notFound(`/apis/${group}/${version}`);
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: `${group}/${version}`,
+      resources: definitions.flatMap((definition) => [
+        {
+          name: definition.plural,
+          singularName: definition.singular,
+          namespaced: definition.namespaced,
+          kind: definition.kind,
+          verbs: ['delete', 'get', 'list', 'patch', 'create', 'update'],
+          shortNames: definition.shortNames,
+          categories: definition.categories,
+        },
+        ...(definition.statusSubresource
+          ? [{ name: `${definition.plural}/status`, singularName: '', namespaced: definition.namespaced, kind: definition.kind, verbs: ['get', 'patch', 'update'] }]
+          : []),
+      ]),
+    };
+  }
+
+  private listObjects(definition: ResourceDefinition, namespace: string | undefined, labelSelector: string | null) {
+    let matches;
+    try {
+      matches = parseLabelSelector(labelSelector);
+    } catch (error) {
+      throw new HttpFailure(failure(400, 'BadRequest', (error as Error).message));
+    }
+    const items = this.list(definition.plural, namespace).filter((object) => matches(object.metadata.labels ?? {}));
+    return {
+      apiVersion: `${definition.group}/${definition.version}`,
+      kind: definition.listKind,
+      metadata: { resourceVersion: String(this.resourceVersion) },
+      items,
+    };
+  }
+
+  private create(definition: ResourceDefinition, namespace: string, body: unknown): KubeObject {
+    const object = structuredClone(body) as KubeObject;
+    const apiVersion = `${definition.group}/${definition.version}`;
+    if (typeof object !== 'object' || object === null || object.kind !== definition.kind || object.apiVersion !== apiVersion) {
+      throw new HttpFailure(failure(400, 'BadRequest', `the API version in the data (${String(object?.apiVersion)}) or kind (${String(object?.kind)}) does not match the expected ${apiVersion} ${definition.kind}`));
+    }
+    const name = object.metadata?.name;
+    if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) {
+      throw invalid(definition, String(name), [{ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'` }]);
+    }
+    if (object.metadata.namespace !== undefined && object.metadata.namespace !== namespace) {
+      throw new HttpFailure(failure(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request'));
+    }
+    const key = objectKey(definition, namespace, name);
+    if (this.objects.has(key)) {
+      throw new HttpFailure(failure(409, 'AlreadyExists', `${definition.plural}.${definition.group} "${name}" already exists`, { name, group: definition.group, kind: definition.plural }));
+    }
+    // With a status subresource, create ignores status: it is written through /status only.
+    if (definition.statusSubresource) delete object.status;
+    this.validate(definition, object, name);
+    object.metadata = {
+      ...object.metadata,
+      namespace,
+      uid: randomUUID(),
+      resourceVersion: this.nextResourceVersion(),
+      generation: 1,
+      creationTimestamp: now(),
+    };
+    this.objects.set(key, object);
+    return object;
+  }
+
+  private update(definition: ResourceDefinition, existing: KubeObject, incoming: KubeObject, statusOnly: boolean): KubeObject {
+    const name = existing.metadata.name;
+    if (typeof incoming !== 'object' || incoming === null) throw new HttpFailure(failure(400, 'BadRequest', 'body must be an object'));
+    const expectedVersion = incoming.metadata?.resourceVersion;
+    if (expectedVersion !== undefined && expectedVersion !== existing.metadata.resourceVersion) {
+      throw new HttpFailure(failure(409, 'Conflict', `Operation cannot be fulfilled on ${definition.plural}.${definition.group} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: definition.group, kind: definition.plural }));
+    }
+    const candidate: KubeObject = statusOnly
+      ? { ...structuredClone(existing), status: structuredClone(incoming.status) }
+      : {
+          ...structuredClone(incoming),
+          metadata: { ...incoming.metadata, ...pick(existing.metadata, ['name', 'namespace', 'uid', 'creationTimestamp', 'generation']) },
+          ...(definition.statusSubresource && { status: structuredClone(existing.status) }),
+        };
+    if (candidate.status === undefined) delete candidate.status;
+    this.validate(definition, candidate, name);
+    if (!statusOnly && JSON.stringify(candidate.spec) !== JSON.stringify(existing.spec)) {
+      this.enforceTransitionRules(definition, existing, candidate);
+      candidate.metadata.generation = (existing.metadata.generation ?? 1) + 1;
+    }
+    candidate.metadata.resourceVersion = this.nextResourceVersion();
+    this.objects.set(objectKey(definition, existing.metadata.namespace ?? '', name), candidate);
+    return candidate;
+  }
+
+  /** The CEL transition rule the CRD declares on spec: `self == oldSelf` (immutable). */
+  private enforceTransitionRules(definition: ResourceDefinition, existing: KubeObject, candidate: KubeObject): void {
+    const rules = definition.schema.properties?.spec?.['x-kubernetes-validations'] ?? [];
+    const immutable = rules.find((rule) => rule.rule.replace(/\s+/g, '') === 'self==oldSelf');
+    if (immutable && JSON.stringify(candidate.spec) !== JSON.stringify(existing.spec)) {
+      throw invalid(definition, existing.metadata.name, [{ reason: 'FieldValueInvalid', field: 'spec', message: `Invalid value: "object": ${immutable.message ?? 'failed rule: self == oldSelf'}` }]);
+    }
+  }
+
+  private validate(definition: ResourceDefinition, object: KubeObject, name: string): void {
+    // metadata is `type: object` without properties in a CRD schema, so validation never prunes it.
+    const errors = validateAndPrune(definition.schema, object, '').map((error) => ({ ...error, field: error.field.replace(/^\./, '') }));
+    if (errors.length > 0) throw invalid(definition, name, errors);
+  }
+
+  private nextResourceVersion(): string {
+    this.resourceVersion += 1;
+    return String(this.resourceVersion);
+  }
+}
+
+function objectKey(definition: ResourceDefinition, namespace: string, name: string): string {
+  return `${definition.group}/${definition.plural}/${namespace}/${name}`;
+}
+
+function pick<T extends object>(source: T, keys: (keyof T)[]): Partial<T> {
+  return Object.fromEntries(keys.filter((key) => source[key] !== undefined).map((key) => [key, source[key]])) as Partial<T>;
+}
+
+function notFound(path: string): HttpFailure {
+  return new HttpFailure(failure(404, 'NotFound', `the server could not find the requested resource (${path})`));
+}
+
+function methodNotAllowed(method: string): HttpFailure {
+  return new HttpFailure(failure(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method})`));
+}
+
+function invalid(definition: ResourceDefinition, name: string, causes: FieldError[]): HttpFailure {
+  const summary = causes.map((cause) => `${cause.field}: ${cause.message}`).join(', ');
+  return new HttpFailure(
+    failure(422, 'Invalid', `${definition.kind}.${definition.group} "${name}" is invalid: ${summary}`, {
+      name,
+      group: definition.group,
+      kind: definition.kind,
+      causes,
+    }),
+  );
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch (error) {
+    throw new HttpFailure(failure(400, 'BadRequest', `invalid JSON body: ${(error as Error).message}`));
+  }
+}
+
+function patch(existing: KubeObject, contentType: string | undefined, body: string): KubeObject {
+  const type = (contentType ?? '').split(';')[0]?.trim();
+  try {
+    if (type === 'application/merge-patch+json') return applyMergePatch(existing, parseJson(body)) as KubeObject;
+    if (type === 'application/json-patch+json') return applyJsonPatch(existing, parseJson(body)) as KubeObject;
+  } catch (error) {
+    if (error instanceof PatchError) throw new HttpFailure(failure(422, 'Invalid', error.message));
+    throw error;
+  }
+  throw new HttpFailure(failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`));
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
