@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../test/support/free-port.js';
+import { KubeStandin } from '../test/support/kube-standin/server.js';
+import { type RunningRedis, startRedisStandalone } from '../test/support/redis-harness.js';
+import { type LambdaHandler, LocalLambdaRuntime } from './lambda-runtime.js';
+import { type LocalServer, startLocalServer } from './server.js';
+
+export interface LocalStackOptions {
+  /** Variables as a user sets them; the stack adds what it provides itself (Redis, Kubernetes, token, Lambda endpoint). */
+  readonly env: NodeJS.ProcessEnv;
+  readonly host?: string;
+  /** Directory for generated files (kubeconfig). */
+  readonly stateDirectory: string;
+  readonly asyncRetryDelaysMs?: readonly number[];
+  readonly log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly authToken: string;
+  readonly redis: string;
+  readonly kubeApiUrl: string;
+  readonly kubeconfigPath?: string;
+  readonly runtime: LocalLambdaRuntime;
+  readonly standin?: KubeStandin;
+  stop(): Promise<void>;
+}
+
+function writeKubeconfig(directory: string, server: string): string {
+  mkdirSync(directory, { recursive: true });
+  const path = join(directory, 'kubeconfig');
+  writeFileSync(
+    path,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '  - name: stormgate-local',
+      // Plain http: client-node wants the flag to allow it; there is no TLS to skip.
+      `    cluster: { server: "${server}", insecure-skip-tls-verify: true }`,
+      'users:',
+      '  - name: stormgate-local',
+      '    user: {}',
+      'contexts:',
+      '  - name: stormgate-local',
+      '    context: { cluster: stormgate-local, user: stormgate-local, namespace: stormgate }',
+      'current-context: stormgate-local',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+/**
+ * The whole pipeline on one machine: an API Gateway + Lambda invoke emulation on one port, the three real
+ * handlers, a redis-server of its own unless Redis is configured, the Kubernetes API stand-in unless a
+ * cluster is configured, and the sweep timer that an EventBridge schedule drives when deployed.
+ * It sets process.env before importing the handlers, which read configuration once at load.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const env = options.env;
+  const host = options.host ?? '127.0.0.1';
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    let embeddedRedis: RunningRedis | undefined;
+    if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
+      embeddedRedis = await startRedisStandalone({ maxmemory: '256mb' });
+      cleanups.push(() => (embeddedRedis as RunningRedis).stop());
+      Object.assign(env, embeddedRedis.env);
+    }
+
+    let standin: KubeStandin | undefined;
+    let kubeconfigPath: string | undefined;
+    if (!env.KUBECONFIG && !env.KUBE_API_URL) {
+      standin = await KubeStandin.start({ host });
+      cleanups.push(() => (standin as KubeStandin).stop());
+      env.KUBE_API_URL = standin.url;
+      kubeconfigPath = writeKubeconfig(options.stateDirectory, standin.url);
+    }
+
+    env.AUTH_TOKENS ??= `sg-local-${randomBytes(16).toString('hex')}`;
+    const port = env.PORT !== undefined && env.PORT !== '' ? Number(env.PORT) : 8080;
+    const listenPort = port === 0 ? await freePort() : port;
+    env.AWS_ENDPOINT_URL_LAMBDA = `http://${host}:${listenPort}`;
+    env.AWS_REGION ??= 'us-east-1';
+    env.AWS_ACCESS_KEY_ID ??= 'local';
+    env.AWS_SECRET_ACCESS_KEY ??= 'local';
+
+    const [{ getConfig }, ingest, dedup, storm, clients] = await Promise.all([
+      import('../lib/config/index.js'),
+      import('../functions/ingest/handler.js'),
+      import('../functions/dedup/handler.js'),
+      import('../functions/storm-aggregator/handler.js'),
+      import('../lib/runtime/clients.js'),
+    ]);
+    const config = getConfig();
+    cleanups.push(() => clients.closeClients());
+
+    const runtime = new LocalLambdaRuntime({
+      ...(options.asyncRetryDelaysMs && { retryDelaysMs: options.asyncRetryDelaysMs }),
+      onLog: options.log,
+    });
+    runtime.register('stormgate-ingest', ingest.handler as LambdaHandler);
+    runtime.register(config.functions.dedup, dedup.handler as LambdaHandler);
+    runtime.register(config.functions.stormAggregator, storm.handler as LambdaHandler);
+    cleanups.push(() => runtime.drain());
+
+    const server: LocalServer = await startLocalServer({
+      host,
+      port: listenPort,
+      runtime,
+      routes: [{ method: 'POST', resource: '/v1/alerts/alertmanager', functionName: 'stormgate-ingest' }],
+    });
+    cleanups.push(() => server.close());
+
+    // The deployed stack runs the sweep from an EventBridge rule; locally a timer does.
+    const sweep = setInterval(() => runtime.invokeAsync(config.functions.stormAggregator, { source: 'local.schedule', 'detail-type': 'Scheduled Event' }), config.sweepIntervalSeconds * 1000);
+    sweep.unref();
+    cleanups.push(async () => clearInterval(sweep));
+
+    return {
+      url: server.url,
+      authToken: config.authTokens[0] as string,
+      redis: env.REDIS_URL ?? `cluster ${env.REDIS_CLUSTER_NODES ?? ''}`,
+      kubeApiUrl: env.KUBE_API_URL ?? `kubeconfig ${env.KUBECONFIG ?? ''}`,
+      ...(kubeconfigPath !== undefined && { kubeconfigPath }),
+      ...(standin !== undefined && { standin }),
+      runtime,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

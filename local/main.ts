@@ -1,0 +1,44 @@
+/**
+ * `npm start`: the whole stormgate pipeline in the foreground on http://127.0.0.1:${PORT:-8080}.
+ * Stops cleanly on SIGINT/SIGTERM.
+ */
+import { fileURLToPath } from 'node:url';
+import { startLocalStack } from './local-stack.js';
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+const log = (message: string, fields: Record<string, unknown> = {}) =>
+  process.stderr.write(`${JSON.stringify({ level: 'INFO', service: 'stormgate-local', message, ...fields })}\n`);
+
+const stack = await startLocalStack({
+  env: process.env,
+  stateDirectory: fileURLToPath(new URL('../.local/', import.meta.url)),
+  log,
+}).catch((error: unknown) => {
+  process.stderr.write(`stormgate local runtime failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});
+
+print('stormgate local runtime is up');
+print(`  URL:             ${stack.url}`);
+print(`  Webhook:         POST ${stack.url}/v1/alerts/alertmanager`);
+print(`  Auth token:      ${stack.authToken}`);
+print(`  Redis:           ${stack.redis}`);
+print(`  Kubernetes API:  ${stack.kubeApiUrl}`);
+if (stack.kubeconfigPath) print(`  kubectl:         kubectl --kubeconfig ${stack.kubeconfigPath} get remediationrequests -n stormgate`);
+print('Press Ctrl+C to stop.');
+
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log('stopping', { signal });
+  stack.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`shutdown failed: ${(error as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));
