@@ -1,0 +1,63 @@
+import { describe, expect, it } from '@jest/globals';
+import { loadConfig, requireAuthTokens, requireKube, requireRedis } from '../../../lib/config/index.js';
+import { ConfigError } from '../../../lib/errors.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      namespace: 'stormgate',
+      authTokens: [],
+      storm: { threshold: 5, detectionWindowSeconds: 60, inactivitySeconds: 60, maxWindowSeconds: 300, resourceCap: 200 },
+      dedup: { idleTtlSeconds: 86_400, statusWriteIntervalSeconds: 10 },
+      sweepIntervalSeconds: 5,
+      maxBodyBytes: 1_048_576,
+      functions: { dedup: 'stormgate-dedup', stormAggregator: 'stormgate-storm-aggregator' },
+    });
+    expect(config.redis).toBeUndefined();
+  });
+
+  it('reads standalone and cluster Redis, TLS from rediss://', () => {
+    expect(loadConfig({ REDIS_URL: 'rediss://cache.example:6379' }).redis).toEqual({ mode: 'standalone', url: 'rediss://cache.example:6379', tls: true });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000, b:7001', REDIS_TLS: 'true' }).redis).toEqual({
+      mode: 'cluster',
+      nodes: [{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }],
+      tls: true,
+    });
+  });
+
+  it('splits AUTH_TOKENS for rotation and ignores blanks', () => {
+    expect(loadConfig({ AUTH_TOKENS: 'old, new,,' }).authTokens).toEqual(['old', 'new']);
+  });
+
+  it('prefers KUBECONFIG over KUBE_API_URL', () => {
+    expect(loadConfig({ KUBECONFIG: '/k', KUBE_API_URL: 'https://k8s:6443' }).kube).toEqual({ mode: 'kubeconfig', path: '/k' });
+    expect(loadConfig({ KUBE_API_URL: 'https://k8s:6443', KUBE_TOKEN: 't' }).kube).toEqual({ mode: 'token', server: 'https://k8s:6443', token: 't' });
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig({ STORM_THRESHOLD: '7' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.storm)).toBe(true);
+  });
+
+  it.each([
+    [{ REDIS_URL: 'http://cache:6379' }, /REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ REDIS_CLUSTER_NODES: 'cache' }, /REDIS_CLUSTER_NODES/],
+    [{ REDIS_URL: 'redis://a:1', REDIS_CLUSTER_NODES: 'b:2' }, /either REDIS_URL or REDIS_CLUSTER_NODES/],
+    [{ STORM_THRESHOLD: 'five' }, /STORM_THRESHOLD/],
+    [{ MAX_BODY_BYTES: '-1' }, /MAX_BODY_BYTES/],
+    [{ RR_NAMESPACE: 'Not_A_Namespace' }, /RR_NAMESPACE/],
+    [{ LOG_LEVEL: 'LOUD' }, /LOG_LEVEL/],
+  ])('fails fast naming the variable: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('names the missing variable when a function needs it', () => {
+    const config = loadConfig({});
+    expect(() => requireRedis(config)).toThrow(/REDIS_URL or REDIS_CLUSTER_NODES/);
+    expect(() => requireKube(config)).toThrow(/KUBECONFIG or KUBE_API_URL/);
+    expect(() => requireAuthTokens(config)).toThrow(/AUTH_TOKENS/);
+  });
+});

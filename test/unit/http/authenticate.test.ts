@@ -1,0 +1,44 @@
+import { describe, expect, it } from '@jest/globals';
+import { UnauthorizedError } from '../../../lib/errors.js';
+import { authenticate, tenantOf } from '../../../lib/http/middlewares/authenticate.js';
+import { middyRequest, proxyEvent } from '../../support/builders/api-gateway-event.js';
+
+const middleware = authenticate(['current-token', 'next-token']);
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+function attempt(authorization?: string) {
+  const request = middyRequest(proxyEvent({ headers: authorization === undefined ? {} : { Authorization: authorization } }));
+  middleware.before?.(request as never);
+  return request;
+}
+
+describe('authenticate', () => {
+  it.each([
+    ['a Bearer token', 'Bearer current-token'],
+    ['the rotated-in token', 'Bearer next-token'],
+    ['the token as the Basic auth password', basic('alertmanager', 'next-token')],
+    ['a lower-case scheme', 'bearer current-token'],
+  ])('accepts %s and sets the tenant', (_case, header) => {
+    expect(tenantOf(attempt(header).event)).toBe('default');
+  });
+
+  it.each([
+    ['no header', undefined],
+    ['an empty header', ''],
+    ['a wrong token', 'Bearer wrong'],
+    ['a prefix of a valid token', 'Bearer current'],
+    ['a valid token with another scheme', 'Token current-token'],
+    ['Basic auth without a password', `Basic ${Buffer.from('current-token').toString('base64')}`],
+    ['a wrong Basic password', basic('alertmanager', 'wrong')],
+  ])('rejects %s with the same error', (_case, header) => {
+    expect(() => attempt(header)).toThrow(UnauthorizedError);
+    expect(() => attempt(header)).toThrow('missing or invalid credentials');
+  });
+
+  it('finds the header whatever its case', () => {
+    const request = middyRequest(proxyEvent({ headers: { AUTHORIZATION: 'Bearer current-token' } }));
+    expect(() => {
+      middleware.before?.(request as never);
+    }).not.toThrow();
+  });
+});
