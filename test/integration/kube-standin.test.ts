@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { ApiException, type CustomObjectsApi } from '@kubernetes/client-node';
+import { KubeWriteError } from '../../lib/errors.js';
+import { createKubeClient } from '../../lib/kube/client.js';
+import { buildRemediationRequest, remediationRequestResource as rr } from '../../lib/kube/remediation-request.js';
+import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
+import type { Signal } from '../../lib/domain/signal.js';
+import { KubeStandin } from '../support/kube-standin/server.js';
+
+const namespace = 'stormgate';
+const signal: Signal = {
+  fingerprint: '0123456789abcdef0123456789abcdef',
+  alertname: 'KubePodCrashLooping',
+  status: 'firing',
+  severity: 'warning',
+  source: 'alertmanager',
+  target: { apiVersion: 'v1', kind: 'Pod', name: 'web-1', namespace: 'shop' },
+  labels: { alertname: 'KubePodCrashLooping', pod: 'web-1', namespace: 'shop' },
+  annotations: { summary: 'crash looping' },
+  startsAt: '2026-11-21T10:00:00Z',
+  receivedAt: '2026-11-21T10:00:01Z',
+  groupKey: 'g',
+  receiver: 'stormgate',
+};
+
+let standin: KubeStandin;
+let api: CustomObjectsApi;
+let writer: RemediationRequestWriter;
+
+const resource = { group: rr.group, version: rr.version, namespace, plural: rr.plural };
+
+async function statusOf(call: Promise<unknown>): Promise<{ code: number; body: Record<string, unknown> }> {
+  try {
+    await call;
+  } catch (error) {
+    // client-node drops the body of a 401 (its generated code throws ApiException with body undefined).
+    if (error instanceof ApiException) return { code: error.code, body: typeof error.body === 'string' ? (JSON.parse(error.body) as Record<string, unknown>) : {} };
+    throw error;
+  }
+  throw new Error('expected the API call to fail');
+}
+
+beforeAll(async () => {
+  standin = await KubeStandin.start({ token: 'standin-token' });
+  api = createKubeClient({ mode: 'token', server: standin.url, token: 'standin-token' });
+  writer = new RemediationRequestWriter(api, namespace, 2_000);
+});
+beforeEach(() => standin.reset());
+afterAll(() => standin.stop());
+
+describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
+  it('creates with server-set metadata and answers 409 AlreadyExists on a second create', async () => {
+    const request = buildRemediationRequest(signal, 1_763_720_000_000, namespace);
+    expect(await writer.create(request)).toBe('created');
+    const stored = (await api.getNamespacedCustomObject({ ...resource, name: request.metadata.name })) as { metadata: Record<string, unknown> };
+    expect(stored.metadata).toMatchObject({ name: request.metadata.name, namespace, generation: 1 });
+    expect(stored.metadata.uid).toEqual(expect.any(String));
+    expect(stored.metadata.resourceVersion).toEqual(expect.any(String));
+    expect(stored.metadata.creationTimestamp).toMatch(/Z$/);
+
+    expect(await writer.create(request)).toBe('already-exists');
+    const conflict = await statusOf(api.createNamespacedCustomObject({ ...resource, body: request }));
+    expect(conflict).toMatchObject({ code: 409, body: { kind: 'Status', reason: 'AlreadyExists', code: 409 } });
+  });
+
+  it('rejects an object that breaks the CRD schema with 422 and field causes', async () => {
+    const request = buildRemediationRequest(signal, 1, namespace);
+    const broken = { ...request, spec: { ...request.spec, severity: '', signalSource: 'pagerduty', firingTime: 'noon', signalFingerprint: undefined } };
+    const invalid = await statusOf(api.createNamespacedCustomObject({ ...resource, body: broken }));
+    expect(invalid.code).toBe(422);
+    expect(invalid.body).toMatchObject({ reason: 'Invalid', details: { kind: 'RemediationRequest' } });
+    const fields = (invalid.body.details as { causes: { field: string }[] }).causes.map((cause) => cause.field).sort();
+    expect(fields).toEqual(['spec.firingTime', 'spec.severity', 'spec.signalFingerprint', 'spec.signalSource']);
+    await expect(writer.create(broken as never)).rejects.toMatchObject({ name: 'KubeWriteError', statusCode: 422, retryable: false });
+  });
+
+  it('prunes unknown fields and ignores status on create (status subresource)', async () => {
+    const request = buildRemediationRequest(signal, 2, namespace);
+    const body = { ...request, spec: { ...request.spec, surprise: true }, status: { signal: { state: 'Resolved' } } };
+    const created = (await api.createNamespacedCustomObject({ ...resource, body })) as Record<string, unknown>;
+    expect(created.spec).not.toHaveProperty('surprise');
+    expect(created).not.toHaveProperty('status');
+  });
+
+  it('merge-patches status only through the status subresource, and keeps spec immutable', async () => {
+    const request = buildRemediationRequest(signal, 3, namespace);
+    await writer.create(request);
+    expect(await writer.patchStatus(request.metadata.name, { signal: { state: 'Firing' }, deduplication: { occurrenceCount: 4, firstSeenAt: '2026-11-21T10:00:00Z', lastSeenAt: '2026-11-21T10:01:00Z' } })).toBe('patched');
+    expect(await writer.patchStatus(request.metadata.name, { signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:02:00Z' } })).toBe('patched');
+    const stored = (await api.getNamespacedCustomObject({ ...resource, name: request.metadata.name })) as { status: unknown };
+    expect(stored.status).toEqual({
+      signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:02:00Z' },
+      deduplication: { occurrenceCount: 4, firstSeenAt: '2026-11-21T10:00:00Z', lastSeenAt: '2026-11-21T10:01:00Z' },
+    });
+
+    // json-patch (the client's default) on the main resource: spec changes are refused by the CEL rule.
+    const immutable = await statusOf(api.patchNamespacedCustomObject({ ...resource, name: request.metadata.name, body: [{ op: 'replace', path: '/spec/severity', value: 'critical' }] }));
+    expect(immutable).toMatchObject({ code: 422, body: { reason: 'Invalid', message: expect.stringContaining('spec is immutable') as unknown } });
+    // ... while metadata may change.
+    await api.patchNamespacedCustomObject({ ...resource, name: request.metadata.name, body: [{ op: 'add', path: '/metadata/labels/team', value: 'shop' }] });
+    const relabeled = (await api.getNamespacedCustomObject({ ...resource, name: request.metadata.name })) as { metadata: { labels: Record<string, string> } };
+    expect(relabeled.metadata.labels.team).toBe('shop');
+  });
+
+  it('answers 404 NotFound for a missing object; the writer reports it as not-found', async () => {
+    expect(await writer.patchStatus('rr-missing', { signal: { state: 'Resolved' } })).toBe('not-found');
+    const missing = await statusOf(api.getNamespacedCustomObject({ ...resource, name: 'rr-missing' }));
+    expect(missing).toMatchObject({ code: 404, body: { reason: 'NotFound' } });
+  });
+
+  it('lists by label selector', async () => {
+    await writer.create(buildRemediationRequest(signal, 4, namespace));
+    await writer.create(buildRemediationRequest({ ...signal, fingerprint: 'f'.repeat(32) }, 4, namespace));
+    const list = (await api.listNamespacedCustomObject({ ...resource, labelSelector: `stormgate.dev/fingerprint=${signal.fingerprint}` })) as { items: unknown[] };
+    expect(list.items).toHaveLength(1);
+    const notIn = (await api.listNamespacedCustomObject({ ...resource, labelSelector: `stormgate.dev/fingerprint notin (${signal.fingerprint})` })) as { items: unknown[] };
+    expect(notIn.items).toHaveLength(1);
+  });
+
+  it('requires the bearer token', async () => {
+    const anonymous = createKubeClient({ mode: 'token', server: standin.url });
+    const denied = await statusOf(anonymous.listNamespacedCustomObject(resource));
+    expect(denied.code).toBe(401);
+    const raw = await fetch(`${standin.url}/apis/${rr.group}/${rr.version}/namespaces/${namespace}/${rr.plural}`);
+    expect(raw.status).toBe(401);
+    expect(await raw.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+  });
+
+  it.each([
+    [503, true],
+    [429, true],
+    [500, true],
+    [403, false],
+  ])('classifies an injected HTTP %i as retryable=%s', async (code, retryable) => {
+    standin.injectFault({ respond: code, times: 1 });
+    const failure = writer.create(buildRemediationRequest(signal, 5, namespace));
+    await expect(failure).rejects.toBeInstanceOf(KubeWriteError);
+    await expect(failure).rejects.toMatchObject({ statusCode: code, retryable });
+  });
+
+  it('classifies a dropped connection as retryable', async () => {
+    standin.injectFault({ respond: 'reset', times: 1 });
+    await expect(writer.create(buildRemediationRequest(signal, 6, namespace))).rejects.toMatchObject({ name: 'KubeWriteError', statusCode: undefined, retryable: true });
+  });
+
+  it('times out a slow API server and calls that retryable', async () => {
+    const slowWriter = new RemediationRequestWriter(api, namespace, 100);
+    standin.latencyMs = 500;
+    try {
+      await expect(slowWriter.create(buildRemediationRequest(signal, 7, namespace))).rejects.toMatchObject({ name: 'KubeWriteError', retryable: true });
+    } finally {
+      standin.latencyMs = 0;
+    }
+  });
+});
