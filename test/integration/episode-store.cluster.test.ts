@@ -1,0 +1,3 @@
+import { episodeStoreScenarios } from './episode-store.scenarios.js';
+
+episodeStoreScenarios('cluster');
