@@ -91,14 +91,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     env.AWS_ACCESS_KEY_ID ??= 'local';
     env.AWS_SECRET_ACCESS_KEY ??= 'local';
 
-    const [{ getConfig }, ingest, dedup, storm, clients] = await Promise.all([
-      import('../lib/config/index.js'),
-      import('../functions/ingest/handler.js'),
-      import('../functions/dedup/handler.js'),
-      import('../functions/storm-aggregator/handler.js'),
-      import('../lib/runtime/clients.js'),
-    ]);
-    const config = getConfig();
+    // One at a time: the handlers share modules, and concurrent first imports race in some ESM loaders (jest's).
+    const ingest = await import('../functions/ingest/handler.js');
+    const dedup = await import('../functions/dedup/handler.js');
+    const storm = await import('../functions/storm-aggregator/handler.js');
+    const clients = await import('../lib/runtime/clients.js');
+    const config = clients.runtimeConfig();
     cleanups.push(() => clients.closeClients());
 
     const runtime = new LocalLambdaRuntime({

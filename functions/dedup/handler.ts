@@ -1,15 +1,14 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { getConfig } from '../../lib/config/index.js';
 import { type DedupBatch, dedupBatchSchema } from '../../lib/dedup/dedup-batch.js';
 import { processDedupBatch } from '../../lib/dedup/process-batch.js';
 import { parseEvent } from '../../lib/events/parse-event.js';
 import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
 import { EpisodeStore } from '../../lib/redis/episode-store.js';
-import { kubeApi, redisClient } from '../../lib/runtime/clients.js';
+import { kubeApi, redisClient, runtimeConfig } from '../../lib/runtime/clients.js';
 import { logger } from '../../lib/telemetry/logger.js';
 
-const config = getConfig();
+const config = runtimeConfig();
 const deps = {
   episodes: new EpisodeStore(redisClient(), { idleTtlSeconds: config.dedup.idleTtlSeconds }),
   writer: new RemediationRequestWriter(kubeApi(), config.namespace),

@@ -1,17 +1,17 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { getConfig, requireAuthTokens } from '../../lib/config/index.js';
+import { requireAuthTokens } from '../../lib/config/index.js';
 import { authenticate, tenantOf } from '../../lib/http/middlewares/authenticate.js';
 import { jsonBodyGuard } from '../../lib/http/middlewares/json-body-guard.js';
 import { problemResponder } from '../../lib/http/middlewares/problem-responder.js';
 import { jsonResponse } from '../../lib/http/problem.js';
 import { acceptWebhook } from '../../lib/ingest/accept-webhook.js';
 import { LambdaDedupHandoff } from '../../lib/ingest/dedup-handoff.js';
-import { lambdaClient } from '../../lib/runtime/clients.js';
+import { lambdaClient, runtimeConfig } from '../../lib/runtime/clients.js';
 import { logger } from '../../lib/telemetry/logger.js';
 
-const config = getConfig();
+const config = runtimeConfig();
 const handoff = new LambdaDedupHandoff(lambdaClient(), config.functions.dedup);
 
 /** POST /v1/alerts/alertmanager: Alertmanager webhook → 202 receipt once dedup has the batch. */

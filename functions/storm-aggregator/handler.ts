@@ -1,6 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { runtimeConfig } from '../../lib/runtime/clients.js';
 import { logger } from '../../lib/telemetry/logger.js';
+
+runtimeConfig();
 
 /**
  * Storm windows are not built yet (see the storm issue): this handler only acknowledges its invocations

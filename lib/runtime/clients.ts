@@ -1,30 +1,41 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { createLambdaClient } from '../aws/lambda-client.js';
-import { getConfig, requireKube, requireRedis } from '../config/index.js';
+import { type Config, getConfig, requireKube, requireRedis } from '../config/index.js';
 import { createKubeClient } from '../kube/client.js';
 import { createRedisClient, type RedisClient } from '../redis/client.js';
+import { logger } from '../telemetry/logger.js';
 
 /**
  * Process-wide clients, created on first use and reused across warm invocations. Handlers get their
  * clients here; nothing else constructs one.
  */
+let configured: Config | undefined;
 let redis: RedisClient | undefined;
 let kube: CustomObjectsApi | undefined;
 let lambda: LambdaClient | undefined;
 
+/** The validated configuration, with telemetry set up from it; what a function reads at cold start. */
+export function runtimeConfig(): Config {
+  if (!configured) {
+    configured = getConfig();
+    logger.setLogLevel(configured.logLevel);
+  }
+  return configured;
+}
+
 export function redisClient(): RedisClient {
-  redis ??= createRedisClient(requireRedis(getConfig()));
+  redis ??= createRedisClient(requireRedis(runtimeConfig()));
   return redis;
 }
 
 export function kubeApi(): CustomObjectsApi {
-  kube ??= createKubeClient(requireKube(getConfig()));
+  kube ??= createKubeClient(requireKube(runtimeConfig()));
   return kube;
 }
 
 export function lambdaClient(): LambdaClient {
-  lambda ??= createLambdaClient(getConfig().aws);
+  lambda ??= createLambdaClient(runtimeConfig().aws);
   return lambda;
 }
 

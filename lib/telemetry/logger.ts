@@ -1,8 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { getConfig } from '../config/index.js';
 
-/** The one structured JSON logger. Correlation keys (fingerprint, groupKey, requestId) go in as fields. */
-export const logger = new Logger({
-  serviceName: 'stormgate',
-  logLevel: getConfig().logLevel,
-});
+/**
+ * The one structured JSON logger. Correlation keys (fingerprint, groupKey, requestId) go in as fields.
+ * Its level comes from LOG_LEVEL when a function starts (lib/runtime), so importing it reads no config.
+ */
+export const logger = new Logger({ serviceName: 'stormgate' });

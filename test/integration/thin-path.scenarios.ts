@@ -1,0 +1,226 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { normalizeWebhook } from '../../lib/alertmanager/normalize.js';
+import { parseWebhook } from '../../lib/alertmanager/parse-webhook.js';
+import { remediationRequestName } from '../../lib/domain/dedup-decision.js';
+import type { Signal } from '../../lib/domain/signal.js';
+import { buildRemediationRequest } from '../../lib/kube/remediation-request.js';
+import { createRedisClient, type RedisClient } from '../../lib/redis/client.js';
+import { EpisodeStore } from '../../lib/redis/episode-store.js';
+import { episodeKey, stormTag } from '../../lib/redis/keys.js';
+import type { LocalStack } from '../../local/local-stack.js';
+import { alert, type AlertOverrides, webhook } from '../support/builders/webhook.js';
+import { KubeStandin, type KubeObject } from '../support/kube-standin/server.js';
+import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../support/redis-harness.js';
+import { flushAll, keysWithoutTtl, keysWithTtl } from '../support/redis-keys.js';
+import { useStormgateEnv } from '../support/stormgate-env.js';
+
+const token = 'integration-token';
+const namespace = 'stormgate';
+
+/**
+ * The thin path through the real handlers: HTTP → ingest (API Gateway event) → real Lambda SDK async
+ * invoke → dedup → Redis of the given topology → RemediationRequest in the Kubernetes API stand-in.
+ */
+export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
+  let server: RunningRedis;
+  let standin: KubeStandin;
+  let stack: LocalStack;
+  let redis: RedisClient;
+
+  const requests = (): KubeObject[] => standin.list('remediationrequests', namespace);
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${stack.url}/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const deliver = async (...overrides: AlertOverrides[]) => {
+    const response = await post(webhook(overrides.map((override) => alert(override))));
+    expect(response.status).toBe(202);
+    await stack.runtime.drain();
+    return (await response.json()) as { accepted: number; alerts: { fingerprint: string; disposition: string }[] };
+  };
+  const signalOf = (overrides: AlertOverrides = {}): Signal =>
+    normalizeWebhook(parseWebhook(JSON.stringify(webhook([alert(overrides)]))), { receivedAt: '2026-11-21T10:00:00Z' })[0] as Signal;
+  const episodeOf = (signal: Signal) => redis.hgetall(episodeKey(stormTag('default', signal), signal.fingerprint));
+
+  beforeAll(async () => {
+    server = topology === 'cluster' ? await startRedisCluster() : await startRedisStandalone();
+    standin = await KubeStandin.start({ token: 'standin-token' });
+    const env = useStormgateEnv({ ...server.env, KUBE_API_URL: standin.url, KUBE_TOKEN: 'standin-token', AUTH_TOKENS: token, PORT: '0' });
+    const { startLocalStack } = await import('../../local/local-stack.js');
+    stack = await startLocalStack({
+      env,
+      stateDirectory: mkdtempSync(join(tmpdir(), 'sg-local-')),
+      asyncRetryDelaysMs: [20, 40],
+      log: () => undefined,
+    });
+    redis = createRedisClient(
+      topology === 'cluster'
+        ? { mode: 'cluster', nodes: server.ports.map((port) => ({ host: '127.0.0.1', port })), tls: false }
+        : { mode: 'standalone', url: server.url as string, tls: false },
+    );
+  });
+
+  afterEach(async () => {
+    await stack.runtime.drain();
+    expect(stack.runtime.deadLetters).toEqual([]);
+    expect(await keysWithoutTtl(redis)).toEqual([]);
+    await flushAll(redis);
+    standin.reset();
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await redis?.quit();
+    await standin?.stop();
+    await server?.stop();
+  });
+
+  describe(`thin path on ${topology} Redis`, () => {
+    it('turns a firing alert into one RemediationRequest with spec and status', async () => {
+      const receipt = await deliver({});
+      const signal = signalOf();
+      expect(receipt).toMatchObject({ accepted: 1, alerts: [{ fingerprint: signal.fingerprint, disposition: 'queued' }] });
+      const [request, ...others] = requests();
+      expect(others).toEqual([]);
+      expect(request).toMatchObject({
+        metadata: { labels: { 'stormgate.dev/fingerprint': signal.fingerprint } },
+        spec: {
+          signalFingerprint: signal.fingerprint,
+          signalName: 'KubePodCrashLooping',
+          severity: 'warning',
+          signalSource: 'alertmanager',
+          targetResource: { kind: 'Pod', name: 'checkout-7d9f8b6c5-x2x4q', namespace: 'payments' },
+          firingTime: '2026-11-21T10:00:00.123456789Z',
+        },
+        status: { deduplication: { occurrenceCount: 1 }, signal: { state: 'Firing' } },
+      });
+      expect(await episodeOf(signal)).toMatchObject({ s: 'c', n: '1' });
+    });
+
+    it('creates nothing for a repeat of the same alert and counts it', async () => {
+      await deliver({});
+      const writesAfterFirst = standin.writes().length;
+      await deliver({});
+      await deliver({ labels: { instance: '10.0.0.9:8080' } });
+      expect(requests()).toHaveLength(1);
+      expect(standin.writes()).toHaveLength(writesAfterFirst);
+      expect(await episodeOf(signalOf())).toMatchObject({ s: 'c', n: '3' });
+    });
+
+    it('creates one request when HA peers deliver the same alert concurrently', async () => {
+      const responses = await Promise.all(Array.from({ length: 12 }, () => post(webhook([alert()]))));
+      expect(responses.map((response) => response.status)).toEqual(Array.from({ length: 12 }, () => 202));
+      await stack.runtime.drain();
+      expect(requests()).toHaveLength(1);
+      expect(standin.writes(/remediationrequests$/).filter((write) => write.status === 201)).toHaveLength(1);
+      expect(await episodeOf(signalOf())).toMatchObject({ n: '12' });
+    });
+
+    it('marks the request resolved, then opens a new one when the alert fires again', async () => {
+      await deliver({});
+      await deliver({ status: 'resolved' });
+      const [resolved] = requests();
+      expect(resolved?.status).toMatchObject({ signal: { state: 'Resolved', resolvedAt: expect.any(String) as unknown } });
+      expect((await keysWithTtl(redis)).size).toBe(0);
+      await deliver({});
+      const all = requests();
+      expect(all).toHaveLength(2);
+      expect(all.map((request) => (request.status as { signal: { state: string } }).signal.state).sort()).toEqual(['Firing', 'Resolved']);
+    });
+
+    it('ignores a resolved alert it never saw firing', async () => {
+      await deliver({ status: 'resolved' });
+      expect(requests()).toEqual([]);
+      expect((await keysWithTtl(redis)).size).toBe(0);
+    });
+
+    it('handles every alert of a notification across namespaces (many hash slots)', async () => {
+      const receipt = await deliver(...Array.from({ length: 30 }, (_, index) => ({ labels: { namespace: `team-${index % 10}`, pod: `api-${index}` } })));
+      expect(receipt.accepted).toBe(30);
+      expect(requests()).toHaveLength(30);
+      expect(new Set(requests().map((request) => (request.spec as { targetResource: { name: string } }).targetResource.name)).size).toBe(30);
+    });
+
+    it('completes the same request after the API server fails the first create (async retry)', async () => {
+      standin.injectFault({ respond: 503, times: 1, methods: ['POST'] });
+      await deliver({});
+      expect(requests()).toHaveLength(1);
+      expect(await episodeOf(signalOf())).toMatchObject({ s: 'c' });
+    });
+
+    it('completes the same request after a connection drop between reserve and create', async () => {
+      standin.injectFault({ respond: 'reset', times: 2, methods: ['POST'] });
+      await deliver({});
+      expect(requests()).toHaveLength(1);
+      expect(requests()[0]?.metadata.name).toBe(remediationRequestName(signalOf().fingerprint, Number((await episodeOf(signalOf())).f)));
+    });
+
+    it('adopts a request created by an invocation that crashed before confirming it', async () => {
+      const signal = signalOf();
+      const episodes = new EpisodeStore(redis, { idleTtlSeconds: 3_600 });
+      const [reserved] = await episodes.observe('default', [signal], Date.now() - 5_000);
+      const episodeStartMs = reserved?.kind === 'opened' ? reserved.episodeStartMs : Number.NaN;
+      const orphan = buildRemediationRequest(signal, episodeStartMs, namespace);
+      await fetch(`${standin.url}/apis/remediation.stormgate.dev/v1alpha1/namespaces/${namespace}/remediationrequests`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer standin-token', 'Content-Type': 'application/json' },
+        body: JSON.stringify(orphan),
+      });
+      await deliver({});
+      expect(requests()).toHaveLength(1);
+      expect(requests()[0]).toMatchObject({ metadata: { name: orphan.metadata.name }, status: { deduplication: { occurrenceCount: 2 } } });
+      expect(await episodeOf(signal)).toMatchObject({ s: 'c', n: '2' });
+    });
+
+    it('answers malformed JSON with 400 naming the body; nothing reaches Redis or Kubernetes', async () => {
+      const response = await post('{"version": "4", "alerts": [');
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(await response.json()).toMatchObject({ status: 400, field: '(body)', detail: expect.stringMatching(/not valid JSON/) as unknown });
+      await stack.runtime.drain();
+      expect((await keysWithTtl(redis)).size).toBe(0);
+      expect(standin.requests).toEqual([]);
+    });
+
+    it('answers a schema violation with 400 naming the field', async () => {
+      const response = await post(webhook([alert({ startsAt: 'soon' })]));
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ field: 'alerts[0].startsAt' });
+    });
+
+    it.each([
+      ['no credentials', {}],
+      ['a wrong token', { Authorization: 'Bearer not-the-token' }],
+    ])('answers %s with 401 and writes nothing', async (_case, headers) => {
+      const response = await fetch(`${stack.url}/v1/alerts/alertmanager`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify(webhook([alert()])),
+      });
+      expect(response.status).toBe(401);
+      await stack.runtime.drain();
+      expect((await keysWithTtl(redis)).size).toBe(0);
+      expect(standin.requests).toEqual([]);
+    });
+
+    it('answers 415 for a non-JSON content type and 413 for a body over MAX_BODY_BYTES', async () => {
+      expect((await post(webhook([alert()]), { 'Content-Type': 'text/plain' })).status).toBe(415);
+      const huge = webhook([alert({ annotations: { description: 'x'.repeat(1_100_000) } })]);
+      const tooLarge = await post(huge);
+      expect(tooLarge.status).toBe(413);
+      expect(await tooLarge.json()).toMatchObject({ status: 413 });
+      expect(standin.requests).toEqual([]);
+    });
+
+    it('answers health checks without credentials', async () => {
+      const response = await fetch(`${stack.url}/healthz`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'ok' });
+    });
+  });
+}

@@ -1,0 +1,3 @@
+import { thinPathScenarios } from './thin-path.scenarios.js';
+
+thinPathScenarios('standalone');
