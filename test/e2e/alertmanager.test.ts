@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager-harness.js';
+import { eventually, type LocalRuntimeProcess, startLocalRuntimeProcess } from '../support/local-runtime-process.js';
+
+const rr = { group: 'remediation.stormgate.dev', version: 'v1alpha1', namespace: 'stormgate', plural: 'remediationrequests' };
+type RemediationRequest = { spec: { targetResource: { name: string } }; status?: { signal?: { state: string } } };
+
+describe('a real Alertmanager delivering to the local runtime', () => {
+  let runtime: LocalRuntimeProcess;
+  let alertmanager: RunningAlertmanager;
+  let kube: CustomObjectsApi;
+
+  beforeAll(async () => {
+    runtime = await startLocalRuntimeProcess();
+    alertmanager = await startAlertmanager({ webhookUrl: `${runtime.url}/v1/alerts/alertmanager`, bearerToken: runtime.token });
+    const config = new KubeConfig();
+    config.loadFromOptions({
+      clusters: [{ name: 'local', server: runtime.kubeApiUrl, skipTLSVerify: true }],
+      users: [{ name: 'local' }],
+      contexts: [{ name: 'local', cluster: 'local', user: 'local' }],
+      currentContext: 'local',
+    });
+    kube = config.makeApiClient(CustomObjectsApi);
+  });
+  afterAll(async () => {
+    await alertmanager?.stop();
+    await runtime?.stop();
+  });
+
+  const requests = async () => ((await kube.listNamespacedCustomObject(rr)) as { items: RemediationRequest[] }).items;
+  const podAlert = (pod: string) => ({ labels: { alertname: 'KubePodNotReady', namespace: 'shop', pod, severity: 'critical' } });
+
+  it('turns a grouped notification into one request per alert, then marks a resolved alert Resolved', async () => {
+    const pods = ['cart-0', 'cart-1', 'cart-2'];
+    await alertmanager.pushAlerts(pods.map(podAlert));
+    const created = await eventually(async () => {
+      const items = await requests();
+      return items.length === pods.length ? items : undefined;
+    }, 'one RemediationRequest per alert');
+    expect(created.map((request) => request.spec.targetResource.name).sort()).toEqual(pods);
+    expect(created.every((request) => request.status?.signal?.state === 'Firing')).toBe(true);
+
+    // Bearer auth from http_config worked, and every alert arrived in one grouped notification.
+    const batch = await runtime.waitForLog((line) => line.message === 'batch deduplicated', 'the grouped batch');
+    expect(batch.created).toBe(3);
+
+    await alertmanager.pushAlerts([{ ...podAlert('cart-1'), endsAt: new Date(Date.now() - 1_000).toISOString() }]);
+    const resolved = await eventually(async () => {
+      const match = (await requests()).find((request) => request.spec.targetResource.name === 'cart-1');
+      return match?.status?.signal?.state === 'Resolved' ? match : undefined;
+    }, 'cart-1 to be marked resolved');
+    expect(resolved.status?.signal?.state).toBe('Resolved');
+    const states = (await requests()).map((request) => [request.spec.targetResource.name, request.status?.signal?.state]).sort();
+    expect(states).toEqual([['cart-0', 'Firing'], ['cart-1', 'Resolved'], ['cart-2', 'Firing']]);
+  });
+});

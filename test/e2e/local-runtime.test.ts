@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { fixture } from '../support/builders/webhook.js';
+import { eventually, type LocalRuntimeProcess, startLocalRuntimeProcess } from '../support/local-runtime-process.js';
+
+const rr = { group: 'remediation.stormgate.dev', version: 'v1alpha1', namespace: 'stormgate', plural: 'remediationrequests' };
+
+function kubeApiFor(server: string): CustomObjectsApi {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'local', server, skipTLSVerify: true }],
+    users: [{ name: 'local' }],
+    contexts: [{ name: 'local', cluster: 'local', user: 'local' }],
+    currentContext: 'local',
+  });
+  return config.makeApiClient(CustomObjectsApi);
+}
+
+type RequestList = { items: { metadata: { name: string }; spec: Record<string, unknown>; status?: Record<string, unknown> }[] };
+
+describe('npm start: the local runtime, driven as the README does', () => {
+  let runtime: LocalRuntimeProcess;
+  let kube: CustomObjectsApi;
+
+  beforeAll(async () => {
+    runtime = await startLocalRuntimeProcess();
+    kube = kubeApiFor(runtime.kubeApiUrl);
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+
+  it('prints its URL, token, Redis URL and Kubernetes API URL', () => {
+    expect(runtime.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(runtime.token).toMatch(/^sg-local-[0-9a-f]{32}$/);
+    expect(runtime.redisUrl).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    expect(runtime.kubeApiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('creates exactly one RemediationRequest for the sample alert, and none when it is posted again', async () => {
+    const post = () =>
+      fetch(`${runtime.url}/v1/alerts/alertmanager`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${runtime.token}`, 'Content-Type': 'application/json' },
+        body: fixture('alertmanager-firing.json'),
+      });
+    const first = await post();
+    expect(first.status).toBe(202);
+    const receipt = (await first.json()) as { accepted: number; alerts: { fingerprint: string }[] };
+    expect(receipt.accepted).toBe(1);
+
+    const list = () => kube.listNamespacedCustomObject(rr) as Promise<RequestList>;
+    const created = await eventually(async () => {
+      const { items } = await list();
+      return items.length > 0 ? items : undefined;
+    }, 'the RemediationRequest');
+    expect(created).toHaveLength(1);
+    expect(created[0]?.spec).toMatchObject({ signalName: 'KubePodCrashLooping', signalFingerprint: receipt.alerts[0]?.fingerprint });
+
+    expect((await post()).status).toBe(202);
+    await runtime.waitForLog((line) => line.message === 'batch deduplicated' && line.duplicates === 1, 'the repeat to be deduplicated');
+    expect((await list()).items).toHaveLength(1);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    expect(await runtime.stop()).toBe(0);
+    await expect(fetch(`${runtime.url}/healthz`)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,87 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.js';
+
+export interface AlertmanagerOptions {
+  /** The stormgate webhook URL. */
+  readonly webhookUrl: string;
+  readonly bearerToken: string;
+}
+
+export interface RunningAlertmanager {
+  readonly url: string;
+  /** Pushes alerts to Alertmanager's API, as Prometheus does. */
+  pushAlerts(alerts: { labels: Record<string, string>; annotations?: Record<string, string>; startsAt?: string; endsAt?: string }[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The real `prometheus-alertmanager` binary (Debian), routing every alert to stormgate with bearer auth. */
+export async function startAlertmanager(options: AlertmanagerOptions): Promise<RunningAlertmanager> {
+  const directory = mkdtempSync(join(tmpdir(), 'sg-alertmanager-'));
+  const port = await freePort();
+  writeFileSync(
+    join(directory, 'alertmanager.yml'),
+    [
+      'route:',
+      '  receiver: stormgate',
+      "  group_by: ['alertname', 'namespace']",
+      '  group_wait: 1s',
+      '  group_interval: 1s',
+      '  repeat_interval: 1h',
+      'receivers:',
+      '  - name: stormgate',
+      '    webhook_configs:',
+      `      - url: ${options.webhookUrl}`,
+      '        send_resolved: true',
+      '        max_alerts: 0',
+      '        http_config:',
+      '          authorization:',
+      '            type: Bearer',
+      `            credentials: ${options.bearerToken}`,
+      '',
+    ].join('\n'),
+  );
+  const child: ChildProcess = spawn(
+    'prometheus-alertmanager',
+    [
+      `--config.file=${join(directory, 'alertmanager.yml')}`,
+      `--storage.path=${directory}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`alertmanager exited with ${child.exitCode}: ${stderr}`);
+    const ready = await fetch(`${url}/-/ready`).then((response) => response.ok, () => false);
+    if (ready) break;
+    if (Date.now() > deadline) throw new Error(`alertmanager did not become ready: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    pushAlerts: async (alerts) => {
+      const response = await fetch(`${url}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(alerts.map((alert) => ({ generatorURL: 'http://prometheus.local/graph', annotations: {}, ...alert }))),
+      });
+      if (!response.ok) throw new Error(`alertmanager refused the alerts: ${response.status} ${await response.text()}`);
+    },
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}

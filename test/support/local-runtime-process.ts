@@ -1,0 +1,88 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface LocalRuntimeProcess {
+  readonly url: string;
+  readonly token: string;
+  readonly redisUrl: string;
+  readonly kubeApiUrl: string;
+  /** Structured log lines the runtime printed so far. */
+  readonly logs: Record<string, unknown>[];
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Runs the local runtime exactly as `npm start` does (after set-up), on a free port, and reads its banner. */
+export async function startLocalRuntimeProcess(env: Record<string, string> = {}): Promise<LocalRuntimeProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'INFO', POWERTOOLS_LOG_LEVEL: 'INFO', SWEEP_INTERVAL_SECONDS: '3600', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const banner: Record<string, string> = {};
+  const logs: Record<string, unknown>[] = [];
+  let output = '';
+  let buffered = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const ready = new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`local runtime exited with ${code} before it was ready:\n${output}`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const field = /^\s+([A-Za-z ]+):\s+(\S.*)$/.exec(line);
+        if (field?.[1] && field[2]) banner[field[1].trim()] = field[2].trim();
+        if (line.startsWith('{')) {
+          try {
+            logs.push(JSON.parse(line) as Record<string, unknown>);
+          } catch {
+            // not a log line
+          }
+        }
+        if (line.startsWith('Press Ctrl+C')) resolve();
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  });
+  await ready;
+
+  const waitForLog: LocalRuntimeProcess['waitForLog'] = async (predicate, what, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = logs.find(predicate);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${output.slice(-4000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  return {
+    url: banner.URL ?? '',
+    token: banner['Auth token'] ?? '',
+    redisUrl: banner.Redis ?? '',
+    kubeApiUrl: banner['Kubernetes API'] ?? '',
+    logs,
+    waitForLog,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Polls until `probe` returns a value that is not undefined. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
