@@ -28,8 +28,10 @@ function onPath(binary) {
 const installedMarker = join(root, 'node_modules', '.package-lock.json');
 const lockfile = join(root, 'package-lock.json');
 if (!existsSync(installedMarker) || (existsSync(lockfile) && statSync(lockfile).mtimeMs > statSync(installedMarker).mtimeMs)) {
-  say('installing npm dependencies (npm ci)');
-  run('npm', existsSync(lockfile) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  // `npm install` honours package-lock.json; `npm ci` would refuse it on registry mirrors that lack other
+  // platforms' optional binaries (e.g. @swc/core-darwin-*), which then cannot be recorded in the lockfile.
+  say('installing npm dependencies (npm install, from package-lock.json)');
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 // 2. Debian packages: binary → package.
