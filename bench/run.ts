@@ -1,0 +1,106 @@
+/**
+ * `npm run bench`: measures the local pipeline on real Redis and the Kubernetes API stand-in.
+ * Human-readable lines first; the last line of output is one JSON object with every figure.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { alert, webhook } from '../test/support/builders/webhook.js';
+import { startRedisStandalone } from '../test/support/redis-harness.js';
+import { keysWithTtl } from '../test/support/redis-keys.js';
+
+const distinctAlerts = Number(process.env.BENCH_ALERTS ?? 500);
+const duplicateDeliveries = Number(process.env.BENCH_DUPLICATES ?? 1000);
+const concurrency = 8;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function inParallel<T>(count: number, task: (index: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const index = next++;
+        results[index] = await task(index);
+      }
+    }),
+  );
+  return results;
+}
+
+const redisServer = await startRedisStandalone({ maxmemory: '256mb' });
+process.env.LOG_LEVEL = 'SILENT';
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.AUTH_TOKENS = 'bench-token';
+process.env.PORT = '0';
+process.env.REDIS_URL = redisServer.url;
+const { startLocalStack } = await import('../local/local-stack.js');
+const stack = await startLocalStack({ env: process.env, stateDirectory: mkdtempSync(join(tmpdir(), 'sg-bench-')), log: () => undefined });
+const inspect = new Redis(redisServer.url as string);
+
+const post = async (body: string): Promise<number> => {
+  const started = performance.now();
+  const response = await fetch(`${stack.url}/v1/alerts/alertmanager`, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer bench-token', 'Content-Type': 'application/json' },
+    body,
+  });
+  await response.arrayBuffer();
+  if (response.status !== 202) throw new Error(`unexpected ${response.status}`);
+  return performance.now() - started;
+};
+
+try {
+  // 1. Distinct alerts, one per notification: intake latency and end-to-end throughput to RemediationRequests.
+  const bodies = Array.from({ length: distinctAlerts }, (_, index) =>
+    JSON.stringify(webhook([alert({ labels: { namespace: `team-${index % 25}`, pod: `api-${index}` } })])),
+  );
+  const started = performance.now();
+  const latencies = (await inParallel(distinctAlerts, (index) => post(bodies[index] as string))).sort((a, b) => a - b);
+  await stack.runtime.drain();
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  const created = stack.standin?.list('remediationrequests').length ?? 0;
+  if (created !== distinctAlerts) throw new Error(`expected ${distinctAlerts} requests, found ${created}`);
+
+  // 2. Redis footprint of open episodes, by MEMORY USAGE over every key.
+  const keys = [...(await keysWithTtl(inspect)).keys()];
+  const bytes = await Promise.all(keys.map(async (key) => Number(await inspect.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'))));
+  const bytesPerFingerprint = bytes.reduce((sum, value) => sum + value, 0) / keys.length;
+
+  // 3. Duplicates of one alert: cost per duplicate and Kubernetes writes they cause.
+  const duplicateBody = JSON.stringify(webhook([alert({ labels: { pod: 'hot-pod' } })]));
+  await post(duplicateBody);
+  await stack.runtime.drain();
+  const writesBefore = stack.standin?.writes().length ?? 0;
+  const duplicateStarted = performance.now();
+  await inParallel(duplicateDeliveries, () => post(duplicateBody));
+  await stack.runtime.drain();
+  const duplicateSeconds = (performance.now() - duplicateStarted) / 1000;
+  const duplicateWrites = (stack.standin?.writes().length ?? 0) - writesBefore;
+
+  const result = {
+    alerts: distinctAlerts,
+    concurrency,
+    ingest_latency_p50_ms: Number(percentile(latencies, 50).toFixed(2)),
+    ingest_latency_p99_ms: Number(percentile(latencies, 99).toFixed(2)),
+    end_to_end_alerts_per_second: Number((distinctAlerts / elapsedSeconds).toFixed(1)),
+    redis_keys_per_open_fingerprint: keys.length / distinctAlerts,
+    redis_bytes_per_open_fingerprint: Number(bytesPerFingerprint.toFixed(1)),
+    duplicate_deliveries: duplicateDeliveries,
+    duplicate_deliveries_per_second: Number((duplicateDeliveries / duplicateSeconds).toFixed(1)),
+    kube_writes_for_duplicates: duplicateWrites,
+    rss_mb: Number((process.memoryUsage().rss / 1024 / 1024).toFixed(1)),
+  };
+  process.stdout.write(`${distinctAlerts} distinct alerts → ${created} RemediationRequests in ${elapsedSeconds.toFixed(2)} s\n`);
+  process.stdout.write(`${duplicateDeliveries} duplicate deliveries → ${duplicateWrites} Kubernetes writes\n`);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} finally {
+  await inspect.quit();
+  await stack.stop();
+  await redisServer.stop();
+}
