@@ -19,6 +19,7 @@ export default {
     project('unit'),
     project('integration'),
     project('e2e'),
+    project('infra'),
   ],
   testTimeout: 60_000,
 };
