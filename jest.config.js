@@ -22,4 +22,5 @@ export default {
     project('infra'),
   ],
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/test/support/summary-line-reporter.js'],
 };
