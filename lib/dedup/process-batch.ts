@@ -71,8 +71,8 @@ async function applyDecision(signal: Signal, outcome: EpisodeOutcome, now: Date,
 
   const name = remediationRequestName(signal.fingerprint, outcome.episodeStartMs);
   if (decision.action === 'mark-resolved') {
-    await deps.writer.patchStatus(name, { signal: { state: 'Resolved', resolvedAt: now.toISOString() } });
-    return 'resolved';
+    const patched = await deps.writer.patchStatus(name, { signal: { state: 'Resolved', resolvedAt: now.toISOString() } });
+    return patched === 'patched' ? 'resolved' : 'ignored';
   }
 
   const request = buildRemediationRequest(signal, outcome.episodeStartMs, deps.namespace, deps.clusterId);
