@@ -36,7 +36,7 @@ async function inParallel<T>(count: number, task: (index: number) => Promise<T>)
 const redisServer = await startRedisStandalone({ maxmemory: '256mb' });
 process.env.LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-process.env.AUTH_TOKENS = 'bench-token';
+process.env.AUTH_TOKENS = 'bench-token-0123456789';
 process.env.PORT = '0';
 process.env.REDIS_URL = redisServer.url;
 const { startLocalStack } = await import('../local/local-stack.js');
@@ -47,7 +47,7 @@ const post = async (body: string): Promise<number> => {
   const started = performance.now();
   const response = await fetch(`${stack.url}/v1/alerts/alertmanager`, {
     method: 'POST',
-    headers: { Authorization: 'Bearer bench-token', 'Content-Type': 'application/json' },
+    headers: { Authorization: 'Bearer bench-token-0123456789', 'Content-Type': 'application/json' },
     body,
   });
   await response.arrayBuffer();

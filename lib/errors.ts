@@ -37,6 +37,21 @@ export class UnauthorizedError extends StormgateError {
   }
 }
 
+/** The thing asked for does not exist (or is not visible to this tenant). */
+export class NotFoundError extends StormgateError {
+  readonly retryable = false;
+}
+
+/** The tenant's alert budget is spent: the sender must come back later, so this is a retryable 503. */
+export class RateBudgetExceededError extends StormgateError {
+  readonly retryable = true;
+  readonly retryAfterSeconds: number;
+  constructor(tenant: string, retryAfterMs: number) {
+    super(`tenant ${tenant} is over its alert budget`);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  }
+}
+
 /** Redis could not be reached or failed a command: fail closed and let the sender retry. */
 export class RedisUnavailableError extends StormgateError {
   readonly retryable = true;

@@ -3,7 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
 /** An HTTP request as API Gateway's REST proxy integration hands it to a Lambda. */
-export function toProxyEvent(request: IncomingMessage, url: URL, body: Buffer, resource: string): APIGatewayProxyEvent {
+export function toProxyEvent(
+  request: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  resource: string,
+  pathParameters: Record<string, string> = {},
+): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (let index = 0; index < request.rawHeaders.length; index += 2) {
@@ -25,7 +31,7 @@ export function toProxyEvent(request: IncomingMessage, url: URL, body: Buffer, r
     multiValueHeaders,
     queryStringParameters: query.length > 0 ? Object.fromEntries(query) : null,
     multiValueQueryStringParameters: query.length > 0 ? query.reduce<Record<string, string[]>>((all, [key, value]) => ({ ...all, [key]: [...(all[key] ?? []), value] }), {}) : null,
-    pathParameters: null,
+    pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
     stageVariables: null,
     body: body.length === 0 ? null : isText ? text : body.toString('base64'),
     isBase64Encoded: body.length > 0 && !isText,

@@ -84,6 +84,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     env.AUTH_TOKENS ??= `sg-local-${randomBytes(16).toString('hex')}`;
+    // What to show the user: the first token as configured (`tenant=` stripped), unless it is only a hash.
+    const firstSecret = (env.AUTH_TOKENS.split(',')[0] ?? '').trim().replace(/^[a-z0-9][a-z0-9-]{0,31}=/, '');
+    const authToken = firstSecret.startsWith('sha256:') ? '(configured as a sha256 hash)' : firstSecret;
     const port = env.PORT !== undefined && env.PORT !== '' ? Number(env.PORT) : 8080;
     const listenPort = port === 0 ? await freePort() : port;
     env.AWS_ENDPOINT_URL_LAMBDA = `http://${host}:${listenPort}`;
@@ -112,7 +115,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       host,
       port: listenPort,
       runtime,
-      routes: [{ method: 'POST', resource: '/v1/alerts/alertmanager', functionName: 'stormgate-ingest' }],
+      routes: [
+        { method: 'POST', resource: '/v1/alerts/alertmanager', functionName: 'stormgate-ingest' },
+        { method: 'GET', resource: '/v1/signals/{fingerprint}', functionName: 'stormgate-ingest' },
+      ],
     });
     cleanups.push(() => server.close());
 
@@ -123,7 +129,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     return {
       url: server.url,
-      authToken: config.authTokens[0] as string,
+      authToken,
       redis: env.REDIS_URL ?? `cluster ${env.REDIS_CLUSTER_NODES ?? ''}`,
       kubeApiUrl: env.KUBE_API_URL ?? `kubeconfig ${env.KUBECONFIG ?? ''}`,
       ...(kubeconfigPath !== undefined && { kubeconfigPath }),

@@ -94,9 +94,21 @@ async function handleInvoke(runtime: LocalLambdaRuntime, name: string, request: 
   }
 }
 
+/** Path parameters of `/a/{name}/b` matched against a path, or undefined when the path does not match. */
+export function matchResource(resource: string, path: string): Record<string, string> | undefined {
+  const names: string[] = [];
+  const pattern = resource.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  const match = new RegExp(`^${pattern}$`).exec(path);
+  if (!match) return undefined;
+  return Object.fromEntries(names.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? '')]));
+}
+
 async function handleProxy(runtime: LocalLambdaRuntime, route: ProxyRoute, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const body = await readBody(request, apiGatewayPayloadLimit);
-  const event = toProxyEvent(request, url, body, route.resource);
+  const event = toProxyEvent(request, url, body, route.resource, matchResource(route.resource, url.pathname) ?? {});
   const result = (await runtime.invoke(route.functionName, event)) as APIGatewayProxyResult;
   writeProxyResult(response, result);
 }
@@ -108,7 +120,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const url = new URL(request.url ?? '/', 'http://local');
     const method = request.method ?? 'GET';
     const invoke = method === 'POST' ? invokePath.exec(url.pathname) : null;
-    const matching = options.routes.filter((route) => route.resource === url.pathname);
+    const matching = options.routes.filter((route) => matchResource(route.resource, url.pathname) !== undefined);
     const route = matching.find((candidate) => candidate.method === method);
     const work =
       method === 'GET' && url.pathname === '/healthz'

@@ -10,7 +10,7 @@ import { logger } from '../../lib/telemetry/logger.js';
 
 const config = runtimeConfig();
 const deps = {
-  episodes: new EpisodeStore(redisClient(), { idleTtlSeconds: config.dedup.idleTtlSeconds }),
+  episodes: new EpisodeStore(redisClient(), config.dedup),
   writer: new RemediationRequestWriter(kubeApi(), config.namespace),
   namespace: config.namespace,
   ...(config.clusterId !== undefined && { clusterId: config.clusterId }),

@@ -1,24 +1,40 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { requireAuthTokens } from '../../lib/config/index.js';
+import { requireCredentials } from '../../lib/config/index.js';
 import { authenticate, tenantOf } from '../../lib/http/middlewares/authenticate.js';
 import { jsonBodyGuard } from '../../lib/http/middlewares/json-body-guard.js';
 import { problemResponder } from '../../lib/http/middlewares/problem-responder.js';
 import { jsonResponse } from '../../lib/http/problem.js';
+import { routeRequests } from '../../lib/http/router.js';
 import { acceptWebhook } from '../../lib/ingest/accept-webhook.js';
 import { LambdaDedupHandoff } from '../../lib/ingest/dedup-handoff.js';
-import { lambdaClient, runtimeConfig } from '../../lib/runtime/clients.js';
+import { EpisodeStore } from '../../lib/redis/episode-store.js';
+import { TenantRateBudget } from '../../lib/redis/rate-budget.js';
+import { lambdaClient, redisClient, runtimeConfig } from '../../lib/runtime/clients.js';
+import { readSignalDecision } from '../../lib/signals/read-signal-decision.js';
 import { logger } from '../../lib/telemetry/logger.js';
 
 const config = runtimeConfig();
-const handoff = new LambdaDedupHandoff(lambdaClient(), config.functions.dedup);
+const credentials = requireCredentials(config);
+const acceptDeps = {
+  handoff: new LambdaDedupHandoff(lambdaClient(), config.functions.dedup),
+  rateBudget: new TenantRateBudget(redisClient(), config.rateBudget),
+  limits: config.webhookLimits,
+  strategy: config.fingerprintStrategy,
+  ...(config.clusterId !== undefined && { clusterId: config.clusterId }),
+};
+const signalDeps = { episodes: new EpisodeStore(redisClient(), config.dedup), namespace: config.namespace };
+
+/** The middlewares every route shares: logging context, errors as problems, authentication first. */
+const authenticated = () =>
+  middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(problemResponder())
+    .use(authenticate(credentials));
 
 /** POST /v1/alerts/alertmanager: Alertmanager webhook → 202 receipt once dedup has the batch. */
-export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(problemResponder())
-  .use(authenticate(requireAuthTokens(config)))
+const receiveWebhook = authenticated()
   .use(jsonBodyGuard({ maxBodyBytes: config.maxBodyBytes }))
   .handler(async (event, context) => {
     const receipt = await acceptWebhook(
@@ -28,7 +44,17 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
         requestId: context.awsRequestId,
         receivedAt: new Date(event.requestContext.requestTimeEpoch),
       },
-      { handoff, ...(config.clusterId !== undefined && { clusterId: config.clusterId }) },
+      acceptDeps,
     );
     return jsonResponse(202, receipt);
   });
+
+/** GET /v1/signals/{fingerprint}: the latest decision about a signal and its reason. */
+const readSignal = authenticated().handler(async (event) =>
+  jsonResponse(200, await readSignalDecision(tenantOf(event), event.pathParameters?.fingerprint, signalDeps)),
+);
+
+export const handler = routeRequests({
+  'POST /v1/alerts/alertmanager': receiveWebhook,
+  'GET /v1/signals/{fingerprint}': readSignal,
+});

@@ -1,14 +1,28 @@
-import { resourceFingerprint } from '../domain/fingerprint.js';
+import { deliveryKey, type FingerprintStrategy, signalFingerprint } from '../domain/fingerprint.js';
+import { scrubRecord } from '../domain/secret-scrubber.js';
 import type { Signal } from '../domain/signal.js';
-import { resolveTargetResource } from '../domain/target-resource.js';
+import { namespaceOf, resolveTargetResource } from '../domain/target-resource.js';
 import type { WebhookAlert, WebhookPayload } from './webhook-schema.js';
 
 // Alertmanager sends this zero time as endsAt while an alert fires.
 const zeroTime = '0001-01-01T00:00:00Z';
 
+/** Annotation values longer than this are cut before they reach etcd (descriptions can be long). */
+export const annotationValueCap = 2_048;
+const truncationMarker = '… [truncated]';
+
 export interface NormalizeContext {
+  readonly tenant: string;
   readonly receivedAt: string;
+  readonly strategy: FingerprintStrategy;
   readonly clusterId?: string;
+}
+
+function capValue(value: string): string {
+  const characters = [...value];
+  return characters.length <= annotationValueCap
+    ? value
+    : characters.slice(0, annotationValueCap - truncationMarker.length).join('') + truncationMarker;
 }
 
 /** Every alert of a notification becomes its own Signal; the envelope status is never used per alert. */
@@ -20,19 +34,35 @@ function normalizeAlert(alert: WebhookAlert, payload: WebhookPayload, context: N
   const alertname = alert.labels.alertname ?? '';
   const target = resolveTargetResource(alert.labels, context.clusterId);
   const endsAt = alert.endsAt === undefined || alert.endsAt === zeroTime ? undefined : alert.endsAt;
-  return {
-    fingerprint: resourceFingerprint(alertname, target),
+  const fingerprint = signalFingerprint(context.strategy, {
+    tenant: context.tenant,
     alertname,
-    status: alert.status,
-    severity: alert.labels.severity ?? 'unknown',
-    source: 'alertmanager',
+    namespace: namespaceOf(alert.labels),
     target,
     labels: alert.labels,
-    annotations: alert.annotations,
+    ...(alert.fingerprint !== undefined && { alertmanagerFingerprint: alert.fingerprint }),
+  });
+  const annotations = scrubRecord(alert.annotations);
+  return {
+    fingerprint,
+    alertname,
+    status: alert.status,
+    severity: alert.labels.severity || 'unknown',
+    source: 'alertmanager',
+    target,
+    labels: scrubRecord(alert.labels),
+    annotations: Object.fromEntries(Object.entries(annotations).map(([key, value]) => [key, capValue(value)])),
     startsAt: alert.startsAt,
     ...(endsAt !== undefined && { endsAt }),
     receivedAt: context.receivedAt,
     ...(alert.fingerprint !== undefined && { alertmanagerFingerprint: alert.fingerprint }),
+    deliveryKey: deliveryKey({
+      receiver: payload.receiver,
+      groupKey: payload.groupKey,
+      alertFingerprint: alert.fingerprint ?? fingerprint,
+      startsAt: alert.startsAt,
+      status: alert.status,
+    }),
     groupKey: payload.groupKey,
     receiver: payload.receiver,
   };

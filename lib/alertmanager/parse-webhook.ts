@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors.js';
-import { type WebhookPayload, webhookPayloadSchema } from './webhook-schema.js';
+import { defaultWebhookLimits, type WebhookLimits, type WebhookPayload, webhookPayloadSchema } from './webhook-schema.js';
 
 function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
@@ -8,15 +8,18 @@ function fieldPath(path: readonly PropertyKey[]): string {
   );
 }
 
-/** Parses and validates a webhook body; the error names the first offending field. */
-export function parseWebhook(body: string): WebhookPayload {
+/** Parses and validates a webhook body; the error names the first offending field and never echoes values. */
+export function parseWebhook(body: string, limits: WebhookLimits = defaultWebhookLimits): WebhookPayload {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch (error) {
-    throw new InvalidInputError(`body is not valid JSON: ${(error as Error).message}`, '(body)', 400, { cause: error });
+    // V8's message quotes the body; say only where parsing stopped.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    const where = position === undefined ? '' : ` (at byte ${position})`;
+    throw new InvalidInputError(`body is not valid JSON${where}`, '(body)', 400, { cause: error });
   }
-  const parsed = webhookPayloadSchema.safeParse(json);
+  const parsed = webhookPayloadSchema(limits).safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue ? fieldPath(issue.path) || '(body)' : '(body)';

@@ -1,35 +1,83 @@
 import { z } from 'zod';
 
-const labelSet = z.record(z.string(), z.string());
+/** Hard limits on what a notification may carry; beyond them the request is refused with a 400. */
+export interface WebhookLimits {
+  readonly maxAlerts: number;
+  readonly maxLabelsPerAlert: number;
+  readonly maxLabelValueLength: number;
+  readonly maxAnnotationValueLength: number;
+}
 
-/** One alert of an Alertmanager webhook notification (payload version 4). */
-export const webhookAlertSchema = z.object({
-  status: z.enum(['firing', 'resolved']),
-  labels: labelSet.refine((labels) => (labels.alertname ?? '') !== '', {
-    message: 'alertname label is required',
-    path: ['alertname'],
-  }),
-  annotations: labelSet.default({}),
-  startsAt: z.iso.datetime({ offset: true }),
-  // 0001-01-01T00:00:00Z while firing.
-  endsAt: z.iso.datetime({ offset: true }).optional(),
-  generatorURL: z.string().optional(),
-  fingerprint: z.string().optional(),
-});
+export const defaultWebhookLimits: WebhookLimits = {
+  maxAlerts: 1000,
+  maxLabelsPerAlert: 64,
+  maxLabelValueLength: 1024,
+  maxAnnotationValueLength: 16_384,
+};
 
-/** The webhook body Alertmanager posts (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config). */
-export const webhookPayloadSchema = z.object({
-  version: z.literal('4', { error: 'unsupported webhook version: only "4" is accepted' }),
-  groupKey: z.string(),
-  truncatedAlerts: z.number().int().nonnegative().default(0),
-  status: z.enum(['firing', 'resolved']),
-  receiver: z.string(),
-  groupLabels: labelSet.default({}),
-  commonLabels: labelSet.default({}),
-  commonAnnotations: labelSet.default({}),
-  externalURL: z.string().default(''),
-  alerts: z.array(webhookAlertSchema).min(1, 'a notification carries at least one alert'),
-});
+const maxNameLength = 256;
 
-export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
-export type WebhookAlert = z.infer<typeof webhookAlertSchema>;
+function boundedRecord(what: 'labels' | 'annotations', maxEntries: number, maxValueLength: number) {
+  return z
+    .record(
+      z.string().min(1, `${what} names must not be empty`).max(maxNameLength, `${what} names are limited to ${maxNameLength} characters`),
+      z.string().max(maxValueLength, `${what} values are limited to ${maxValueLength} characters`),
+    )
+    .refine((record) => Object.keys(record).length <= maxEntries, `at most ${maxEntries} ${what} per alert`);
+}
+
+const groupLabelSet = z.record(z.string(), z.string());
+
+function buildSchema(limits: WebhookLimits) {
+  const alert = z.object({
+    status: z.enum(['firing', 'resolved']),
+    labels: boundedRecord('labels', limits.maxLabelsPerAlert, limits.maxLabelValueLength).refine(
+      (labels) => (labels.alertname ?? '') !== '',
+      { message: 'alertname label is required', path: ['alertname'] },
+    ),
+    annotations: boundedRecord('annotations', limits.maxLabelsPerAlert, limits.maxAnnotationValueLength).default({}),
+    startsAt: z.iso.datetime({ offset: true }),
+    // 0001-01-01T00:00:00Z while firing.
+    endsAt: z.iso.datetime({ offset: true }).optional(),
+    generatorURL: z.string().max(4096).optional(),
+    // Alertmanager's label-set fingerprint, 16 hex chars.
+    fingerprint: z.string().regex(/^[0-9a-f]{1,64}$/, 'fingerprint must be hex').optional(),
+  });
+
+  return z.object({
+    version: z.literal('4', { error: 'unsupported webhook version: only "4" is accepted' }),
+    groupKey: z.string().max(8192),
+    // Alerts Alertmanager dropped because of max_alerts: a storm signal in itself.
+    truncatedAlerts: z.number().int().nonnegative().default(0),
+    status: z.enum(['firing', 'resolved']),
+    receiver: z.string().max(1024),
+    groupLabels: groupLabelSet.default({}),
+    commonLabels: groupLabelSet.default({}),
+    commonAnnotations: groupLabelSet.default({}),
+    externalURL: z.string().max(4096).default(''),
+    // Why this notification was sent (newer Alertmanager versions).
+    notification_reason: z.string().max(256).optional(),
+    // The labels of the route that matched (newer Alertmanager versions).
+    routeLabels: groupLabelSet.optional(),
+    alerts: z
+      .array(alert)
+      .min(1, 'a notification carries at least one alert')
+      .max(limits.maxAlerts, `at most ${limits.maxAlerts} alerts per request; lower max_alerts in the receiver`),
+  });
+}
+
+export type WebhookPayload = z.infer<ReturnType<typeof buildSchema>>;
+export type WebhookAlert = WebhookPayload['alerts'][number];
+
+const schemas = new Map<string, ReturnType<typeof buildSchema>>();
+
+/** The webhook body Alertmanager posts (payload version 4), with the given limits. */
+export function webhookPayloadSchema(limits: WebhookLimits = defaultWebhookLimits): ReturnType<typeof buildSchema> {
+  const key = JSON.stringify(limits);
+  let schema = schemas.get(key);
+  if (!schema) {
+    schema = buildSchema(limits);
+    schemas.set(key, schema);
+  }
+  return schema;
+}

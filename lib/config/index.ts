@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { WebhookLimits } from '../alertmanager/webhook-schema.js';
+import type { FingerprintStrategy } from '../domain/fingerprint.js';
 import { ConfigError } from '../errors.js';
 import { environmentSchema } from './schema.js';
 
@@ -10,12 +12,21 @@ export type KubeTarget =
   | { mode: 'kubeconfig'; path: string }
   | { mode: 'token'; server: string; token?: string };
 
+/** An accepted credential: only the SHA-256 of the token is kept. */
+export interface Credential {
+  readonly tenant: string;
+  readonly sha256: string;
+}
+
 export interface Config {
   readonly redis?: RedisTarget;
   readonly kube?: KubeTarget;
   readonly namespace: string;
   readonly clusterId?: string;
-  readonly authTokens: readonly string[];
+  readonly credentials: readonly Credential[];
+  readonly fingerprintStrategy: FingerprintStrategy;
+  readonly webhookLimits: WebhookLimits;
+  readonly rateBudget: { readonly alertsPerSecond: number; readonly burst: number };
   readonly functions: { readonly dedup: string; readonly stormAggregator: string };
   readonly aws: { readonly region: string; readonly lambdaEndpoint?: string };
   readonly storm: {
@@ -25,7 +36,12 @@ export interface Config {
     readonly maxWindowSeconds: number;
     readonly resourceCap: number;
   };
-  readonly dedup: { readonly idleTtlSeconds: number; readonly statusWriteIntervalSeconds: number };
+  readonly dedup: {
+    readonly idleTtlSeconds: number;
+    readonly closedTtlSeconds: number;
+    readonly haWindowSeconds: number;
+    readonly statusWriteIntervalSeconds: number;
+  };
   readonly sweepIntervalSeconds: number;
   readonly maxBodyBytes: number;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
@@ -64,7 +80,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     ...(kube && { kube }),
     namespace: e.RR_NAMESPACE,
     ...(e.CLUSTER_ID && { clusterId: e.CLUSTER_ID }),
-    authTokens: e.AUTH_TOKENS ?? [],
+    credentials: e.AUTH_TOKENS ?? [],
+    fingerprintStrategy: e.FINGERPRINT_STRATEGY,
+    webhookLimits: {
+      maxAlerts: e.MAX_ALERTS_PER_REQUEST,
+      maxLabelsPerAlert: e.MAX_LABELS_PER_ALERT,
+      maxLabelValueLength: e.MAX_LABEL_VALUE_LENGTH,
+      maxAnnotationValueLength: e.MAX_ANNOTATION_VALUE_LENGTH,
+    },
+    rateBudget: { alertsPerSecond: e.TENANT_RATE_ALERTS_PER_SECOND, burst: e.TENANT_RATE_BURST },
     functions: { dedup: e.DEDUP_FUNCTION_NAME, stormAggregator: e.STORM_AGGREGATOR_FUNCTION_NAME },
     aws: { region: e.AWS_REGION, ...(e.AWS_ENDPOINT_URL_LAMBDA && { lambdaEndpoint: e.AWS_ENDPOINT_URL_LAMBDA }) },
     storm: {
@@ -74,7 +98,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxWindowSeconds: e.STORM_MAX_WINDOW_SECONDS,
       resourceCap: e.STORM_RESOURCE_CAP,
     },
-    dedup: { idleTtlSeconds: e.DEDUP_IDLE_TTL_SECONDS, statusWriteIntervalSeconds: e.STATUS_WRITE_INTERVAL_SECONDS },
+    dedup: {
+      idleTtlSeconds: e.DEDUP_IDLE_TTL_SECONDS,
+      closedTtlSeconds: e.DEDUP_CLOSED_TTL_SECONDS,
+      haWindowSeconds: e.HA_REDELIVERY_WINDOW_SECONDS,
+      statusWriteIntervalSeconds: e.STATUS_WRITE_INTERVAL_SECONDS,
+    },
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     logLevel: e.LOG_LEVEL,
@@ -109,7 +138,7 @@ export function requireKube(config: Config): KubeTarget {
   return config.kube;
 }
 
-export function requireAuthTokens(config: Config): readonly string[] {
-  if (config.authTokens.length === 0) throw new ConfigError('invalid configuration: AUTH_TOKENS must list at least one token');
-  return config.authTokens;
+export function requireCredentials(config: Config): readonly Credential[] {
+  if (config.credentials.length === 0) throw new ConfigError('invalid configuration: AUTH_TOKENS must list at least one token');
+  return config.credentials;
 }

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { fingerprintStrategies } from '../domain/fingerprint.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -12,6 +14,23 @@ const commaList = z
   );
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
+
+/**
+ * One accepted credential: `[tenant=]secret`, where secret is the token itself or `sha256:<64 hex>` of
+ * it (so that the plain token never has to be stored). Without a tenant, the tenant is `default`.
+ */
+export const credentialSchema = z
+  .string()
+  .transform((entry, context) => {
+    const scoped = /^([a-z0-9][a-z0-9-]{0,31})=(.+)$/.exec(entry);
+    const tenant = scoped?.[1] ?? 'default';
+    const secret = scoped?.[2] ?? entry;
+    const hashed = /^sha256:([0-9a-f]{64})$/i.exec(secret);
+    if (!hashed && secret.length < 16) {
+      context.addIssue({ code: 'custom', message: 'each token must be at least 16 characters (or sha256:<hex> of one)' });
+    }
+    return { tenant, sha256: hashed?.[1]?.toLowerCase() ?? createHash('sha256').update(secret).digest('hex') };
+  });
 
 /** Environment variables stormgate reads, with the defaults from DESIGN.md. */
 export const environmentSchema = z
@@ -31,7 +50,16 @@ export const environmentSchema = z
       .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name (DNS label)')
       .default('stormgate'),
     CLUSTER_ID: z.string().min(1).max(63).optional(),
-    AUTH_TOKENS: commaList.optional(),
+    AUTH_TOKENS: commaList.pipe(z.array(credentialSchema)).optional(),
+    FINGERPRINT_STRATEGY: z.enum(fingerprintStrategies).default('resource'),
+    MAX_ALERTS_PER_REQUEST: positiveInt(1_000),
+    MAX_LABELS_PER_ALERT: positiveInt(64),
+    MAX_LABEL_VALUE_LENGTH: positiveInt(1_024),
+    MAX_ANNOTATION_VALUE_LENGTH: positiveInt(16_384),
+    TENANT_RATE_ALERTS_PER_SECOND: positiveInt(100),
+    TENANT_RATE_BURST: positiveInt(5_000),
+    DEDUP_CLOSED_TTL_SECONDS: positiveInt(3_600),
+    HA_REDELIVERY_WINDOW_SECONDS: positiveInt(120),
     DEDUP_FUNCTION_NAME: z.string().min(1).default('stormgate-dedup'),
     STORM_AGGREGATOR_FUNCTION_NAME: z.string().min(1).default('stormgate-storm-aggregator'),
     AWS_REGION: z.string().min(1).default('us-east-1'),

@@ -5,6 +5,8 @@ import { signalSchema } from '../domain/signal.js';
 export const dedupBatchSchema = z.object({
   tenant: z.string().min(1),
   requestId: z.string().min(1),
+  /** Alerts Alertmanager dropped from the notification (max_alerts): a storm signal for the aggregator. */
+  truncatedAlerts: z.number().int().nonnegative().default(0),
   signals: z.array(signalSchema).min(1),
 });
 export type DedupBatch = z.infer<typeof dedupBatchSchema>;

@@ -35,7 +35,7 @@ export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Pro
   const outcomes = await deps.episodes.observe(batch.tenant, batch.signals, now.getTime());
 
   const settled = await Promise.allSettled(
-    batch.signals.map((signal, index) => applyDecision(signal, outcomes[index] as EpisodeOutcome, now, deps)),
+    batch.signals.map((signal, index) => applyDecision(batch.tenant, signal, outcomes[index] as EpisodeOutcome, now, deps)),
   );
 
   const created = batch.signals.flatMap((signal, index) => {
@@ -63,9 +63,9 @@ export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Pro
   };
 }
 
-async function applyDecision(signal: Signal, outcome: EpisodeOutcome, now: Date, deps: DedupDeps): Promise<WriteResult> {
+async function applyDecision(tenant: string, signal: Signal, outcome: EpisodeOutcome, now: Date, deps: DedupDeps): Promise<WriteResult> {
   const decision = decideSignalAction(outcome);
-  logDecision(signal, decision);
+  logDecision(tenant, signal, decision);
   if (outcome.kind === 'unmatched' || decision.action === 'ignore') return 'ignored';
   if (decision.action === 'count-duplicate') return 'duplicate';
 
@@ -75,7 +75,11 @@ async function applyDecision(signal: Signal, outcome: EpisodeOutcome, now: Date,
     return patched === 'patched' ? 'resolved' : 'ignored';
   }
 
-  const request = buildRemediationRequest(signal, outcome.episodeStartMs, deps.namespace, deps.clusterId);
+  const request = buildRemediationRequest(signal, outcome.episodeStartMs, {
+    namespace: deps.namespace,
+    tenant,
+    ...(deps.clusterId !== undefined && { clusterId: deps.clusterId }),
+  });
   const created = await deps.writer.create(request);
   await deps.writer.patchStatus(name, {
     deduplication: {
@@ -88,8 +92,9 @@ async function applyDecision(signal: Signal, outcome: EpisodeOutcome, now: Date,
   return created;
 }
 
-function logDecision(signal: Signal, decision: SignalDecision): void {
+function logDecision(tenant: string, signal: Signal, decision: SignalDecision): void {
   logger.info('signal decided', {
+    tenant,
     fingerprint: signal.fingerprint,
     groupKey: signal.groupKey,
     alertname: signal.alertname,

@@ -4,15 +4,17 @@
  * - pending: the episode was reserved earlier but its RemediationRequest was never confirmed
  *   (a crashed or concurrent invocation); creating it again is safe because the name is deterministic.
  * - repeated: the episode is open and its request exists; the occurrence was counted.
+ * - redelivered: like repeated, and the delivery key equals the last one within the HA window: an
+ *   Alertmanager HA peer's copy of the same notification.
  * - closed: a resolved alert ended an open episode.
  * - unmatched: a resolved alert with no open episode (already resolved, or never seen).
  */
 export type EpisodeOutcome =
   | { kind: 'opened'; episodeStartMs: number }
-  | { kind: 'pending'; episodeStartMs: number; occurrenceCount: number }
-  | { kind: 'repeated'; episodeStartMs: number; occurrenceCount: number }
-  | { kind: 'closed'; episodeStartMs: number; occurrenceCount: number }
+  | { kind: 'pending' | 'repeated' | 'redelivered' | 'closed'; episodeStartMs: number; occurrenceCount: number }
   | { kind: 'unmatched' };
+
+export type EpisodeOutcomeKind = EpisodeOutcome['kind'];
 
 export type SignalAction = 'create-request' | 'count-duplicate' | 'mark-resolved' | 'ignore';
 
@@ -20,6 +22,7 @@ export type DecisionReason =
   | 'new-episode'
   | 'completing-reserved-episode'
   | 'duplicate-of-open-episode'
+  | 'ha-peer-redelivery'
   | 'resolved-open-episode'
   | 'resolved-without-open-episode';
 
@@ -28,25 +31,23 @@ export interface SignalDecision {
   readonly reason: DecisionReason;
 }
 
+const decisions: Record<EpisodeOutcomeKind, SignalDecision> = {
+  opened: { action: 'create-request', reason: 'new-episode' },
+  pending: { action: 'create-request', reason: 'completing-reserved-episode' },
+  repeated: { action: 'count-duplicate', reason: 'duplicate-of-open-episode' },
+  redelivered: { action: 'count-duplicate', reason: 'ha-peer-redelivery' },
+  closed: { action: 'mark-resolved', reason: 'resolved-open-episode' },
+  unmatched: { action: 'ignore', reason: 'resolved-without-open-episode' },
+};
+
 /** Pure: what dedup does with a signal, given what its atomic Redis step reported. */
-export function decideSignalAction(outcome: EpisodeOutcome): SignalDecision {
-  switch (outcome.kind) {
-    case 'opened':
-      return { action: 'create-request', reason: 'new-episode' };
-    case 'pending':
-      return { action: 'create-request', reason: 'completing-reserved-episode' };
-    case 'repeated':
-      return { action: 'count-duplicate', reason: 'duplicate-of-open-episode' };
-    case 'closed':
-      return { action: 'mark-resolved', reason: 'resolved-open-episode' };
-    case 'unmatched':
-      return { action: 'ignore', reason: 'resolved-without-open-episode' };
-  }
+export function decideSignalAction(outcome: Pick<EpisodeOutcome, 'kind'>): SignalDecision {
+  return decisions[outcome.kind];
 }
 
 /**
  * Deterministic RemediationRequest name for one episode of one fingerprint: a retried create meets
- * AlreadyExists instead of making a second request. DNS-1123 subdomain, 47 chars.
+ * AlreadyExists instead of making a second request. DNS-1123 subdomain, 44 chars.
  */
 export function remediationRequestName(fingerprint: string, episodeStartMs: number): string {
   return `rr-${fingerprint}-${episodeStartMs.toString(36)}`;

@@ -1,28 +1,75 @@
 import { createHash } from 'node:crypto';
 import type { TargetResource } from './signal.js';
 
+/**
+ * How alerts map to signals:
+ * - `resource` (default): alertname + namespace + kind + name of the target resource. The same problem on
+ *   the same object is one signal however its other labels (instance, pod IP, container …) churn.
+ * - `alert`: Alertmanager's own label-set fingerprint. Every distinct label set is its own signal; for
+ *   alerts that name no Kubernetes object, or whose labels tell different problems apart (per route,
+ *   per queue, per endpoint).
+ */
+export const fingerprintStrategies = ['resource', 'alert'] as const;
+export type FingerprintStrategy = (typeof fingerprintStrategies)[number];
+
 function sha256(parts: readonly string[]): Buffer {
   // NUL cannot occur in label values that survive JSON + Prometheus, so it separates parts unambiguously.
   return createHash('sha256').update(parts.join('\0')).digest();
 }
 
-/**
- * `resource` strategy: one fingerprint per (alertname, namespace, kind, name), so the same problem on the
- * same object is one signal however its other labels churn. 128 bits, 32 hex chars: fits a label value.
- */
-export function resourceFingerprint(alertname: string, target: TargetResource): string {
-  return sha256([alertname, target.namespace ?? '', target.kind, target.name]).subarray(0, 16).toString('hex');
+export interface FingerprintInput {
+  /** Tenants never share a signal: the same alert from two tenants is two problems. */
+  readonly tenant: string;
+  readonly alertname: string;
+  readonly namespace: string | undefined;
+  readonly target: TargetResource;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly alertmanagerFingerprint?: string;
 }
 
-/** The short, binary-safe form of a fingerprint used inside Redis keys (96 bits, 16 chars). */
+/**
+ * A signal's fingerprint: 16 bytes, 32 hex chars (fits a label value). The first 6 bytes identify the
+ * storm key (alertname + namespace) and the last 10 the signal within it, so the Redis key of a signal,
+ * which must share a cluster slot with its storm, can be derived from the fingerprint alone.
+ */
+export function signalFingerprint(strategy: FingerprintStrategy, input: FingerprintInput): string {
+  const stormPart = sha256(['storm', input.tenant, input.alertname, input.namespace ?? '']).subarray(0, 6);
+  const identity =
+    strategy === 'resource'
+      ? sha256(['resource', input.tenant, input.alertname, input.target.namespace ?? '', input.target.kind, input.target.name])
+      : input.alertmanagerFingerprint !== undefined
+        ? sha256(['alert', input.tenant, input.alertmanagerFingerprint])
+        : sha256(['labels', input.tenant, ...Object.entries(input.labels).sort(([a], [b]) => (a < b ? -1 : 1)).flat()]);
+  return Buffer.concat([stormPart, identity.subarray(0, 10)]).toString('hex');
+}
+
+/**
+ * The Redis hash tag of a signal: its storm key. Hashed with the caller's tenant again so that a
+ * fingerprint presented by another tenant leads to a key it does not own. 8 base64url chars.
+ */
+export function stormTagOf(tenant: string, fingerprint: string): string {
+  return sha256(['tag', tenant, fingerprint.slice(0, 12)]).subarray(0, 6).toString('base64url');
+}
+
+/** The short, binary-safe form of a fingerprint inside its storm's keys (the 10 signal bytes, 14 chars). */
 export function fingerprintKeyDigest(fingerprint: string): string {
-  return Buffer.from(fingerprint, 'hex').subarray(0, 12).toString('base64url');
+  return Buffer.from(fingerprint.slice(12), 'hex').toString('base64url');
+}
+
+export interface DeliveryKeyInput {
+  readonly receiver: string;
+  readonly groupKey: string;
+  readonly alertFingerprint: string;
+  readonly startsAt: string;
+  readonly status: string;
 }
 
 /**
- * The storm key groups signals that one problem can produce in bulk: same tenant, alertname and namespace.
- * Its digest is the Redis hash tag, so every key of one storm lands in one cluster slot.
+ * Identifies one delivery of one alert: an HA peer's copy of the same notification has the same key, so
+ * dedup can tell it from a new occurrence. 8 bytes, 11 base64url chars.
  */
-export function stormKeyDigest(tenant: string, alertname: string, namespace: string | undefined): string {
-  return sha256([tenant, alertname, namespace ?? '']).subarray(0, 6).toString('base64url');
+export function deliveryKey(input: DeliveryKeyInput): string {
+  return sha256(['delivery', input.receiver, input.groupKey, input.alertFingerprint, input.startsAt, input.status])
+    .subarray(0, 8)
+    .toString('base64url');
 }

@@ -26,6 +26,8 @@ export const signalSchema = z.object({
   endsAt: z.iso.datetime({ offset: true }).optional(),
   receivedAt: z.iso.datetime({ offset: true }),
   alertmanagerFingerprint: z.string().optional(),
+  /** Same for an HA peer's copy of the same notification (see deliveryKey). */
+  deliveryKey: z.string().regex(/^[A-Za-z0-9_-]{11}$/),
   groupKey: z.string(),
   receiver: z.string(),
 });

@@ -1,6 +1,11 @@
 import { normalizeWebhook } from '../alertmanager/normalize.js';
 import { parseWebhook } from '../alertmanager/parse-webhook.js';
+import type { WebhookLimits } from '../alertmanager/webhook-schema.js';
+import type { FingerprintStrategy } from '../domain/fingerprint.js';
 import type { TargetResource } from '../domain/signal.js';
+import { RateBudgetExceededError } from '../errors.js';
+import type { RateBudgetVerdict } from '../redis/rate-budget.js';
+import { logger } from '../telemetry/logger.js';
 import type { BatchHandoff } from './dedup-handoff.js';
 
 export interface AcceptWebhookInput {
@@ -15,42 +20,64 @@ export interface ReceiptEntry {
   readonly alertname: string;
   readonly status: 'firing' | 'resolved';
   readonly target: TargetResource;
-  readonly disposition: 'queued';
+  /** What happens next: firing alerts are deduplicated (new request or counted), resolved ones close theirs. */
+  readonly next: 'deduplicate' | 'resolve';
+  /** Where the decision about this signal can be read once dedup has made it. */
+  readonly decision: string;
 }
 
 export interface Receipt {
   readonly requestId: string;
   readonly groupKey: string;
   readonly accepted: number;
+  readonly truncatedAlerts: number;
   readonly alerts: readonly ReceiptEntry[];
 }
 
 export interface AcceptWebhookDeps {
   readonly handoff: BatchHandoff;
+  readonly rateBudget: { take(tenant: string, alerts: number): Promise<RateBudgetVerdict> };
+  readonly limits: WebhookLimits;
+  readonly strategy: FingerprintStrategy;
   readonly clusterId?: string;
 }
 
 /**
- * Ingest use case: validate, normalize every alert into a Signal, hand the batch to dedup. Returns the
- * receipt only after the hand-off succeeded, so a 2xx always means the alerts are durably queued.
+ * Ingest use case: validate (nothing invalid touches Redis), charge the tenant's budget, normalize every
+ * alert into a Signal, hand the batch to dedup. The receipt is returned only after the hand-off
+ * succeeded, so a 2xx always means the alerts are durably queued.
  */
 export async function acceptWebhook(input: AcceptWebhookInput, deps: AcceptWebhookDeps): Promise<Receipt> {
-  const payload = parseWebhook(input.body);
+  const payload = parseWebhook(input.body, deps.limits);
+  const verdict = await deps.rateBudget.take(input.tenant, payload.alerts.length);
+  if (!verdict.allowed) throw new RateBudgetExceededError(input.tenant, verdict.retryAfterMs);
+
   const signals = normalizeWebhook(payload, {
+    tenant: input.tenant,
     receivedAt: input.receivedAt.toISOString(),
+    strategy: deps.strategy,
     ...(deps.clusterId !== undefined && { clusterId: deps.clusterId }),
   });
-  await deps.handoff.send({ tenant: input.tenant, requestId: input.requestId, signals });
+  await deps.handoff.send({ tenant: input.tenant, requestId: input.requestId, truncatedAlerts: payload.truncatedAlerts, signals });
+  logger.info('notification accepted', {
+    requestId: input.requestId,
+    tenant: input.tenant,
+    groupKey: payload.groupKey,
+    alerts: signals.length,
+    truncatedAlerts: payload.truncatedAlerts,
+  });
   return {
     requestId: input.requestId,
     groupKey: payload.groupKey,
     accepted: signals.length,
+    truncatedAlerts: payload.truncatedAlerts,
     alerts: signals.map((signal) => ({
       fingerprint: signal.fingerprint,
       alertname: signal.alertname,
       status: signal.status,
       target: signal.target,
-      disposition: 'queued',
+      next: signal.status === 'firing' ? 'deduplicate' : 'resolve',
+      decision: `/v1/signals/${signal.fingerprint}`,
     })),
   };
 }

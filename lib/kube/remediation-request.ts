@@ -9,6 +9,7 @@ export const remediationRequestResource = {
 } as const;
 
 export const fingerprintLabel = 'stormgate.dev/fingerprint';
+export const tenantLabel = 'stormgate.dev/tenant';
 
 export interface RemediationRequestSpec {
   signalFingerprint: string;
@@ -36,19 +37,21 @@ export interface RemediationRequest {
 }
 
 /** The RemediationRequest for one episode of one signal. `spec` is written once and never changed. */
-export function buildRemediationRequest(
-  signal: Signal,
-  episodeStartMs: number,
-  namespace: string,
-  clusterId?: string,
-): RemediationRequest {
+export interface RemediationRequestPlacement {
+  readonly namespace: string;
+  readonly tenant: string;
+  readonly clusterId?: string;
+}
+
+export function buildRemediationRequest(signal: Signal, episodeStartMs: number, placement: RemediationRequestPlacement): RemediationRequest {
+  const { namespace, tenant, clusterId } = placement;
   return {
     apiVersion: `${remediationRequestResource.group}/${remediationRequestResource.version}`,
     kind: remediationRequestResource.kind,
     metadata: {
       name: remediationRequestName(signal.fingerprint, episodeStartMs),
       namespace,
-      labels: { [fingerprintLabel]: signal.fingerprint, 'app.kubernetes.io/managed-by': 'stormgate' },
+      labels: { [fingerprintLabel]: signal.fingerprint, [tenantLabel]: tenant, 'app.kubernetes.io/managed-by': 'stormgate' },
     },
     spec: {
       signalFingerprint: signal.fingerprint,

@@ -1,23 +1,41 @@
 import { z } from 'zod';
-import type { EpisodeOutcome } from '../domain/dedup-decision.js';
+import type { EpisodeOutcome, EpisodeOutcomeKind } from '../domain/dedup-decision.js';
 import type { Signal } from '../domain/signal.js';
-import { RedisProtocolError, RedisUnavailableError } from '../errors.js';
+import { RedisProtocolError } from '../errors.js';
 import type { RedisClient } from './client.js';
+import { callRedis } from './call-redis.js';
 import { episodeKey, stormTag } from './keys.js';
 
-const observeReplySchema = z.array(
-  z.tuple([z.enum(['opened', 'pending', 'repeated', 'closed', 'unmatched']), z.coerce.number(), z.coerce.number()]),
-);
+const outcomeKinds = ['opened', 'pending', 'repeated', 'redelivered', 'closed', 'unmatched'] as const;
+const observeReplySchema = z.array(z.tuple([z.enum(outcomeKinds), z.coerce.number(), z.coerce.number()]));
+
+const outcomeByCode: Record<string, EpisodeOutcomeKind> = { o: 'opened', p: 'pending', d: 'repeated', h: 'redelivered', c: 'closed' };
+
+/** An episode hash as stored (see lib/redis/scripts.ts), validated when read back. */
+const episodeRecordSchema = z.object({
+  s: z.enum(['r', 'c', 'x']),
+  n: z.coerce.number().int().positive(),
+  f: z.coerce.number().int().nonnegative(),
+  l: z.coerce.number().int().nonnegative(),
+  o: z.string().transform((code, context) => {
+    const kind = outcomeByCode[code];
+    if (kind === undefined) context.addIssue({ code: 'custom', message: `unknown outcome code ${code}` });
+    return kind as EpisodeOutcomeKind;
+  }),
+});
+
+export interface EpisodeRecord {
+  readonly state: 'reserved' | 'created' | 'closed';
+  readonly occurrenceCount: number;
+  readonly episodeStartMs: number;
+  readonly lastSeenMs: number;
+  readonly lastOutcome: EpisodeOutcomeKind;
+}
 
 function toOutcome([kind, episodeStartMs, occurrenceCount]: z.infer<typeof observeReplySchema>[number]): EpisodeOutcome {
-  switch (kind) {
-    case 'opened':
-      return { kind, episodeStartMs };
-    case 'unmatched':
-      return { kind };
-    default:
-      return { kind, episodeStartMs, occurrenceCount };
-  }
+  if (kind === 'opened') return { kind, episodeStartMs };
+  if (kind === 'unmatched') return { kind };
+  return { kind, episodeStartMs, occurrenceCount };
 }
 
 /** Indexes of `items` grouped by hash tag, so that each group is one script call in one slot. */
@@ -32,19 +50,16 @@ function groupByTag<T>(items: readonly T[], tagOf: (item: T) => string): Map<str
   return groups;
 }
 
-async function callRedis<T>(operation: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw new RedisUnavailableError(`redis ${operation} failed: ${(error as Error).message}`, { cause: error });
-  }
-}
-
 export interface EpisodeStoreOptions {
+  /** An open episode with no new occurrence expires after this (safety net; resolve closes it). */
   readonly idleTtlSeconds: number;
+  /** How long a closed episode's record stays readable (decision receipt, late HA copies). */
+  readonly closedTtlSeconds: number;
+  /** A repeat with the last delivery key within this window is an HA peer's copy. */
+  readonly haWindowSeconds: number;
 }
 
-/** Episode state of fingerprints in Redis. One script call per storm key (hash slot) per batch. */
+/** Episode state of signals in Redis. One script call per storm key (hash slot) per batch. */
 export class EpisodeStore {
   constructor(
     private readonly redis: RedisClient,
@@ -54,17 +69,19 @@ export class EpisodeStore {
   /** Atomically records each signal against its fingerprint's episode; outcomes in the signals' order. */
   async observe(tenant: string, signals: readonly Signal[], nowMs: number): Promise<EpisodeOutcome[]> {
     const outcomes = new Array<EpisodeOutcome>(signals.length);
-    const groups = groupByTag(signals, (signal) => stormTag(tenant, signal));
+    const groups = groupByTag(signals, (signal) => stormTag(tenant, signal.fingerprint));
     await Promise.all(
-      [...groups].map(async ([tag, indexes]) => {
+      [...groups.values()].map(async (indexes) => {
         const batch = indexes.map((index) => signals[index] as Signal);
         const reply = await callRedis('episode observe', () =>
           this.redis.sgEpisodeObserve(
             batch.length,
-            ...batch.map((signal) => episodeKey(tag, signal.fingerprint)),
+            ...batch.map((signal) => episodeKey(tenant, signal.fingerprint)),
             nowMs,
             this.options.idleTtlSeconds * 1000,
-            ...batch.map((signal) => (signal.status === 'firing' ? 'f' : 'r')),
+            this.options.closedTtlSeconds * 1000,
+            this.options.haWindowSeconds * 1000,
+            ...batch.flatMap((signal) => [signal.status === 'firing' ? 'f' : 'r', signal.deliveryKey]),
           ),
         );
         const parsed = observeReplySchema.safeParse(reply);
@@ -80,22 +97,35 @@ export class EpisodeStore {
   }
 
   /** Marks episodes whose RemediationRequest exists, so later repeats are plain duplicates. */
-  async confirmCreated(
-    tenant: string,
-    created: readonly { signal: Signal; episodeStartMs: number }[],
-  ): Promise<void> {
-    const groups = groupByTag(created, (entry) => stormTag(tenant, entry.signal));
+  async confirmCreated(tenant: string, created: readonly { signal: Signal; episodeStartMs: number }[]): Promise<void> {
+    const groups = groupByTag(created, (entry) => stormTag(tenant, entry.signal.fingerprint));
     await Promise.all(
-      [...groups].map(([tag, indexes]) => {
+      [...groups.values()].map((indexes) => {
         const batch = indexes.map((index) => created[index] as (typeof created)[number]);
         return callRedis('episode confirm', () =>
           this.redis.sgEpisodeConfirm(
             batch.length,
-            ...batch.map((entry) => episodeKey(tag, entry.signal.fingerprint)),
+            ...batch.map((entry) => episodeKey(tenant, entry.signal.fingerprint)),
             ...batch.map((entry) => entry.episodeStartMs),
           ),
         );
       }),
     );
+  }
+
+  /** The episode record of one fingerprint, or undefined when there is none (never seen, or expired). */
+  async read(tenant: string, fingerprint: string): Promise<EpisodeRecord | undefined> {
+    const raw = await callRedis('episode read', () => this.redis.hgetall(episodeKey(tenant, fingerprint)));
+    if (Object.keys(raw).length === 0) return undefined;
+    const parsed = episodeRecordSchema.safeParse(raw);
+    if (!parsed.success) throw new RedisProtocolError(`unexpected episode record for ${fingerprint}`);
+    const { s, n, f, l, o } = parsed.data;
+    return {
+      state: s === 'r' ? 'reserved' : s === 'c' ? 'created' : 'closed',
+      occurrenceCount: n,
+      episodeStartMs: f,
+      lastSeenMs: l,
+      lastOutcome: o,
+    };
   }
 }

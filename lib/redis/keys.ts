@@ -1,16 +1,20 @@
-import { fingerprintKeyDigest, stormKeyDigest } from '../domain/fingerprint.js';
-import type { Signal } from '../domain/signal.js';
-import { namespaceOf } from '../domain/target-resource.js';
+import { createHash } from 'node:crypto';
+import { fingerprintKeyDigest, stormTagOf } from '../domain/fingerprint.js';
 
 /**
- * Key schema. `sg:` prefix, a hash tag per storm key (tenant + alertname + namespace) so that one storm's
- * keys share a cluster slot, and short base64url digests instead of hex.
- *   sg:{<storm tag>}:e:<fingerprint digest>   episode hash of one fingerprint
+ * Key schema. `sg:` prefix, short base64url digests, and a hash tag per storm key (tenant + alertname +
+ * namespace, carried in the fingerprint) so that one storm's keys share a cluster slot:
+ *   sg:{<storm tag>}:e:<fingerprint digest>   episode hash of one signal (30 bytes)
+ *   sg:r:<tenant digest>                      the tenant's rate budget (GCRA, one key)
  */
-export function stormTag(tenant: string, signal: Pick<Signal, 'alertname' | 'labels'>): string {
-  return stormKeyDigest(tenant, signal.alertname, namespaceOf(signal.labels));
+export function stormTag(tenant: string, fingerprint: string): string {
+  return stormTagOf(tenant, fingerprint);
 }
 
-export function episodeKey(tag: string, fingerprint: string): string {
-  return `sg:{${tag}}:e:${fingerprintKeyDigest(fingerprint)}`;
+export function episodeKey(tenant: string, fingerprint: string): string {
+  return `sg:{${stormTagOf(tenant, fingerprint)}}:e:${fingerprintKeyDigest(fingerprint)}`;
+}
+
+export function rateBudgetKey(tenant: string): string {
+  return `sg:r:${createHash('sha256').update(tenant).digest().subarray(0, 6).toString('base64url')}`;
 }

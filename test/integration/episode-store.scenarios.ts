@@ -1,19 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { normalizeWebhook } from '../../lib/alertmanager/normalize.js';
-import { parseWebhook } from '../../lib/alertmanager/parse-webhook.js';
 import { createRedisClient, type RedisClient } from '../../lib/redis/client.js';
 import { EpisodeStore } from '../../lib/redis/episode-store.js';
-import { episodeKey, stormTag } from '../../lib/redis/keys.js';
+import { episodeKey } from '../../lib/redis/keys.js';
 import type { Signal } from '../../lib/domain/signal.js';
-import { alert, webhook, type AlertOverrides } from '../support/builders/webhook.js';
+import { signalsOf as signals } from '../support/builders/webhook.js';
 import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../support/redis-harness.js';
 import { flushAll, keysWithoutTtl, keysWithTtl } from '../support/redis-keys.js';
 
 const idleTtlSeconds = 3_600;
-
-function signals(...overrides: AlertOverrides[]): Signal[] {
-  return normalizeWebhook(parseWebhook(JSON.stringify(webhook(overrides.map((override) => alert(override))))), { receivedAt: '2026-11-21T10:00:00Z' });
-}
+const options = { idleTtlSeconds, closedTtlSeconds: 600, haWindowSeconds: 60 };
 
 /** The episode store's atomic semantics on a real Redis of the given topology. */
 export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void {
@@ -28,7 +23,7 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
         ? { mode: 'cluster', nodes: server.ports.map((port) => ({ host: '127.0.0.1', port })), tls: false }
         : { mode: 'standalone', url: server.url as string, tls: false },
     );
-    store = new EpisodeStore(redis, { idleTtlSeconds });
+    store = new EpisodeStore(redis, options);
   });
   afterEach(async () => {
     expect(await keysWithoutTtl(redis)).toEqual([]);
@@ -46,17 +41,21 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
       expect(await store.observe('default', [firing as Signal], 1_000)).toEqual([{ kind: 'opened', episodeStartMs: 1_000 }]);
       expect(await store.observe('default', [firing as Signal], 2_000)).toEqual([{ kind: 'pending', episodeStartMs: 1_000, occurrenceCount: 2 }]);
       await store.confirmCreated('default', [{ signal: firing as Signal, episodeStartMs: 1_000 }]);
-      expect(await store.observe('default', [firing as Signal], 3_000)).toEqual([{ kind: 'repeated', episodeStartMs: 1_000, occurrenceCount: 3 }]);
+      expect(await store.observe('default', [firing as Signal], 3_000)).toEqual([{ kind: 'redelivered', episodeStartMs: 1_000, occurrenceCount: 3 }]);
       expect(await store.observe('default', [resolved as Signal], 4_000)).toEqual([{ kind: 'closed', episodeStartMs: 1_000, occurrenceCount: 3 }]);
       expect(await store.observe('default', [resolved as Signal], 5_000)).toEqual([{ kind: 'unmatched' }]);
-      expect((await keysWithTtl(redis)).size).toBe(0);
+      // The closed episode stays readable for a while (decision receipt), with the shorter TTL.
+      expect(await store.read('default', (firing as Signal).fingerprint)).toMatchObject({ state: 'closed', occurrenceCount: 3, lastOutcome: 'closed' });
+      const [closedTtl] = [...(await keysWithTtl(redis)).values()];
+      expect(closedTtl).toBeLessThanOrEqual(options.closedTtlSeconds * 1000);
       expect(await store.observe('default', [firing as Signal], 6_000)).toEqual([{ kind: 'opened', episodeStartMs: 6_000 }]);
+      expect(await store.read('default', (firing as Signal).fingerprint)).toMatchObject({ state: 'reserved', occurrenceCount: 1, episodeStartMs: 6_000 });
     });
 
     it('keeps the idle TTL on an open episode and refreshes it on every occurrence', async () => {
       const [firing] = signals({});
       await store.observe('default', [firing as Signal], 1_000);
-      const key = episodeKey(stormTag('default', firing as Signal), (firing as Signal).fingerprint);
+      const key = episodeKey('default', (firing as Signal).fingerprint);
       await redis.pexpire(key, 10_000);
       await store.observe('default', [firing as Signal], 2_000);
       const ttl = await redis.pttl(key);
@@ -91,10 +90,28 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
       expect(counts).toEqual(Array.from({ length: 49 }, (_, index) => index + 2));
     });
 
+    it('recognises an HA peer redelivery by its delivery key within the window', async () => {
+      const [firing] = signals({});
+      const signal = firing as Signal;
+      await store.observe('default', [signal], 1_000);
+      await store.confirmCreated('default', [{ signal, episodeStartMs: 1_000 }]);
+      expect(await store.observe('default', [signal], 2_000)).toEqual([{ kind: 'redelivered', episodeStartMs: 1_000, occurrenceCount: 2 }]);
+      // The same delivery key long after the window is a repeat notification (repeat_interval), not a copy.
+      expect(await store.observe('default', [signal], 2_000 + 61_000)).toEqual([{ kind: 'repeated', episodeStartMs: 1_000, occurrenceCount: 3 }]);
+      const [otherDelivery] = signals({ startsAt: '2026-11-21T11:00:00Z' });
+      expect(await store.observe('default', [otherDelivery as Signal], 63_500)).toEqual([{ kind: 'repeated', episodeStartMs: 1_000, occurrenceCount: 4 }]);
+      expect(await store.read('default', signal.fingerprint)).toMatchObject({ state: 'created', lastOutcome: 'repeated', lastSeenMs: 63_500 });
+    });
+
+    it('returns nothing for a fingerprint it never saw', async () => {
+      expect(await store.read('default', '0'.repeat(32))).toBeUndefined();
+    });
+
     it('scopes episodes by tenant', async () => {
       const [firing] = signals({});
       expect(await store.observe('tenant-a', [firing as Signal], 1_000)).toEqual([{ kind: 'opened', episodeStartMs: 1_000 }]);
       expect(await store.observe('tenant-b', [firing as Signal], 1_000)).toEqual([{ kind: 'opened', episodeStartMs: 1_000 }]);
+      expect(await store.read('tenant-c', (firing as Signal).fingerprint)).toBeUndefined();
     });
   });
 }

@@ -8,6 +8,7 @@ import type { Signal } from '../../lib/domain/signal.js';
 import { KubeStandin } from '../support/kube-standin/server.js';
 
 const namespace = 'stormgate';
+const placement = { namespace, tenant: 'default' };
 const signal: Signal = {
   fingerprint: '0123456789abcdef0123456789abcdef',
   alertname: 'KubePodCrashLooping',
@@ -19,6 +20,7 @@ const signal: Signal = {
   annotations: { summary: 'crash looping' },
   startsAt: '2026-11-21T10:00:00Z',
   receivedAt: '2026-11-21T10:00:01Z',
+  deliveryKey: 'AAAAAAAAAAA',
   groupKey: 'g',
   receiver: 'stormgate',
 };
@@ -50,7 +52,7 @@ afterAll(() => standin.stop());
 
 describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
   it('creates with server-set metadata and answers 409 AlreadyExists on a second create', async () => {
-    const request = buildRemediationRequest(signal, 1_763_720_000_000, namespace);
+    const request = buildRemediationRequest(signal, 1_763_720_000_000, placement);
     expect(await writer.create(request)).toBe('created');
     const stored = (await api.getNamespacedCustomObject({ ...resource, name: request.metadata.name })) as { metadata: Record<string, unknown> };
     expect(stored.metadata).toMatchObject({ name: request.metadata.name, namespace, generation: 1 });
@@ -64,7 +66,7 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
   });
 
   it('rejects an object that breaks the CRD schema with 422 and field causes', async () => {
-    const request = buildRemediationRequest(signal, 1, namespace);
+    const request = buildRemediationRequest(signal, 1, placement);
     const broken = { ...request, spec: { ...request.spec, severity: '', signalSource: 'pagerduty', firingTime: 'noon', signalFingerprint: undefined } };
     const invalid = await statusOf(api.createNamespacedCustomObject({ ...resource, body: broken }));
     expect(invalid.code).toBe(422);
@@ -75,7 +77,7 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
   });
 
   it('prunes unknown fields and ignores status on create (status subresource)', async () => {
-    const request = buildRemediationRequest(signal, 2, namespace);
+    const request = buildRemediationRequest(signal, 2, placement);
     const body = { ...request, spec: { ...request.spec, surprise: true }, status: { signal: { state: 'Resolved' } } };
     const created = (await api.createNamespacedCustomObject({ ...resource, body })) as Record<string, unknown>;
     expect(created.spec).not.toHaveProperty('surprise');
@@ -83,7 +85,7 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
   });
 
   it('merge-patches status only through the status subresource, and keeps spec immutable', async () => {
-    const request = buildRemediationRequest(signal, 3, namespace);
+    const request = buildRemediationRequest(signal, 3, placement);
     await writer.create(request);
     expect(await writer.patchStatus(request.metadata.name, { signal: { state: 'Firing' }, deduplication: { occurrenceCount: 4, firstSeenAt: '2026-11-21T10:00:00Z', lastSeenAt: '2026-11-21T10:01:00Z' } })).toBe('patched');
     expect(await writer.patchStatus(request.metadata.name, { signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:02:00Z' } })).toBe('patched');
@@ -109,8 +111,8 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
   });
 
   it('lists by label selector', async () => {
-    await writer.create(buildRemediationRequest(signal, 4, namespace));
-    await writer.create(buildRemediationRequest({ ...signal, fingerprint: 'f'.repeat(32) }, 4, namespace));
+    await writer.create(buildRemediationRequest(signal, 4, placement));
+    await writer.create(buildRemediationRequest({ ...signal, fingerprint: 'f'.repeat(32) }, 4, placement));
     const list = (await api.listNamespacedCustomObject({ ...resource, labelSelector: `stormgate.dev/fingerprint=${signal.fingerprint}` })) as { items: unknown[] };
     expect(list.items).toHaveLength(1);
     const notIn = (await api.listNamespacedCustomObject({ ...resource, labelSelector: `stormgate.dev/fingerprint notin (${signal.fingerprint})` })) as { items: unknown[] };
@@ -133,21 +135,21 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
     [403, false],
   ])('classifies an injected HTTP %i as retryable=%s', async (code, retryable) => {
     standin.injectFault({ respond: code, times: 1 });
-    const failure = writer.create(buildRemediationRequest(signal, 5, namespace));
+    const failure = writer.create(buildRemediationRequest(signal, 5, placement));
     await expect(failure).rejects.toBeInstanceOf(KubeWriteError);
     await expect(failure).rejects.toMatchObject({ statusCode: code, retryable });
   });
 
   it('classifies a dropped connection as retryable', async () => {
     standin.injectFault({ respond: 'reset', times: 1 });
-    await expect(writer.create(buildRemediationRequest(signal, 6, namespace))).rejects.toMatchObject({ name: 'KubeWriteError', statusCode: undefined, retryable: true });
+    await expect(writer.create(buildRemediationRequest(signal, 6, placement))).rejects.toMatchObject({ name: 'KubeWriteError', statusCode: undefined, retryable: true });
   });
 
   it('times out a slow API server and calls that retryable', async () => {
     const slowWriter = new RemediationRequestWriter(api, namespace, 100);
     standin.latencyMs = 500;
     try {
-      await expect(slowWriter.create(buildRemediationRequest(signal, 7, namespace))).rejects.toMatchObject({ name: 'KubeWriteError', retryable: true });
+      await expect(slowWriter.create(buildRemediationRequest(signal, 7, placement))).rejects.toMatchObject({ name: 'KubeWriteError', retryable: true });
     } finally {
       standin.latencyMs = 0;
     }

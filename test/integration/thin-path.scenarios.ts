@@ -2,16 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { normalizeWebhook } from '../../lib/alertmanager/normalize.js';
-import { parseWebhook } from '../../lib/alertmanager/parse-webhook.js';
 import { remediationRequestName } from '../../lib/domain/dedup-decision.js';
 import type { Signal } from '../../lib/domain/signal.js';
 import { buildRemediationRequest } from '../../lib/kube/remediation-request.js';
 import { createRedisClient, type RedisClient } from '../../lib/redis/client.js';
 import { EpisodeStore } from '../../lib/redis/episode-store.js';
-import { episodeKey, stormTag } from '../../lib/redis/keys.js';
+import { episodeKey } from '../../lib/redis/keys.js';
 import type { LocalStack } from '../../local/local-stack.js';
-import { alert, type AlertOverrides, webhook } from '../support/builders/webhook.js';
+import { alert, type AlertOverrides, signalsOf, webhook } from '../support/builders/webhook.js';
 import { KubeStandin, type KubeObject } from '../support/kube-standin/server.js';
 import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../support/redis-harness.js';
 import { flushAll, keysWithoutTtl, keysWithTtl } from '../support/redis-keys.js';
@@ -41,11 +39,15 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
     const response = await post(webhook(overrides.map((override) => alert(override))));
     expect(response.status).toBe(202);
     await stack.runtime.drain();
-    return (await response.json()) as { accepted: number; alerts: { fingerprint: string; disposition: string }[] };
+    return (await response.json()) as { accepted: number; alerts: { fingerprint: string; next: string }[] };
   };
-  const signalOf = (overrides: AlertOverrides = {}): Signal =>
-    normalizeWebhook(parseWebhook(JSON.stringify(webhook([alert(overrides)]))), { receivedAt: '2026-11-21T10:00:00Z' })[0] as Signal;
-  const episodeOf = (signal: Signal) => redis.hgetall(episodeKey(stormTag('default', signal), signal.fingerprint));
+  const signalOf = (overrides: AlertOverrides = {}): Signal => signalsOf(overrides)[0] as Signal;
+  const episodeOf = (signal: Signal) => redis.hgetall(episodeKey('default', signal.fingerprint));
+  const openEpisodes = async () => {
+    const keys = [...(await keysWithTtl(redis)).keys()].filter((key) => key.includes(':e:'));
+    const states = await Promise.all(keys.map((key) => redis.hget(key, 's')));
+    return states.filter((state) => state === 'r' || state === 'c').length;
+  };
 
   beforeAll(async () => {
     server = topology === 'cluster' ? await startRedisCluster() : await startRedisStandalone();
@@ -84,11 +86,15 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
     it('turns a firing alert into one RemediationRequest with spec and status', async () => {
       const receipt = await deliver({});
       const signal = signalOf();
-      expect(receipt).toMatchObject({ accepted: 1, alerts: [{ fingerprint: signal.fingerprint, disposition: 'queued' }] });
+      expect(receipt).toMatchObject({
+        accepted: 1,
+        truncatedAlerts: 0,
+        alerts: [{ fingerprint: signal.fingerprint, next: 'deduplicate', decision: `/v1/signals/${signal.fingerprint}` }],
+      });
       const [request, ...others] = requests();
       expect(others).toEqual([]);
       expect(request).toMatchObject({
-        metadata: { labels: { 'stormgate.dev/fingerprint': signal.fingerprint } },
+        metadata: { labels: { 'stormgate.dev/fingerprint': signal.fingerprint, 'stormgate.dev/tenant': 'default' } },
         spec: {
           signalFingerprint: signal.fingerprint,
           signalName: 'KubePodCrashLooping',
@@ -126,7 +132,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       await deliver({ status: 'resolved' });
       const [resolved] = requests();
       expect(resolved?.status).toMatchObject({ signal: { state: 'Resolved', resolvedAt: expect.any(String) as unknown } });
-      expect((await keysWithTtl(redis)).size).toBe(0);
+      expect(await openEpisodes()).toBe(0);
       await deliver({});
       const all = requests();
       expect(all).toHaveLength(2);
@@ -136,7 +142,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
     it('ignores a resolved alert it never saw firing', async () => {
       await deliver({ status: 'resolved' });
       expect(requests()).toEqual([]);
-      expect((await keysWithTtl(redis)).size).toBe(0);
+      expect([...(await keysWithTtl(redis)).keys()].filter((key) => key.includes(':e:'))).toEqual([]);
     });
 
     it('handles every alert of a notification across namespaces (many hash slots)', async () => {
@@ -162,10 +168,10 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
 
     it('adopts a request created by an invocation that crashed before confirming it', async () => {
       const signal = signalOf();
-      const episodes = new EpisodeStore(redis, { idleTtlSeconds: 3_600 });
+      const episodes = new EpisodeStore(redis, { idleTtlSeconds: 3_600, closedTtlSeconds: 600, haWindowSeconds: 60 });
       const [reserved] = await episodes.observe('default', [signal], Date.now() - 5_000);
       const episodeStartMs = reserved?.kind === 'opened' ? reserved.episodeStartMs : Number.NaN;
-      const orphan = buildRemediationRequest(signal, episodeStartMs, namespace);
+      const orphan = buildRemediationRequest(signal, episodeStartMs, { namespace, tenant: 'default' });
       await fetch(`${standin.url}/apis/remediation.stormgate.dev/v1alpha1/namespaces/${namespace}/remediationrequests`, {
         method: 'POST',
         headers: { Authorization: 'Bearer standin-token', 'Content-Type': 'application/json' },

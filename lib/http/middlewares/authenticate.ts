@@ -1,12 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { Credential } from '../../config/index.js';
 import { UnauthorizedError } from '../../errors.js';
 import { headerValue } from '../headers.js';
 
 const digest = (secret: string): Buffer => createHash('sha256').update(secret).digest();
 
-/** The secret a request presents: a Bearer token, or the password of Basic auth. */
+/** The secret a request presents: a Bearer token, or the password of Basic auth (the user name is free). */
 function presentedSecret(authorization: string | undefined): string | undefined {
   const match = /^(Bearer|Basic)\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match?.[1] || !match[2]) return undefined;
@@ -16,26 +17,30 @@ function presentedSecret(authorization: string | undefined): string | undefined 
   return separator < 0 ? undefined : decoded.slice(separator + 1);
 }
 
+/** The tenant the authenticate middleware found, where an API Gateway authorizer would put it. */
 export function tenantOf(event: APIGatewayProxyEvent): string {
   const tenant: unknown = event.requestContext.authorizer?.tenant;
-  return typeof tenant === 'string' ? tenant : 'default';
+  if (typeof tenant !== 'string') throw new UnauthorizedError();
+  return tenant;
 }
 
 /**
- * Accepts any of several tokens (rotation). Only SHA-256 digests are kept in memory, and every digest is
- * compared in constant time, so neither timing nor the answer tells which part was wrong.
- * On success the tenant is put where an API Gateway authorizer would put it.
+ * Accepts any of several credentials (rotation), each mapped to a tenant. Only SHA-256 digests are held,
+ * and every one is compared in constant time, so neither timing nor the answer tells which part was wrong.
  */
-export function authenticate(tokens: readonly string[]): MiddlewareObj<APIGatewayProxyEvent> {
-  const accepted = tokens.map(digest);
+export function authenticate(credentials: readonly Credential[]): MiddlewareObj<APIGatewayProxyEvent> {
+  const accepted = credentials.map((credential) => ({ tenant: credential.tenant, digest: Buffer.from(credential.sha256, 'hex') }));
   return {
     name: 'authenticate',
     before: (request) => {
       const secret = presentedSecret(headerValue(request.event, 'authorization'));
       const presented = digest(secret ?? '');
-      const matches = accepted.reduce((found, candidate) => timingSafeEqual(candidate, presented) || found, false);
-      if (secret === undefined || !matches) throw new UnauthorizedError();
-      request.event.requestContext.authorizer = { ...request.event.requestContext.authorizer, tenant: 'default' };
+      let tenant: string | undefined;
+      for (const candidate of accepted) {
+        if (timingSafeEqual(candidate.digest, presented) && tenant === undefined) tenant = candidate.tenant;
+      }
+      if (secret === undefined || tenant === undefined) throw new UnauthorizedError();
+      request.event.requestContext.authorizer = { ...request.event.requestContext.authorizer, tenant };
     },
   };
 }

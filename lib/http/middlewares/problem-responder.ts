@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { InvalidInputError, StormgateError, UnauthorizedError } from '../../errors.js';
+import { InvalidInputError, NotFoundError, RateBudgetExceededError, StormgateError, UnauthorizedError } from '../../errors.js';
 import { logger } from '../../telemetry/logger.js';
 import { problemResponse, retryAfterSeconds } from '../problem.js';
 
@@ -13,6 +13,16 @@ export function errorToResponse(error: unknown): APIGatewayProxyResult {
     return problemResponse(
       { status: 401, title: 'Unauthorized', detail: error.message },
       { 'WWW-Authenticate': 'Bearer realm="stormgate", Basic realm="stormgate"' },
+    );
+  }
+  if (error instanceof NotFoundError) {
+    return problemResponse({ status: 404, title: 'Not Found', detail: error.message });
+  }
+  if (error instanceof RateBudgetExceededError) {
+    // 503, never 429: Alertmanager drops every 4xx for good but retries a 503.
+    return problemResponse(
+      { status: 503, title: 'Service Unavailable', detail: 'the alert budget of this tenant is exhausted; retry later' },
+      { 'Retry-After': String(error.retryAfterSeconds) },
     );
   }
   const retryable = error instanceof StormgateError && error.retryable;

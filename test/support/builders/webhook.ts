@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { normalizeWebhook } from '../../../lib/alertmanager/normalize.js';
+import { parseWebhook } from '../../../lib/alertmanager/parse-webhook.js';
+import type { Signal } from '../../../lib/domain/signal.js';
 
 export interface AlertOverrides {
   status?: 'firing' | 'resolved';
@@ -59,4 +62,13 @@ export function webhook(alerts: AlertFixture[], overrides: Record<string, unknow
 
 export function fixture(name: string): string {
   return readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
+}
+
+/** The Signals stormgate makes of alerts built with `alert()`, as ingest would (resource strategy). */
+export function signalsOf(...overrides: AlertOverrides[]): Signal[] {
+  return normalizeWebhook(parseWebhook(JSON.stringify(webhook(overrides.map((override) => alert(override))))), {
+    tenant: 'default',
+    receivedAt: '2026-11-21T10:00:00.000Z',
+    strategy: 'resource',
+  });
 }

@@ -1,12 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
-import { normalizeWebhook } from '../../../lib/alertmanager/normalize.js';
+import { annotationValueCap, normalizeWebhook } from '../../../lib/alertmanager/normalize.js';
 import { parseWebhook } from '../../../lib/alertmanager/parse-webhook.js';
+import { defaultWebhookLimits } from '../../../lib/alertmanager/webhook-schema.js';
+import { redacted } from '../../../lib/domain/secret-scrubber.js';
 import { InvalidInputError } from '../../../lib/errors.js';
 import { alert, fixture, webhook } from '../../support/builders/webhook.js';
 
-function parseError(body: string): InvalidInputError {
+const receivedAt = '2026-11-21T10:00:01.000Z';
+const normalize = (body: string, strategy: 'resource' | 'alert' = 'resource') => normalizeWebhook(parseWebhook(body), { tenant: 'default', receivedAt, strategy });
+
+function parseError(body: string, limits = defaultWebhookLimits): InvalidInputError {
   try {
-    parseWebhook(body);
+    parseWebhook(body, limits);
   } catch (error) {
     expect(error).toBeInstanceOf(InvalidInputError);
     return error as InvalidInputError;
@@ -14,87 +19,192 @@ function parseError(body: string): InvalidInputError {
   throw new Error('expected parseWebhook to reject the body');
 }
 
-describe('parseWebhook', () => {
-  it('accepts a real firing notification with nanosecond timestamps', () => {
-    const payload = parseWebhook(fixture('alertmanager-firing.json'));
-    expect(payload.alerts).toHaveLength(1);
-    expect(payload.alerts[0]?.startsAt).toBe('2026-11-21T10:00:00.123456789Z');
-  });
-
-  it('fills optional envelope fields with their defaults', () => {
-    const { groupLabels, commonLabels, commonAnnotations, externalURL, truncatedAlerts, ...minimal } = webhook([alert()]);
-    void [groupLabels, commonLabels, commonAnnotations, externalURL, truncatedAlerts];
-    const payload = parseWebhook(JSON.stringify(minimal));
-    expect(payload).toMatchObject({ truncatedAlerts: 0, groupLabels: {}, commonLabels: {}, externalURL: '' });
-  });
-
+describe('parsing realistic Alertmanager notifications', () => {
   it.each([
-    ['not JSON', '{"version": "4",', '(body)', /not valid JSON/],
-    ['a JSON array', '[]', '(body)', /expected object/],
-    ['another version', JSON.stringify(webhook([alert()], { version: '3' })), 'version', /only "4"/],
-    ['no alerts', JSON.stringify(webhook([])), 'alerts', /at least one alert/],
-    ['an alert without alertname', JSON.stringify(webhook([alert({ labels: { alertname: '' } })])), 'alerts[0].labels.alertname', /alertname/],
-    ['a bad per-alert status', JSON.stringify(webhook([{ ...alert(), status: 'pending' as 'firing' }])), 'alerts[0].status', /firing|resolved/],
-    ['a non-string label value', JSON.stringify(webhook([{ ...alert(), labels: { alertname: 'A', replicas: 3 } as unknown as Record<string, string> }])), 'alerts[0].labels.replicas', /string/],
-    ['a bad startsAt', JSON.stringify(webhook([alert({ startsAt: 'yesterday' })])), 'alerts[0].startsAt', /datetime/i],
-  ])('rejects %s, naming the field', (_case, body, field, message) => {
-    const error = parseError(body);
-    expect(error.field).toBe(field);
-    expect(error.status).toBe(400);
-    expect(error.message).toMatch(message);
-  });
-});
-
-describe('normalizeWebhook', () => {
-  const receivedAt = '2026-11-21T10:00:01.000Z';
-
-  it('turns every alert into its own signal, firing and resolved alike', () => {
-    const payload = parseWebhook(
-      JSON.stringify(
-        webhook([
-          alert({ labels: { pod: 'web-1' } }),
-          alert({ status: 'resolved', labels: { pod: 'web-2' } }),
-          alert({ labels: { pod: 'web-3', severity: '' } }),
-        ]),
-      ),
-    );
-    const signals = normalizeWebhook(payload, { receivedAt });
-    expect(signals.map((signal) => [signal.target.name, signal.status])).toEqual([
-      ['web-1', 'firing'],
-      ['web-2', 'resolved'],
-      ['web-3', 'firing'],
-    ]);
-    expect(new Set(signals.map((signal) => signal.fingerprint)).size).toBe(3);
+    ['a firing pod alert', 'alertmanager-firing.json', [['firing', 'Pod', 'checkout-7d9f8b6c5-x2x4q', 'payments', 'warning']]],
+    ['a resolved pod alert', 'alertmanager-resolved.json', [['resolved', 'Pod', 'checkout-7d9f8b6c5-x2x4q', 'payments', 'warning']]],
+    [
+      'a group mixing firing and resolved',
+      'alertmanager-mixed.json',
+      [
+        ['firing', 'Deployment', 'cart', 'shop', 'warning'],
+        ['resolved', 'Deployment', 'search', 'shop', 'warning'],
+        ['firing', 'Deployment', 'checkout', 'shop', 'warning'],
+      ],
+    ],
+    [
+      'a truncated notification (max_alerts)',
+      'alertmanager-truncated.json',
+      [0, 1, 2].map((index) => ['firing', 'Pod', `worker-${index}`, 'batch', 'warning']),
+    ],
+    ['a node-exporter alert about a node', 'alertmanager-node-filesystem.json', [['firing', 'Node', 'ip-10-0-3-17.eu-west-1.compute.internal', undefined, 'critical']]],
+    ['unicode labels and annotations', 'alertmanager-unicode.json', [['firing', 'Deployment', 'kasse-ü', 'zahlungen', 'warning']]],
+    ['a minimal body without optional fields', 'alertmanager-minimal.json', [['firing', 'Cluster', 'cluster', undefined, 'none']]],
+  ])('accounts for every alert of %s', (_case, file, expected) => {
+    const signals = normalize(fixture(file));
+    expect(signals.map((signal) => [signal.status, signal.target.kind, signal.target.name, signal.target.namespace, signal.severity])).toEqual(expected);
+    expect(new Set(signals.map((signal) => signal.fingerprint)).size).toBe(signals.length);
+    signals.forEach((signal) => expect(signal.fingerprint).toMatch(/^[0-9a-f]{32}$/));
   });
 
-  it('keeps labels, annotations, times and correlation fields; drops the zero endsAt of a firing alert', () => {
-    const [signal] = normalizeWebhook(parseWebhook(fixture('alertmanager-firing.json')), { receivedAt });
-    expect(signal).toMatchObject({
+  it('keeps the envelope facts a storm needs and the newer optional fields', () => {
+    const payload = parseWebhook(fixture('alertmanager-truncated.json'));
+    expect(payload).toMatchObject({ truncatedAlerts: 297, notification_reason: 'new_alerts', routeLabels: { team: 'batch' } });
+  });
+
+  it('fills optional fields with their defaults', () => {
+    const payload = parseWebhook(fixture('alertmanager-minimal.json'));
+    expect(payload).toMatchObject({ truncatedAlerts: 0, groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: '' });
+    expect(payload.alerts[0]?.annotations).toEqual({});
+  });
+
+  it('keeps unicode intact', () => {
+    const [signal] = normalize(fixture('alertmanager-unicode.json'));
+    expect(signal?.labels.team).toBe('支付团队');
+    expect(signal?.annotations.summary).toBe('Zahlungsdienst antwortet langsam 🐢');
+  });
+
+  it('keeps times and correlation fields, and drops the zero endsAt of a firing alert', () => {
+    const [firing] = normalize(fixture('alertmanager-firing.json'));
+    expect(firing).toMatchObject({
       alertname: 'KubePodCrashLooping',
-      severity: 'warning',
       source: 'alertmanager',
-      status: 'firing',
-      target: { kind: 'Pod', name: 'checkout-7d9f8b6c5-x2x4q', namespace: 'payments' },
       startsAt: '2026-11-21T10:00:00.123456789Z',
       receivedAt,
       alertmanagerFingerprint: '5a1e2b3c4d5e6f70',
       groupKey: '{}:{alertname="KubePodCrashLooping"}',
       receiver: 'stormgate',
     });
-    expect(signal?.endsAt).toBeUndefined();
-    expect(signal?.annotations.runbook_url).toBe('https://runbooks.example/KubePodCrashLooping');
+    expect(firing?.endsAt).toBeUndefined();
+    const [resolved] = normalize(fixture('alertmanager-resolved.json'));
+    expect(resolved?.endsAt).toBe('2026-11-21T10:14:42.123Z');
   });
+});
 
-  it('gives the same fingerprint to the same problem whatever other labels churn', () => {
-    const payload = parseWebhook(
-      JSON.stringify(webhook([alert({ labels: { instance: '10.0.0.1:8080' } }), alert({ labels: { instance: '10.0.0.2:8080' } })])),
-    );
-    const [first, second] = normalizeWebhook(payload, { receivedAt });
+describe('fingerprint strategies', () => {
+  const churn = webhook([alert({ labels: { instance: '10.0.0.1:8080' } }), { ...alert({ labels: { instance: '10.0.0.2:8080' } }), fingerprint: '9999999999999999' }]);
+
+  it('resource: the same problem on the same object is one signal whatever other labels churn', () => {
+    const [first, second] = normalize(JSON.stringify(churn), 'resource');
     expect(first?.fingerprint).toBe(second?.fingerprint);
   });
 
-  it('passes severity through, "unknown" when absent', () => {
-    const payload = parseWebhook(JSON.stringify(webhook([alert({ labels: { severity: 'critical' } }), { ...alert(), labels: { alertname: 'X', pod: 'p' } }])));
-    expect(normalizeWebhook(payload, { receivedAt }).map((signal) => signal.severity)).toEqual(['critical', 'unknown']);
+  it("alert: follows Alertmanager's label-set fingerprint", () => {
+    const [first, second] = normalize(JSON.stringify(churn), 'alert');
+    expect(first?.fingerprint).not.toBe(second?.fingerprint);
+  });
+
+  it('alert: falls back to hashing the label set when the sender omits the fingerprint', () => {
+    const { fingerprint: _dropped, ...bare } = alert();
+    const [first, second] = normalize(JSON.stringify(webhook([bare as never, bare as never])), 'alert');
+    expect(first?.fingerprint).toBe(second?.fingerprint);
+  });
+
+  it('both keep the storm key (alertname + namespace) in the first 12 hex chars', () => {
+    for (const strategy of ['resource', 'alert'] as const) {
+      const [a, b, c] = normalize(
+        JSON.stringify(webhook([alert({ labels: { pod: 'a' } }), alert({ labels: { pod: 'b' } }), alert({ labels: { pod: 'a', namespace: 'other' } })])),
+        strategy,
+      );
+      expect(a?.fingerprint.slice(0, 12)).toBe(b?.fingerprint.slice(0, 12));
+      expect(a?.fingerprint.slice(0, 12)).not.toBe(c?.fingerprint.slice(0, 12));
+    }
+  });
+});
+
+describe('tenants', () => {
+  it('never share a fingerprint for the same alert', () => {
+    const payload = parseWebhook(fixture('alertmanager-firing.json'));
+    const [a] = normalizeWebhook(payload, { tenant: 'team-a', receivedAt, strategy: 'resource' });
+    const [b] = normalizeWebhook(payload, { tenant: 'team-b', receivedAt, strategy: 'resource' });
+    expect(a?.fingerprint).not.toBe(b?.fingerprint);
+  });
+});
+
+describe('delivery keys', () => {
+  it('are equal for an HA peer copy of the same notification', () => {
+    const [first] = normalize(fixture('alertmanager-firing.json'));
+    const [copy] = normalize(fixture('alertmanager-firing.json'));
+    expect(first?.deliveryKey).toBe(copy?.deliveryKey);
+  });
+
+  it('differ when the alert resolves, restarts, or comes through another receiver or group', () => {
+    const base = webhook([alert()]);
+    const keys = [
+      base,
+      webhook([alert({ status: 'resolved' })]),
+      webhook([alert({ startsAt: '2026-11-21T12:00:00Z' })]),
+      { ...base, receiver: 'other' },
+      { ...base, groupKey: '{}:{alertname="Other"}' },
+    ].map((body) => normalize(JSON.stringify(body))[0]?.deliveryKey);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('what reaches etcd and logs', () => {
+  it('scrubs secret-looking values from labels and annotations', () => {
+    const [signal] = normalize(
+      JSON.stringify(
+        webhook([
+          alert({
+            labels: { db_password: 'hunter2', url: 'postgres://app:s3cret@db:5432/shop' },
+            annotations: {
+              description: 'login failed with Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlLXNpZ24',
+              api_token: 'tok_123456',
+              runbook_url: 'https://runbooks.example/KubePodCrashLooping',
+            },
+          }),
+        ]),
+      ),
+    );
+    expect(signal?.labels.db_password).toBe(redacted);
+    expect(signal?.labels.url).toBe(`postgres://app:${redacted}@db:5432/shop`);
+    expect(signal?.annotations.description).not.toContain('eyJ');
+    expect(signal?.annotations.api_token).toBe(redacted);
+    expect(signal?.annotations.runbook_url).toBe('https://runbooks.example/KubePodCrashLooping');
+    expect(JSON.stringify(signal)).not.toMatch(/hunter2|s3cret|tok_123456/);
+  });
+
+  it('caps long annotation values and marks them truncated', () => {
+    const [signal] = normalize(JSON.stringify(webhook([alert({ annotations: { description: 'é'.repeat(10_000) } })])));
+    const description = signal?.annotations.description ?? '';
+    expect([...description]).toHaveLength(annotationValueCap);
+    expect(description.endsWith('[truncated]')).toBe(true);
+  });
+});
+
+describe('rejections name the field', () => {
+  const many = (count: number, prefix: string) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`${prefix}${index}`, 'v']));
+
+  it.each([
+    ['not JSON', '{"version": "4",', '(body)', /not valid JSON/],
+    ['a JSON array', '[]', '(body)', /expected object/],
+    ['another version', JSON.stringify(webhook([alert()], { version: '3' })), 'version', /only "4"/],
+    ['no alerts', JSON.stringify(webhook([])), 'alerts', /at least one alert/],
+    ['too many alerts', JSON.stringify(webhook(Array.from({ length: 1001 }, () => alert()))), 'alerts', /at most 1000 alerts/],
+    ['an alert without alertname', JSON.stringify(webhook([alert({ labels: { alertname: '' } })])), 'alerts[0].labels.alertname', /alertname/],
+    ['a bad per-alert status', JSON.stringify(webhook([{ ...alert(), status: 'pending' as 'firing' }])), 'alerts[0].status', /firing|resolved/],
+    ['a non-string label value', JSON.stringify(webhook([{ ...alert(), labels: { alertname: 'A', replicas: 3 } as unknown as Record<string, string> }])), 'alerts[0].labels.replicas', /string/],
+    ['a bad startsAt', JSON.stringify(webhook([alert({ startsAt: 'yesterday' })])), 'alerts[0].startsAt', /datetime/i],
+    ['too many labels', JSON.stringify(webhook([alert({ labels: many(70, 'l') })])), 'alerts[0].labels', /at most 64 labels/],
+    ['too many annotations', JSON.stringify(webhook([alert({ annotations: many(65, 'a') })])), 'alerts[0].annotations', /at most 64 annotations/],
+    ['a label value over the limit', JSON.stringify(webhook([alert({ labels: { pod: 'p'.repeat(1025) } })])), 'alerts[0].labels.pod', /1024 characters/],
+    ['an annotation over the limit', JSON.stringify(webhook([alert({ annotations: { description: 'd'.repeat(16_385) } })])), 'alerts[0].annotations.description', /16384 characters/],
+    ['a negative truncatedAlerts', JSON.stringify(webhook([alert()], { truncatedAlerts: -1 })), 'truncatedAlerts', /0|nonnegative|>=/],
+  ])('rejects %s', (_case, body, field, message) => {
+    const error = parseError(body);
+    expect(error.field).toBe(field);
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(message);
+  });
+
+  it('honours configured limits', () => {
+    const error = parseError(JSON.stringify(webhook([alert(), alert()])), { ...defaultWebhookLimits, maxAlerts: 1 });
+    expect(error).toMatchObject({ field: 'alerts' });
+  });
+
+  it('does not echo the body in a JSON syntax error', () => {
+    const error = parseError('{"secret": "hunter2" oops}');
+    expect(error.message).not.toContain('hunter2');
   });
 });

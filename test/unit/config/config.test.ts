@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { loadConfig, requireAuthTokens, requireKube, requireRedis } from '../../../lib/config/index.js';
+import { createHash } from 'node:crypto';
+import { loadConfig, requireCredentials, requireKube, requireRedis } from '../../../lib/config/index.js';
 import { ConfigError } from '../../../lib/errors.js';
 
 describe('loadConfig', () => {
@@ -7,9 +8,12 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       namespace: 'stormgate',
-      authTokens: [],
+      credentials: [],
+      fingerprintStrategy: 'resource',
+      webhookLimits: { maxAlerts: 1000, maxLabelsPerAlert: 64, maxLabelValueLength: 1024, maxAnnotationValueLength: 16_384 },
+      rateBudget: { alertsPerSecond: 100, burst: 5000 },
       storm: { threshold: 5, detectionWindowSeconds: 60, inactivitySeconds: 60, maxWindowSeconds: 300, resourceCap: 200 },
-      dedup: { idleTtlSeconds: 86_400, statusWriteIntervalSeconds: 10 },
+      dedup: { idleTtlSeconds: 86_400, closedTtlSeconds: 3_600, haWindowSeconds: 120, statusWriteIntervalSeconds: 10 },
       sweepIntervalSeconds: 5,
       maxBodyBytes: 1_048_576,
       functions: { dedup: 'stormgate-dedup', stormAggregator: 'stormgate-storm-aggregator' },
@@ -26,8 +30,19 @@ describe('loadConfig', () => {
     });
   });
 
-  it('splits AUTH_TOKENS for rotation and ignores blanks', () => {
-    expect(loadConfig({ AUTH_TOKENS: 'old, new,,' }).authTokens).toEqual(['old', 'new']);
+  it('reads AUTH_TOKENS as hashed credentials with tenants, for rotation', () => {
+    const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
+    const hashed = sha256('a-token-stored-only-as-a-hash');
+    expect(loadConfig({ AUTH_TOKENS: `old-token-0123456789, new-token-0123456789,,team-a=team-a-token-0123, team-b=sha256:${hashed.toUpperCase()}` }).credentials).toEqual([
+      { tenant: 'default', sha256: sha256('old-token-0123456789') },
+      { tenant: 'default', sha256: sha256('new-token-0123456789') },
+      { tenant: 'team-a', sha256: sha256('team-a-token-0123') },
+      { tenant: 'team-b', sha256: hashed },
+    ]);
+  });
+
+  it('never keeps a plain token in the configuration', () => {
+    expect(JSON.stringify(loadConfig({ AUTH_TOKENS: 'plain-token-0123456789' }))).not.toContain('plain-token-0123456789');
   });
 
   it('prefers KUBECONFIG over KUBE_API_URL', () => {
@@ -49,6 +64,9 @@ describe('loadConfig', () => {
     [{ MAX_BODY_BYTES: '-1' }, /MAX_BODY_BYTES/],
     [{ RR_NAMESPACE: 'Not_A_Namespace' }, /RR_NAMESPACE/],
     [{ LOG_LEVEL: 'LOUD' }, /LOG_LEVEL/],
+    [{ AUTH_TOKENS: 'short' }, /AUTH_TOKENS.*at least 16 characters/],
+    [{ FINGERPRINT_STRATEGY: 'labels' }, /FINGERPRINT_STRATEGY/],
+    [{ TENANT_RATE_BURST: '0' }, /TENANT_RATE_BURST/],
   ])('fails fast naming the variable: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -58,6 +76,6 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(() => requireRedis(config)).toThrow(/REDIS_URL or REDIS_CLUSTER_NODES/);
     expect(() => requireKube(config)).toThrow(/KUBECONFIG or KUBE_API_URL/);
-    expect(() => requireAuthTokens(config)).toThrow(/AUTH_TOKENS/);
+    expect(() => requireCredentials(config)).toThrow(/AUTH_TOKENS/);
   });
 });

@@ -1,45 +1,58 @@
 import { describe, expect, it } from '@jest/globals';
-import { fingerprintKeyDigest, resourceFingerprint, stormKeyDigest } from '../../../lib/domain/fingerprint.js';
+import { deliveryKey, fingerprintKeyDigest, signalFingerprint, stormTagOf } from '../../../lib/domain/fingerprint.js';
 
 const pod = { apiVersion: 'v1', kind: 'Pod', name: 'web-1', namespace: 'shop' };
+const input = { tenant: 'default', alertname: 'KubePodCrashLooping', namespace: 'shop', target: pod, labels: { alertname: 'KubePodCrashLooping', pod: 'web-1' } };
 
-describe('resourceFingerprint', () => {
+describe('signalFingerprint', () => {
   it('is 32 lowercase hex chars and stable', () => {
-    const fingerprint = resourceFingerprint('KubePodCrashLooping', pod);
+    const fingerprint = signalFingerprint('resource', input);
     expect(fingerprint).toMatch(/^[0-9a-f]{32}$/);
-    expect(resourceFingerprint('KubePodCrashLooping', { ...pod })).toBe(fingerprint);
+    expect(signalFingerprint('resource', { ...input, labels: { ...input.labels, instance: 'x' } })).toBe(fingerprint);
   });
 
-  it('ignores apiVersion but distinguishes alertname, namespace, kind and name', () => {
-    const base = resourceFingerprint('A', pod);
-    expect(resourceFingerprint('A', { ...pod, apiVersion: 'v2' })).toBe(base);
-    expect(
-      new Set([
-        base,
-        resourceFingerprint('B', pod),
-        resourceFingerprint('A', { ...pod, namespace: 'other' }),
-        resourceFingerprint('A', { ...pod, kind: 'Deployment' }),
-        resourceFingerprint('A', { ...pod, name: 'web-2' }),
-      ]).size,
-    ).toBe(5);
+  it('resource: distinguishes alertname, namespace, kind and name but not apiVersion', () => {
+    const base = signalFingerprint('resource', input);
+    expect(signalFingerprint('resource', { ...input, target: { ...pod, apiVersion: 'v2' } })).toBe(base);
+    const variants = [
+      signalFingerprint('resource', { ...input, alertname: 'Other' }),
+      signalFingerprint('resource', { ...input, target: { ...pod, namespace: 'other' } }),
+      signalFingerprint('resource', { ...input, target: { ...pod, kind: 'Deployment' } }),
+      signalFingerprint('resource', { ...input, target: { ...pod, name: 'web-2' } }),
+    ];
+    expect(new Set([base, ...variants]).size).toBe(5);
+  });
+
+  it('alert: uses the Alertmanager fingerprint, or the sorted label set without one', () => {
+    const withAm = signalFingerprint('alert', { ...input, alertmanagerFingerprint: '5a1e2b3c4d5e6f70' });
+    expect(signalFingerprint('alert', { ...input, labels: { other: 'x' }, alertmanagerFingerprint: '5a1e2b3c4d5e6f70' })).toBe(withAm);
+    const reordered = { pod: 'web-1', alertname: 'KubePodCrashLooping' };
+    expect(signalFingerprint('alert', { ...input, labels: reordered })).toBe(signalFingerprint('alert', input));
+    expect(signalFingerprint('alert', { ...input, labels: { ...input.labels, instance: 'x' } })).not.toBe(signalFingerprint('alert', input));
   });
 
   it('cannot be forged by moving text between parts', () => {
-    expect(resourceFingerprint('a', { kind: 'Pod', name: 'bc', namespace: 'x' })).not.toBe(
-      resourceFingerprint('ab', { kind: 'Pod', name: 'c', namespace: 'x' }),
+    expect(signalFingerprint('resource', { ...input, alertname: 'a', target: { kind: 'Pod', name: 'bc', namespace: 'x' } })).not.toBe(
+      signalFingerprint('resource', { ...input, alertname: 'ab', target: { kind: 'Pod', name: 'c', namespace: 'x' } }),
     );
   });
 });
 
 describe('key digests', () => {
-  it('shortens a fingerprint to 16 base64url chars', () => {
-    expect(fingerprintKeyDigest('0123456789abcdef0123456789abcdef')).toMatch(/^[A-Za-z0-9_-]{16}$/);
+  const fingerprint = signalFingerprint('resource', input);
+
+  it('shortens the signal part of a fingerprint to 14 base64url chars', () => {
+    expect(fingerprintKeyDigest(fingerprint)).toMatch(/^[A-Za-z0-9_-]{14}$/);
   });
 
-  it('gives storm tags of 8 chars without braces, scoped by tenant', () => {
-    const tag = stormKeyDigest('default', 'KubePodCrashLooping', 'shop');
+  it('derives storm tags of 8 chars without braces from the fingerprint, scoped by tenant', () => {
+    const tag = stormTagOf('default', fingerprint);
     expect(tag).toMatch(/^[A-Za-z0-9_-]{8}$/);
-    expect(stormKeyDigest('other', 'KubePodCrashLooping', 'shop')).not.toBe(tag);
-    expect(stormKeyDigest('default', 'KubePodCrashLooping', undefined)).not.toBe(tag);
+    expect(stormTagOf('default', signalFingerprint('resource', { ...input, target: { ...pod, name: 'web-2' } }))).toBe(tag);
+    expect(stormTagOf('other', fingerprint)).not.toBe(tag);
+  });
+
+  it('makes 11-char delivery keys', () => {
+    expect(deliveryKey({ receiver: 'r', groupKey: 'g', alertFingerprint: 'f', startsAt: 's', status: 'firing' })).toMatch(/^[A-Za-z0-9_-]{11}$/);
   });
 });

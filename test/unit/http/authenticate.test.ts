@@ -1,9 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { UnauthorizedError } from '../../../lib/errors.js';
 import { authenticate, tenantOf } from '../../../lib/http/middlewares/authenticate.js';
 import { middyRequest, proxyEvent } from '../../support/builders/api-gateway-event.js';
 
-const middleware = authenticate(['current-token', 'next-token']);
+const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
+const middleware = authenticate([
+  { tenant: 'default', sha256: sha256('current-token') },
+  { tenant: 'default', sha256: sha256('next-token') },
+  { tenant: 'team-a', sha256: sha256('team-a-token') },
+]);
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 function attempt(authorization?: string) {
@@ -33,6 +39,15 @@ describe('authenticate', () => {
   ])('rejects %s with the same error', (_case, header) => {
     expect(() => attempt(header)).toThrow(UnauthorizedError);
     expect(() => attempt(header)).toThrow('missing or invalid credentials');
+  });
+
+  it('maps the credential to its tenant', () => {
+    expect(tenantOf(attempt('Bearer team-a-token').event)).toBe('team-a');
+    expect(tenantOf(attempt(basic('anyone', 'team-a-token')).event)).toBe('team-a');
+  });
+
+  it('refuses to name a tenant for a request that was not authenticated', () => {
+    expect(() => tenantOf(proxyEvent())).toThrow(UnauthorizedError);
   });
 
   it('finds the header whatever its case', () => {

@@ -1,14 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { dedupBatchSchema } from '../../../lib/dedup/dedup-batch.js';
-import { normalizeWebhook } from '../../../lib/alertmanager/normalize.js';
-import { parseWebhook } from '../../../lib/alertmanager/parse-webhook.js';
 import { splitBatch } from '../../../lib/ingest/split-batch.js';
-import { alert, webhook } from '../../support/builders/webhook.js';
+import { signalsOf } from '../../support/builders/webhook.js';
 
 function batchOf(count: number) {
-  const alerts = Array.from({ length: count }, (_, index) => alert({ labels: { pod: `web-${index}` }, annotations: { description: 'x'.repeat(500) } }));
-  const signals = normalizeWebhook(parseWebhook(JSON.stringify(webhook(alerts))), { receivedAt: '2026-11-21T10:00:00Z' });
-  return { tenant: 'default', requestId: 'req-1', signals };
+  const signals = signalsOf(...Array.from({ length: count }, (_, index) => ({ labels: { pod: `web-${index}` }, annotations: { description: 'x'.repeat(500) } })));
+  return { tenant: 'default', requestId: 'req-1', truncatedAlerts: 0, signals };
 }
 
 describe('splitBatch', () => {
