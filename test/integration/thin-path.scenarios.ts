@@ -16,6 +16,7 @@ import { flushAll, keysWithoutTtl, keysWithTtl } from '../support/redis-keys.js'
 import { useStormgateEnv } from '../support/stormgate-env.js';
 
 const token = 'integration-token';
+const teamToken = 'team-a-token-0123456789';
 const namespace = 'stormgate';
 
 /**
@@ -52,7 +53,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
   beforeAll(async () => {
     server = topology === 'cluster' ? await startRedisCluster() : await startRedisStandalone();
     standin = await KubeStandin.start({ token: 'standin-token' });
-    const env = useStormgateEnv({ ...server.env, KUBE_API_URL: standin.url, KUBE_TOKEN: 'standin-token', AUTH_TOKENS: token, PORT: '0' });
+    const env = useStormgateEnv({ ...server.env, KUBE_API_URL: standin.url, KUBE_TOKEN: 'standin-token', AUTH_TOKENS: `${token},team-a=${teamToken}`, PORT: '0' });
     const { startLocalStack } = await import('../../local/local-stack.js');
     stack = await startLocalStack({
       env,
@@ -221,6 +222,49 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       expect(tooLarge.status).toBe(413);
       expect(await tooLarge.json()).toMatchObject({ status: 413 });
       expect(standin.requests).toEqual([]);
+    });
+
+    it('tells what happened to a signal and why, at GET /v1/signals/{fingerprint}', async () => {
+      const readDecision = async (fingerprint: string, headers: Record<string, string> = { Authorization: `Bearer ${token}` }) => {
+        const response = await fetch(`${stack.url}/v1/signals/${fingerprint}`, { headers });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      };
+      const { alerts } = await deliver({});
+      const fingerprint = alerts[0]?.fingerprint ?? '';
+      const created = await readDecision(fingerprint);
+      expect(created).toMatchObject({
+        status: 200,
+        body: {
+          fingerprint,
+          episode: { state: 'open', occurrenceCount: 1 },
+          lastDecision: { outcome: 'opened', action: 'create-request', reason: 'new-episode' },
+          remediationRequest: { namespace, name: requests()[0]?.metadata.name, state: 'created' },
+        },
+      });
+
+      // The same notification again within the HA window: an HA peer's copy.
+      await deliver({});
+      expect((await readDecision(fingerprint)).body).toMatchObject({ lastDecision: { action: 'count-duplicate', reason: 'ha-peer-redelivery' }, episode: { occurrenceCount: 2 } });
+      // A new occurrence (another delivery of the alert).
+      await deliver({ startsAt: '2026-11-21T10:30:00Z' });
+      expect((await readDecision(fingerprint)).body).toMatchObject({ lastDecision: { reason: 'duplicate-of-open-episode' }, episode: { occurrenceCount: 3 } });
+      await deliver({ status: 'resolved' });
+      expect((await readDecision(fingerprint)).body).toMatchObject({ episode: { state: 'resolved' }, lastDecision: { action: 'mark-resolved', reason: 'resolved-open-episode' } });
+
+      expect(await readDecision('0'.repeat(32))).toMatchObject({ status: 404, body: { status: 404 } });
+      expect(await readDecision('not-a-fingerprint')).toMatchObject({ status: 400, body: { field: 'fingerprint' } });
+      expect(await readDecision(fingerprint, {})).toMatchObject({ status: 401 });
+      // Another tenant cannot read it.
+      expect(await readDecision(fingerprint, { Authorization: `Bearer ${teamToken}` })).toMatchObject({ status: 404 });
+    });
+
+    it('keeps tenants apart: the same alert from two tenants is two requests, labelled by tenant', async () => {
+      await deliver({});
+      const response = await post(webhook([alert()]), { Authorization: `Bearer ${teamToken}` });
+      expect(response.status).toBe(202);
+      await stack.runtime.drain();
+      const tenants = requests().map((request) => request.metadata.labels?.['stormgate.dev/tenant']).sort();
+      expect(tenants).toEqual(['default', 'team-a']);
     });
 
     it('answers health checks without credentials', async () => {
