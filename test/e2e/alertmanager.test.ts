@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { signalFingerprint } from '../../lib/domain/fingerprint.js';
+import { resolveTargetResource } from '../../lib/domain/target-resource.js';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager-harness.js';
 import { eventually, type LocalRuntimeProcess, startLocalRuntimeProcess } from '../support/local-runtime-process.js';
 
@@ -31,19 +33,44 @@ describe('a real Alertmanager delivering to the local runtime', () => {
   const requests = async () => ((await kube.listNamespacedCustomObject(rr)) as { items: RemediationRequest[] }).items;
   const podAlert = (pod: string) => ({ labels: { alertname: 'KubePodNotReady', namespace: 'shop', pod, severity: 'critical' } });
 
+  it('accounts for every alert of a grouped notification of 50 in the receipt and at /v1/signals', async () => {
+    const labelsOf = (index: number) => ({ alertname: 'KubeContainerWaiting', namespace: 'batch', pod: `job-runner-${index}`, severity: 'warning' });
+    await alertmanager.pushAlerts(Array.from({ length: 50 }, (_, index) => ({ labels: labelsOf(index) })));
+    const accepted = await runtime.waitForLog(
+      (line) => line.message === 'notification accepted' && String(line.groupKey).includes('KubeContainerWaiting'),
+      'the grouped notification',
+    );
+    expect(accepted).toMatchObject({ alerts: 50, truncatedAlerts: 0, tenant: 'default' });
+
+    const fingerprints = Array.from({ length: 50 }, (_, index) => {
+      const labels = labelsOf(index);
+      return signalFingerprint('resource', { tenant: 'default', alertname: labels.alertname, namespace: labels.namespace, target: resolveTargetResource(labels), labels });
+    });
+    const decisions = await eventually(async () => {
+      const answers = await Promise.all(
+        fingerprints.map(async (fingerprint) => {
+          const response = await fetch(`${runtime.url}/v1/signals/${fingerprint}`, { headers: { Authorization: `Bearer ${runtime.token}` } });
+          return response.status === 200 ? ((await response.json()) as { lastDecision: { reason: string } }) : undefined;
+        }),
+      );
+      return answers.every((answer) => answer !== undefined) ? answers : undefined;
+    }, 'a decision for every alert');
+    expect(decisions.map((decision) => decision?.lastDecision.reason)).toEqual(fingerprints.map(() => 'new-episode'));
+  });
+
   it('turns a grouped notification into one request per alert, then marks a resolved alert Resolved', async () => {
     const pods = ['cart-0', 'cart-1', 'cart-2'];
     await alertmanager.pushAlerts(pods.map(podAlert));
     const created = await eventually(async () => {
-      const items = await requests();
+      const items = (await requests()).filter((request) => pods.includes(request.spec.targetResource.name));
       return items.length === pods.length ? items : undefined;
     }, 'one RemediationRequest per alert');
     expect(created.map((request) => request.spec.targetResource.name).sort()).toEqual(pods);
     expect(created.every((request) => request.status?.signal?.state === 'Firing')).toBe(true);
 
     // Bearer auth from http_config worked, and every alert arrived in one grouped notification.
-    const batch = await runtime.waitForLog((line) => line.message === 'batch deduplicated', 'the grouped batch');
-    expect(batch.created).toBe(3);
+    const batch = await runtime.waitForLog((line) => line.message === 'batch deduplicated' && line.created === 3, 'the grouped batch');
+    expect(batch).toMatchObject({ created: 3, alreadyExisted: 0 });
 
     await alertmanager.pushAlerts([{ ...podAlert('cart-1'), endsAt: new Date(Date.now() - 1_000).toISOString() }]);
     const resolved = await eventually(async () => {
@@ -51,7 +78,10 @@ describe('a real Alertmanager delivering to the local runtime', () => {
       return match?.status?.signal?.state === 'Resolved' ? match : undefined;
     }, 'cart-1 to be marked resolved');
     expect(resolved.status?.signal?.state).toBe('Resolved');
-    const states = (await requests()).map((request) => [request.spec.targetResource.name, request.status?.signal?.state]).sort();
+    const states = (await requests())
+      .filter((request) => pods.includes(request.spec.targetResource.name))
+      .map((request) => [request.spec.targetResource.name, request.status?.signal?.state])
+      .sort();
     expect(states).toEqual([['cart-0', 'Firing'], ['cart-1', 'Resolved'], ['cart-2', 'Firing']]);
   });
 });

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { withoutStormgateVariables } from './stormgate-env.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -19,7 +20,7 @@ export interface LocalRuntimeProcess {
 export async function startLocalRuntimeProcess(env: Record<string, string> = {}): Promise<LocalRuntimeProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'INFO', POWERTOOLS_LOG_LEVEL: 'INFO', SWEEP_INTERVAL_SECONDS: '3600', ...env },
+    env: { ...withoutStormgateVariables(process.env), PORT: '0', LOG_LEVEL: 'INFO', POWERTOOLS_LOG_LEVEL: 'INFO', SWEEP_INTERVAL_SECONDS: '3600', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const banner: Record<string, string> = {};

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, HandoffError, InvalidInputError, RedisUnavailableError, UnauthorizedError } from '../../../lib/errors.js';
+import { ConfigError, HandoffError, InvalidInputError, NotFoundError, RateBudgetExceededError, RedisUnavailableError, UnauthorizedError } from '../../../lib/errors.js';
 import { errorToResponse, problemResponder } from '../../../lib/http/middlewares/problem-responder.js';
 import { middyRequest, proxyEvent } from '../../support/builders/api-gateway-event.js';
 
@@ -30,6 +30,17 @@ describe('problemResponder', () => {
     expect(response.statusCode).toBe(503);
     expect(response.headers?.['Retry-After']).toBe('5');
     expect(response.body).not.toContain(error.message);
+  });
+
+  it('answers an exhausted rate budget with 503 (never 429) and its own Retry-After', () => {
+    const response = errorToResponse(new RateBudgetExceededError('team-a', 12_300));
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['Retry-After']).toBe('13');
+    expect(bodyOf(response).detail).toMatch(/budget/);
+  });
+
+  it('answers not found with 404', () => {
+    expect(errorToResponse(new NotFoundError('no decision')).statusCode).toBe(404);
   });
 
   it('sets the response on the middy request', () => {

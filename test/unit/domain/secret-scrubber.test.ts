@@ -1,0 +1,50 @@
+import { describe, expect, it } from '@jest/globals';
+import { redacted, scrubRecord, scrubValue } from '../../../lib/domain/secret-scrubber.js';
+
+describe('scrubValue', () => {
+  it.each([
+    ['password', 'hunter2'],
+    ['db_password', 'hunter2'],
+    ['api_key', 'abc'],
+    ['apiKey', 'abc'],
+    ['client_secret', 'abc'],
+    ['x-auth-token', 'abc'],
+    ['Authorization', 'Basic YWxhZGRpbjpvcGVuc2VzYW1l'],
+    ['private_key', 'abc'],
+  ])('redacts the whole value under a secret-sounding key: %s', (key, value) => {
+    expect(scrubValue(key, value)).toBe(redacted);
+  });
+
+  it.each([
+    ['a password in key=value text', 'login failed: password=hunter2 for user app', 'login failed: password=[REDACTED] for user app'],
+    ['a token in key: value text', 'refresh token: abc123 expired', 'refresh token: [REDACTED] expired'],
+    ['a quoted JSON secret', '{"client_secret": "s3cr3t", "user": "app"}', '{"client_secret": "[REDACTED]", "user": "app"}'],
+    ['URL credentials', 'cannot reach https://admin:s3cr3t@db.example:5432/app', 'cannot reach https://admin:[REDACTED]@db.example:5432/app'],
+    ['a bearer token', 'sent Bearer abcdefghijklmnop1234 upstream', 'sent [REDACTED] upstream'],
+    ['a JWT', 'jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlLXNpZ24 rejected', 'jwt [REDACTED] rejected'],
+    ['an AWS access key id', 'key AKIAIOSFODNN7EXAMPLE leaked', 'key [REDACTED] leaked'],
+    ['a GitHub token', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789 in env', '[REDACTED] in env'],
+    ['a Slack token', 'webhook xoxb-1234567890-abcdefghij failed', 'webhook [REDACTED] failed'],
+    ['a PEM private key', 'key: -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----', 'key: [REDACTED]'],
+  ])('redacts %s inside text', (_case, value, expected) => {
+    expect(scrubValue('description', value)).toBe(expected);
+  });
+
+  it.each([
+    ['summary', 'Pod payments/checkout-7d9f8b6c5-x2x4q is crash looping'],
+    ['runbook_url', 'https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodcrashlooping'],
+    ['description', 'Cache key_prefix=sessions has 95% misses'],
+    ['summary', 'Token bucket of the API gateway is exhausted'],
+    ['pod', 'keycloak-0'],
+  ])('leaves ordinary values alone: %s', (key, value) => {
+    expect(scrubValue(key, value)).toBe(value);
+  });
+
+  it('scrubs every entry of a record and keeps its keys', () => {
+    expect(scrubRecord({ alertname: 'DBDown', password: 'x', summary: 'password=y' })).toEqual({
+      alertname: 'DBDown',
+      password: redacted,
+      summary: `password=${redacted}`,
+    });
+  });
+});
