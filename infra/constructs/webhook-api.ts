@@ -11,7 +11,8 @@ export interface WebhookApiProps {
 
 /**
  * The REST API Alertmanager posts to (REST, not HTTP API: LocalStack community supports REST only):
- * `POST /v1/alerts/alertmanager` proxied to ingest, with access logs and stage throttling.
+ * `POST /v1/alerts/alertmanager` and `GET /v1/signals/{fingerprint}` proxied to ingest, with access logs
+ * and stage throttling.
  */
 export class WebhookApi extends Construct {
   readonly api: RestApi;
@@ -24,7 +25,7 @@ export class WebhookApi extends Construct {
       description: 'Alertmanager webhook intake',
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
       deployOptions: {
-        stageName: 'v1',
+        stageName: 'live',
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,
         loggingLevel: MethodLoggingLevel.ERROR,
@@ -32,10 +33,9 @@ export class WebhookApi extends Construct {
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
       },
     });
-    this.api.root
-      .addResource('v1')
-      .addResource('alerts')
-      .addResource('alertmanager')
-      .addMethod('POST', new LambdaIntegration(props.ingest, { proxy: true }));
+    const ingest = new LambdaIntegration(props.ingest, { proxy: true });
+    const v1 = this.api.root.addResource('v1');
+    v1.addResource('alerts').addResource('alertmanager').addMethod('POST', ingest);
+    v1.addResource('signals').addResource('{fingerprint}').addMethod('GET', ingest);
   }
 }

@@ -56,8 +56,10 @@ describe('StormgateStack', () => {
     expect(dedupTargets.every((target) => target.includes(storm))).toBe(true);
   });
 
-  it('routes POST /v1/alerts/alertmanager to ingest through a Lambda proxy integration', () => {
+  it('routes POST /v1/alerts/alertmanager and GET /v1/signals/{fingerprint} to ingest through Lambda proxy integrations', () => {
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'alertmanager' });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{fingerprint}' });
+    template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', Integration: { Type: 'AWS_PROXY' } });
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'POST',
       Integration: { Type: 'AWS_PROXY' },
