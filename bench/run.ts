@@ -67,10 +67,14 @@ try {
   const created = stack.standin?.list('remediationrequests').length ?? 0;
   if (created !== distinctAlerts) throw new Error(`expected ${distinctAlerts} requests, found ${created}`);
 
-  // 2. Redis footprint of open episodes, by MEMORY USAGE over every key.
+  // 2. Redis footprint per key family, by MEMORY USAGE over every key.
   const keys = [...(await keysWithTtl(inspect)).keys()];
-  const bytes = await Promise.all(keys.map(async (key) => Number(await inspect.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'))));
-  const bytesPerFingerprint = bytes.reduce((sum, value) => sum + value, 0) / keys.length;
+  const bytesOf = async (family: string[]) =>
+    (await Promise.all(family.map(async (key) => Number(await inspect.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'))))).reduce((sum, value) => sum + value, 0);
+  const episodeKeys = keys.filter((key) => key.includes(':e:'));
+  const rateKeys = keys.filter((key) => key.startsWith('sg:r:'));
+  const bytesPerFingerprint = (await bytesOf(episodeKeys)) / episodeKeys.length;
+  const rateBudgetBytes = await bytesOf(rateKeys);
 
   // 3. Duplicates of one alert: cost per duplicate and Kubernetes writes they cause.
   const duplicateBody = JSON.stringify(webhook([alert({ labels: { pod: 'hot-pod' } })]));
@@ -89,8 +93,10 @@ try {
     ingest_latency_p50_ms: Number(percentile(latencies, 50).toFixed(2)),
     ingest_latency_p99_ms: Number(percentile(latencies, 99).toFixed(2)),
     end_to_end_alerts_per_second: Number((distinctAlerts / elapsedSeconds).toFixed(1)),
-    redis_keys_per_open_fingerprint: keys.length / distinctAlerts,
+    redis_keys_per_open_fingerprint: episodeKeys.length / distinctAlerts,
     redis_bytes_per_open_fingerprint: Number(bytesPerFingerprint.toFixed(1)),
+    redis_bytes_per_tenant_rate_budget: rateBudgetBytes / rateKeys.length,
+    redis_keys_other: keys.length - episodeKeys.length - rateKeys.length,
     duplicate_deliveries: duplicateDeliveries,
     duplicate_deliveries_per_second: Number((duplicateDeliveries / duplicateSeconds).toFixed(1)),
     kube_writes_for_duplicates: duplicateWrites,
