@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { EpisodeOutcome, EpisodeOutcomeKind } from '../domain/dedup-decision.js';
+import { stormTagOf } from '../domain/fingerprint.js';
 import type { Signal } from '../domain/signal.js';
 import { RedisProtocolError } from '../errors.js';
 import type { RedisClient } from './client.js';
 import { callRedis } from './call-redis.js';
-import { episodeKey, stormTag } from './keys.js';
+import { episodeKey } from './keys.js';
 
 const outcomeKinds = ['opened', 'pending', 'repeated', 'redelivered', 'closed', 'unmatched'] as const;
 const observeReplySchema = z.array(z.tuple([z.enum(outcomeKinds), z.coerce.number(), z.coerce.number()]));
@@ -69,7 +70,7 @@ export class EpisodeStore {
   /** Atomically records each signal against its fingerprint's episode; outcomes in the signals' order. */
   async observe(tenant: string, signals: readonly Signal[], nowMs: number): Promise<EpisodeOutcome[]> {
     const outcomes = new Array<EpisodeOutcome>(signals.length);
-    const groups = groupByTag(signals, (signal) => stormTag(tenant, signal.fingerprint));
+    const groups = groupByTag(signals, (signal) => stormTagOf(tenant, signal.fingerprint));
     await Promise.all(
       [...groups.values()].map(async (indexes) => {
         const batch = indexes.map((index) => signals[index] as Signal);
@@ -98,7 +99,7 @@ export class EpisodeStore {
 
   /** Marks episodes whose RemediationRequest exists, so later repeats are plain duplicates. */
   async confirmCreated(tenant: string, created: readonly { signal: Signal; episodeStartMs: number }[]): Promise<void> {
-    const groups = groupByTag(created, (entry) => stormTag(tenant, entry.signal.fingerprint));
+    const groups = groupByTag(created, (entry) => stormTagOf(tenant, entry.signal.fingerprint));
     await Promise.all(
       [...groups.values()].map((indexes) => {
         const batch = indexes.map((index) => created[index] as (typeof created)[number]);

@@ -7,10 +7,6 @@ import { fingerprintKeyDigest, stormTagOf } from '../domain/fingerprint.js';
  *   sg:{<storm tag>}:e:<fingerprint digest>   episode hash of one signal (30 bytes)
  *   sg:r:<tenant digest>                      the tenant's rate budget (GCRA, one key)
  */
-export function stormTag(tenant: string, fingerprint: string): string {
-  return stormTagOf(tenant, fingerprint);
-}
-
 export function episodeKey(tenant: string, fingerprint: string): string {
   return `sg:{${stormTagOf(tenant, fingerprint)}}:e:${fingerprintKeyDigest(fingerprint)}`;
 }
