@@ -56,7 +56,7 @@ export const environmentSchema = z
     MAX_LABELS_PER_ALERT: positiveInt(64),
     MAX_LABEL_VALUE_LENGTH: positiveInt(1_024),
     MAX_ANNOTATION_VALUE_LENGTH: positiveInt(16_384),
-    TENANT_RATE_ALERTS_PER_SECOND: positiveInt(100),
+    TENANT_RATE_ALERTS_PER_SECOND: z.coerce.number().positive().default(100),
     TENANT_RATE_BURST: positiveInt(5_000),
     DEDUP_CLOSED_TTL_SECONDS: positiveInt(3_600),
     HA_REDELIVERY_WINDOW_SECONDS: positiveInt(120),

@@ -36,7 +36,8 @@ beforeAll(async () => {
     ...server.env,
     KUBE_API_URL: standin.url,
     AUTH_TOKENS: `${tokens.default},budget=${tokens.budget},big=${tokens.big}`,
-    TENANT_RATE_ALERTS_PER_SECOND: '1',
+    // One alert per 100 s: the budget cannot refill while the test runs, however slow the machine.
+    TENANT_RATE_ALERTS_PER_SECOND: '0.01',
     TENANT_RATE_BURST: '10',
     PORT: '0',
   });
@@ -158,7 +159,7 @@ describe('the tenant rate budget (GCRA in Redis)', () => {
     expect((await post(alerts(10, 'burst'), authorized(tokens.budget))).status).toBe(202);
     const refused = await post(alerts(1, 'over'), authorized(tokens.budget));
     expect(refused.status).toBe(503);
-    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(90);
     expect(await refused.json()).toMatchObject({ status: 503, detail: expect.stringMatching(/budget/) as unknown });
     expect((await post(alerts(1, 'other-tenant'), authorized())).status).toBe(202);
     await stack.runtime.drain();

@@ -50,6 +50,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ KUBE_API_URL: 'https://k8s:6443', KUBE_TOKEN: 't' }).kube).toEqual({ mode: 'token', server: 'https://k8s:6443', token: 't' });
   });
 
+  it('accepts a fractional rate budget', () => {
+    expect(loadConfig({ TENANT_RATE_ALERTS_PER_SECOND: '0.5' }).rateBudget.alertsPerSecond).toBe(0.5);
+  });
+
   it('is frozen', () => {
     const config = loadConfig({ STORM_THRESHOLD: '7' });
     expect(Object.isFrozen(config)).toBe(true);
@@ -67,6 +71,7 @@ describe('loadConfig', () => {
     [{ AUTH_TOKENS: 'short' }, /AUTH_TOKENS.*at least 16 characters/],
     [{ FINGERPRINT_STRATEGY: 'labels' }, /FINGERPRINT_STRATEGY/],
     [{ TENANT_RATE_BURST: '0' }, /TENANT_RATE_BURST/],
+    [{ TENANT_RATE_ALERTS_PER_SECOND: '-1' }, /TENANT_RATE_ALERTS_PER_SECOND/],
   ])('fails fast naming the variable: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
