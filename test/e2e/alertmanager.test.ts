@@ -78,6 +78,10 @@ describe('a real Alertmanager delivering to the local runtime', () => {
       return match?.status?.signal?.state === 'Resolved' ? match : undefined;
     }, 'cart-1 to be marked resolved');
     expect(resolved.status?.signal?.state).toBe('Resolved');
+    const labels = podAlert('cart-1').labels;
+    const fingerprint = signalFingerprint('resource', { tenant: 'default', alertname: labels.alertname, namespace: labels.namespace, target: resolveTargetResource(labels), labels });
+    const receipt = await fetch(`${runtime.url}/v1/signals/${fingerprint}`, { headers: { Authorization: `Bearer ${runtime.token}` } });
+    expect(await receipt.json()).toMatchObject({ episode: { state: 'resolved' }, lastDecision: { reason: 'resolved-open-episode' } });
     const states = (await requests())
       .filter((request) => pods.includes(request.spec.targetResource.name))
       .map((request) => [request.spec.targetResource.name, request.status?.signal?.state])
