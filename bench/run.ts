@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { alert, webhook } from '../test/support/builders/webhook.js';
 import { startRedisStandalone } from '../test/support/redis-harness.js';
-import { keysWithTtl } from '../test/support/redis-keys.js';
+import { keysOfFamily, memoryUsage } from '../test/support/redis-keys.js';
 
 const distinctAlerts = Number(process.env.BENCH_ALERTS ?? 500);
 const duplicateDeliveries = Number(process.env.BENCH_DUPLICATES ?? 1000);
@@ -68,11 +68,10 @@ try {
   if (created !== distinctAlerts) throw new Error(`expected ${distinctAlerts} requests, found ${created}`);
 
   // 2. Redis footprint per key family, by MEMORY USAGE over every key.
-  const keys = [...(await keysWithTtl(inspect)).keys()];
-  const bytesOf = async (family: string[]) =>
-    (await Promise.all(family.map(async (key) => Number(await inspect.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'))))).reduce((sum, value) => sum + value, 0);
-  const episodeKeys = keys.filter((key) => key.includes(':e:'));
-  const rateKeys = keys.filter((key) => key.startsWith('sg:r:'));
+  const bytesOf = async (family: Buffer[]) => (await Promise.all(family.map((key) => memoryUsage(inspect, key)))).reduce((sum, value) => sum + value, 0);
+  const episodeKeys = await keysOfFamily(inspect, 'episode');
+  const rateKeys = await keysOfFamily(inspect, 'rate');
+  const keys = [...episodeKeys, ...rateKeys, ...(await keysOfFamily(inspect, 'due'))];
   const bytesPerFingerprint = (await bytesOf(episodeKeys)) / episodeKeys.length;
   const rateBudgetBytes = await bytesOf(rateKeys);
 
@@ -96,7 +95,7 @@ try {
     redis_keys_per_open_fingerprint: episodeKeys.length / distinctAlerts,
     redis_bytes_per_open_fingerprint: Number(bytesPerFingerprint.toFixed(1)),
     redis_bytes_per_tenant_rate_budget: rateBudgetBytes / rateKeys.length,
-    redis_keys_other: keys.length - episodeKeys.length - rateKeys.length,
+    redis_keys_total: keys.length,
     duplicate_deliveries: duplicateDeliveries,
     duplicate_deliveries_per_second: Number((duplicateDeliveries / duplicateSeconds).toFixed(1)),
     kube_writes_for_duplicates: duplicateWrites,

@@ -4,6 +4,7 @@ import { type DedupBatch, dedupBatchSchema } from '../../lib/dedup/dedup-batch.j
 import { processDedupBatch } from '../../lib/dedup/process-batch.js';
 import { parseEvent } from '../../lib/events/parse-event.js';
 import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
+import { DueIndex } from '../../lib/redis/due-index.js';
 import { EpisodeStore } from '../../lib/redis/episode-store.js';
 import { kubeApi, redisClient, runtimeConfig } from '../../lib/runtime/clients.js';
 import { logger } from '../../lib/telemetry/logger.js';
@@ -11,6 +12,8 @@ import { logger } from '../../lib/telemetry/logger.js';
 const config = runtimeConfig();
 const deps = {
   episodes: new EpisodeStore(redisClient(), config.dedup),
+  dueIndex: new DueIndex(redisClient()),
+  statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds,
   writer: new RemediationRequestWriter(kubeApi(), config.namespace),
   namespace: config.namespace,
   ...(config.clusterId !== undefined && { clusterId: config.clusterId }),

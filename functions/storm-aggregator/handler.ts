@@ -1,17 +1,31 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { runtimeConfig } from '../../lib/runtime/clients.js';
+import { parseEvent } from '../../lib/events/parse-event.js';
+import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
+import { DueIndex } from '../../lib/redis/due-index.js';
+import { EpisodeStore } from '../../lib/redis/episode-store.js';
+import { kubeApi, redisClient, runtimeConfig } from '../../lib/runtime/clients.js';
+import { type SweepEvent, sweepEventSchema } from '../../lib/sweep/sweep-event.js';
+import { sweepDueWork } from '../../lib/sweep/sweep-due-work.js';
 import { logger } from '../../lib/telemetry/logger.js';
 
-runtimeConfig();
+const config = runtimeConfig();
+const deps = {
+  dueIndex: new DueIndex(redisClient()),
+  episodes: new EpisodeStore(redisClient(), config.dedup),
+  writer: new RemediationRequestWriter(kubeApi(), config.namespace),
+  statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds,
+  leaseSeconds: 60,
+  claimLimit: 200,
+  now: () => new Date(),
+};
 
-/**
- * Storm windows are not built yet (see the storm issue): this handler only acknowledges its invocations
- * (from dedup and the sweep schedule) so that the wiring, permissions and schedule can be deployed.
- */
-export const handler = middy<unknown>()
+/** Scheduled sweep (EventBridge rule / local timer): does the due work, e.g. coalesced status writes. */
+export const handler = middy<SweepEvent>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(parseEvent(sweepEventSchema))
   .handler(async () => {
-    logger.info('storm aggregation is not implemented yet; nothing to do');
-    return { windowsClosed: 0 };
+    const summary = await sweepDueWork(deps);
+    if (summary.claimed > 0) logger.info('sweep done', { ...summary });
+    return summary;
   });

@@ -1,17 +1,22 @@
-import { type EpisodeOutcome, decideSignalAction, remediationRequestName, type SignalDecision } from '../domain/dedup-decision.js';
+import { decideSignalAction, type EpisodeOutcome, remediationRequestName, type SignalDecision } from '../domain/dedup-decision.js';
 import type { Signal } from '../domain/signal.js';
+import { statusFlushMember } from '../domain/status-flush.js';
 import { KubeWriteError } from '../errors.js';
 import { buildRemediationRequest } from '../kube/remediation-request.js';
 import type { RemediationRequestWriter } from '../kube/remediation-writer.js';
+import type { DueIndex } from '../redis/due-index.js';
 import type { EpisodeStore } from '../redis/episode-store.js';
 import { logger } from '../telemetry/logger.js';
 import type { DedupBatch } from './dedup-batch.js';
 
 export interface DedupDeps {
   readonly episodes: EpisodeStore;
+  readonly dueIndex: DueIndex;
   readonly writer: RemediationRequestWriter;
   readonly namespace: string;
   readonly clusterId?: string;
+  /** Duplicates update a request's status at most this often (the sweep writes the latest counts). */
+  readonly statusWriteIntervalSeconds: number;
   readonly now: () => Date;
 }
 
@@ -25,26 +30,34 @@ export interface DedupSummary {
 
 type WriteResult = 'created' | 'already-exists' | 'resolved' | 'duplicate' | 'ignored';
 
+const isoSeconds = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z');
+
 /**
  * Dedup use case: one atomic Redis step per storm key decides every signal; new episodes become
- * RemediationRequests, resolved ones are marked. A retryable failure fails the whole invocation so that
- * Lambda retries it: reserved-but-unconfirmed episodes come back as `pending` and are completed.
+ * RemediationRequests, resolved ones are marked, duplicates are counted and their status write is
+ * deferred to the sweep (coalesced). A retryable failure fails the invocation so that Lambda retries it:
+ * reserved-but-unconfirmed episodes come back as `pending` and are completed under the same name.
  */
 export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Promise<DedupSummary> {
-  const now = deps.now();
-  const outcomes = await deps.episodes.observe(batch.tenant, batch.signals, now.getTime());
+  const now = Math.floor(deps.now().getTime() / 1000);
+  const observed = await deps.episodes.observe(batch.tenant, batch.signals, now);
 
   const settled = await Promise.allSettled(
-    batch.signals.map((signal, index) => applyDecision(batch.tenant, signal, outcomes[index] as EpisodeOutcome, now, deps)),
+    batch.signals.map((signal, index) => applyDecision(batch.tenant, signal, (observed[index] as (typeof observed)[number]).outcome, now, deps)),
   );
 
   const created = batch.signals.flatMap((signal, index) => {
     const result = settled[index];
-    const outcome = outcomes[index];
+    const outcome = observed[index]?.outcome;
     const exists = result?.status === 'fulfilled' && (result.value === 'created' || result.value === 'already-exists');
-    return exists && outcome && 'episodeStartMs' in outcome ? [{ signal, episodeStartMs: outcome.episodeStartMs }] : [];
+    return exists && outcome && 'episodeStart' in outcome ? [{ fingerprint: signal.fingerprint, episodeStart: outcome.episodeStart }] : [];
   });
   if (created.length > 0) await deps.episodes.confirmCreated(batch.tenant, created);
+
+  const statusWrites = batch.signals.flatMap((signal, index) =>
+    observed[index]?.statusWriteDue ? [{ member: statusFlushMember(batch.tenant, signal.fingerprint), dueAt: now + deps.statusWriteIntervalSeconds }] : [],
+  );
+  if (statusWrites.length > 0) await deps.dueIndex.add(statusWrites);
 
   const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
   if (failures.length > 0) {
@@ -63,19 +76,19 @@ export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Pro
   };
 }
 
-async function applyDecision(tenant: string, signal: Signal, outcome: EpisodeOutcome, now: Date, deps: DedupDeps): Promise<WriteResult> {
+async function applyDecision(tenant: string, signal: Signal, outcome: EpisodeOutcome, now: number, deps: DedupDeps): Promise<WriteResult> {
   const decision = decideSignalAction(outcome);
   logDecision(tenant, signal, decision);
   if (outcome.kind === 'unmatched' || decision.action === 'ignore') return 'ignored';
   if (decision.action === 'count-duplicate') return 'duplicate';
 
-  const name = remediationRequestName(signal.fingerprint, outcome.episodeStartMs);
+  const name = remediationRequestName(signal.fingerprint, outcome.episodeStart);
   if (decision.action === 'mark-resolved') {
-    const patched = await deps.writer.patchStatus(name, { signal: { state: 'Resolved', resolvedAt: now.toISOString() } });
+    const patched = await deps.writer.patchStatus(name, { signal: { state: 'Resolved', resolvedAt: isoSeconds(now) } });
     return patched === 'patched' ? 'resolved' : 'ignored';
   }
 
-  const request = buildRemediationRequest(signal, outcome.episodeStartMs, {
+  const request = buildRemediationRequest(signal, outcome.episodeStart, {
     namespace: deps.namespace,
     tenant,
     ...(deps.clusterId !== undefined && { clusterId: deps.clusterId }),
@@ -84,8 +97,8 @@ async function applyDecision(tenant: string, signal: Signal, outcome: EpisodeOut
   await deps.writer.patchStatus(name, {
     deduplication: {
       occurrenceCount: 'occurrenceCount' in outcome ? outcome.occurrenceCount : 1,
-      firstSeenAt: new Date(outcome.episodeStartMs).toISOString(),
-      lastSeenAt: now.toISOString(),
+      firstSeenAt: isoSeconds(outcome.episodeStart),
+      lastSeenAt: isoSeconds(now),
     },
     signal: { state: 'Firing' },
   });

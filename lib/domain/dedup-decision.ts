@@ -10,8 +10,8 @@
  * - unmatched: a resolved alert with no open episode (already resolved, or never seen).
  */
 export type EpisodeOutcome =
-  | { kind: 'opened'; episodeStartMs: number }
-  | { kind: 'pending' | 'repeated' | 'redelivered' | 'closed'; episodeStartMs: number; occurrenceCount: number }
+  | { kind: 'opened'; episodeStart: number }
+  | { kind: 'pending' | 'repeated' | 'redelivered' | 'closed'; episodeStart: number; occurrenceCount: number }
   | { kind: 'unmatched' };
 
 export type EpisodeOutcomeKind = EpisodeOutcome['kind'];
@@ -47,8 +47,9 @@ export function decideSignalAction(outcome: Pick<EpisodeOutcome, 'kind'>): Signa
 
 /**
  * Deterministic RemediationRequest name for one episode of one fingerprint: a retried create meets
- * AlreadyExists instead of making a second request. DNS-1123 subdomain, 44 chars.
+ * AlreadyExists instead of making a second request. `episodeStart` is in unix seconds (the episode store
+ * gives every episode of a fingerprint its own second). DNS-1123 subdomain, 42 chars.
  */
-export function remediationRequestName(fingerprint: string, episodeStartMs: number): string {
-  return `rr-${fingerprint}-${episodeStartMs.toString(36)}`;
+export function remediationRequestName(fingerprint: string, episodeStart: number): string {
+  return `rr-${fingerprint}-${episodeStart.toString(36)}`;
 }

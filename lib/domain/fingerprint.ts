@@ -44,16 +44,21 @@ export function signalFingerprint(strategy: FingerprintStrategy, input: Fingerpr
 }
 
 /**
- * The Redis hash tag of a signal: its storm key. Hashed with the caller's tenant again so that a
- * fingerprint presented by another tenant leads to a key it does not own. 8 base64url chars.
+ * The Redis hash tag of a signal: its storm key (tenant + alertname + namespace), hashed with the caller's
+ * tenant again so that a fingerprint presented by another tenant leads to a key it does not own.
+ * 2 base64url chars: 4096 tags are plenty to spread storms over cluster slots; the keys of one storm
+ * need to share a slot, not to own one.
  */
 export function stormTagOf(tenant: string, fingerprint: string): string {
-  return sha256(['tag', tenant, fingerprint.slice(0, 12)]).subarray(0, 6).toString('base64url');
+  return sha256(['tag', tenant, fingerprint.slice(0, 12)]).toString('base64url').slice(0, 2);
 }
 
-/** The short, binary-safe form of a fingerprint inside its storm's keys (the 10 signal bytes, 14 chars). */
-export function fingerprintKeyDigest(fingerprint: string): string {
-  return Buffer.from(fingerprint.slice(12), 'hex').toString('base64url');
+/**
+ * The short, binary-safe form of a signal inside its storm's keys: 6 raw bytes (48 bits; with the tag,
+ * a million open signals collide with probability ~1e-6).
+ */
+export function fingerprintKeyDigest(tenant: string, fingerprint: string): Buffer {
+  return sha256(['key', tenant, fingerprint]).subarray(0, 6);
 }
 
 export interface DeliveryKeyInput {

@@ -36,14 +36,14 @@ export async function readSignalDecision(
     fingerprint: parsed.data,
     episode: {
       state: record.state === 'closed' ? 'resolved' : 'open',
-      startedAt: new Date(record.episodeStartMs).toISOString(),
-      lastSeenAt: new Date(record.lastSeenMs).toISOString(),
+      startedAt: new Date(record.episodeStart * 1000).toISOString(),
+      lastSeenAt: new Date(record.lastSeen * 1000).toISOString(),
       occurrenceCount: record.occurrenceCount,
     },
     lastDecision: { outcome: record.lastOutcome, ...decideSignalAction({ kind: record.lastOutcome }) },
     remediationRequest: {
       namespace: deps.namespace,
-      name: remediationRequestName(parsed.data, record.episodeStartMs),
+      name: remediationRequestName(parsed.data, record.episodeStart),
       state: record.state === 'created' ? 'created' : record.state === 'reserved' ? 'pending' : 'unknown',
     },
   };

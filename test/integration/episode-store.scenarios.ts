@@ -1,20 +1,23 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Signal } from '../../lib/domain/signal.js';
 import { createRedisClient, type RedisClient } from '../../lib/redis/client.js';
 import { EpisodeStore } from '../../lib/redis/episode-store.js';
 import { episodeKey } from '../../lib/redis/keys.js';
-import type { Signal } from '../../lib/domain/signal.js';
-import { signalsOf as signals } from '../support/builders/webhook.js';
+import { signalsOf } from '../support/builders/webhook.js';
 import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../support/redis-harness.js';
-import { flushAll, keysWithoutTtl, keysWithTtl } from '../support/redis-keys.js';
+import { expectRedisHygiene } from '../support/redis-hygiene.js';
+import { flushAll, memoryUsage, storedKeys } from '../support/redis-keys.js';
 
-const idleTtlSeconds = 3_600;
-const options = { idleTtlSeconds, closedTtlSeconds: 600, haWindowSeconds: 60 };
+const options = { idleTtlSeconds: 3_600, closedTtlSeconds: 600, haWindowSeconds: 60 };
+const t0 = 1_763_700_000;
+const one = (...overrides: Parameters<typeof signalsOf>) => signalsOf(...overrides)[0] as Signal;
 
 /** The episode store's atomic semantics on a real Redis of the given topology. */
 export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void {
   let server: RunningRedis;
   let redis: RedisClient;
   let store: EpisodeStore;
+  const outcomes = async (signals: Signal[], now: number, tenant = 'default') => (await store.observe(tenant, signals, now)).map((observed) => observed.outcome);
 
   beforeAll(async () => {
     server = topology === 'cluster' ? await startRedisCluster() : await startRedisStandalone();
@@ -26,7 +29,7 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
     store = new EpisodeStore(redis, options);
   });
   afterEach(async () => {
-    expect(await keysWithoutTtl(redis)).toEqual([]);
+    await expectRedisHygiene(redis);
     await flushAll(redis);
   });
   afterAll(async () => {
@@ -35,72 +38,85 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
   });
 
   describe(`episode store on ${topology} Redis`, () => {
-    it('opens, counts, closes, and then finds nothing to close', async () => {
-      const [firing] = signals({});
-      const [resolved] = signals({ status: 'resolved' });
-      expect(await store.observe('default', [firing as Signal], 1_000)).toEqual([{ kind: 'opened', episodeStartMs: 1_000 }]);
-      expect(await store.observe('default', [firing as Signal], 2_000)).toEqual([{ kind: 'pending', episodeStartMs: 1_000, occurrenceCount: 2 }]);
-      await store.confirmCreated('default', [{ signal: firing as Signal, episodeStartMs: 1_000 }]);
-      expect(await store.observe('default', [firing as Signal], 3_000)).toEqual([{ kind: 'redelivered', episodeStartMs: 1_000, occurrenceCount: 3 }]);
-      expect(await store.observe('default', [resolved as Signal], 4_000)).toEqual([{ kind: 'closed', episodeStartMs: 1_000, occurrenceCount: 3 }]);
-      expect(await store.observe('default', [resolved as Signal], 5_000)).toEqual([{ kind: 'unmatched' }]);
+    it('opens, completes, counts, closes, and then finds nothing to close', async () => {
+      const firing = one({});
+      const resolved = one({ status: 'resolved' });
+      expect(await outcomes([firing], t0)).toEqual([{ kind: 'opened', episodeStart: t0 }]);
+      expect(await outcomes([firing], t0 + 1)).toEqual([{ kind: 'pending', episodeStart: t0, occurrenceCount: 2 }]);
+      await store.confirmCreated('default', [{ fingerprint: firing.fingerprint, episodeStart: t0 }]);
+      expect(await outcomes([one({ startsAt: '2026-11-21T11:00:00Z' })], t0 + 2)).toEqual([{ kind: 'repeated', episodeStart: t0, occurrenceCount: 3 }]);
+      expect(await outcomes([resolved], t0 + 3)).toEqual([{ kind: 'closed', episodeStart: t0, occurrenceCount: 3 }]);
+      expect(await outcomes([resolved], t0 + 4)).toEqual([{ kind: 'unmatched' }]);
       // The closed episode stays readable for a while (decision receipt), with the shorter TTL.
-      expect(await store.read('default', (firing as Signal).fingerprint)).toMatchObject({ state: 'closed', occurrenceCount: 3, lastOutcome: 'closed' });
-      const [closedTtl] = [...(await keysWithTtl(redis)).values()];
-      expect(closedTtl).toBeLessThanOrEqual(options.closedTtlSeconds * 1000);
-      expect(await store.observe('default', [firing as Signal], 6_000)).toEqual([{ kind: 'opened', episodeStartMs: 6_000 }]);
-      expect(await store.read('default', (firing as Signal).fingerprint)).toMatchObject({ state: 'reserved', occurrenceCount: 1, episodeStartMs: 6_000 });
+      expect(await store.read('default', firing.fingerprint)).toMatchObject({ state: 'closed', occurrenceCount: 3, lastOutcome: 'closed', lastSeen: t0 + 3 });
+      const [closed] = await storedKeys(redis);
+      expect(closed?.ttl).toBeLessThanOrEqual(options.closedTtlSeconds * 1000);
+      expect(await outcomes([firing], t0 + 10)).toEqual([{ kind: 'opened', episodeStart: t0 + 10 }]);
+      expect(await store.read('default', firing.fingerprint)).toMatchObject({ state: 'reserved', occurrenceCount: 1, episodeStart: t0 + 10 });
+    });
+
+    it('gives an episode that reopens within the same second its own start (and request name)', async () => {
+      const firing = one({});
+      await store.observe('default', [firing, one({ status: 'resolved' })], t0);
+      expect(await outcomes([firing], t0)).toEqual([{ kind: 'opened', episodeStart: t0 + 1 }]);
     });
 
     it('keeps the idle TTL on an open episode and refreshes it on every occurrence', async () => {
-      const [firing] = signals({});
-      await store.observe('default', [firing as Signal], 1_000);
-      const key = episodeKey('default', (firing as Signal).fingerprint);
+      const firing = one({});
+      await store.observe('default', [firing], t0);
+      const key = episodeKey('default', firing.fingerprint);
       await redis.pexpire(key, 10_000);
-      await store.observe('default', [firing as Signal], 2_000);
+      await store.observe('default', [firing], t0 + 1);
       const ttl = await redis.pttl(key);
-      expect(ttl).toBeGreaterThan(idleTtlSeconds * 1000 - 5_000);
-      expect(ttl).toBeLessThanOrEqual(idleTtlSeconds * 1000);
+      expect(ttl).toBeGreaterThan(options.idleTtlSeconds * 1000 - 5_000);
+      expect(ttl).toBeLessThanOrEqual(options.idleTtlSeconds * 1000);
     });
 
     it('does not confirm an episode that was closed and reopened meanwhile', async () => {
-      const [firing] = signals({});
-      const [resolved] = signals({ status: 'resolved' });
-      await store.observe('default', [firing as Signal], 1_000);
-      await store.observe('default', [resolved as Signal], 2_000);
-      await store.observe('default', [firing as Signal], 3_000);
-      await store.confirmCreated('default', [{ signal: firing as Signal, episodeStartMs: 1_000 }]);
-      expect(await store.observe('default', [firing as Signal], 4_000)).toEqual([{ kind: 'pending', episodeStartMs: 3_000, occurrenceCount: 2 }]);
+      const firing = one({});
+      await store.observe('default', [firing], t0);
+      await store.observe('default', [one({ status: 'resolved' })], t0 + 1);
+      await store.observe('default', [firing], t0 + 2);
+      await store.confirmCreated('default', [{ fingerprint: firing.fingerprint, episodeStart: t0 }]);
+      expect(await outcomes([firing], t0 + 3)).toEqual([{ kind: 'pending', episodeStart: t0 + 2, occurrenceCount: 2 }]);
     });
 
     it('answers a batch across many storm keys (hash slots) in the signals order', async () => {
-      const batch = signals(...Array.from({ length: 40 }, (_, index) => ({ labels: { namespace: `ns-${index % 8}`, pod: `web-${index}` } })));
-      const outcomes = await store.observe('default', batch, 1_000);
-      expect(outcomes).toHaveLength(40);
-      expect(outcomes.every((outcome) => outcome.kind === 'opened')).toBe(true);
-      const again = await store.observe('default', [...batch].reverse(), 2_000);
+      const batch = signalsOf(...Array.from({ length: 40 }, (_, index) => ({ labels: { namespace: `ns-${index % 8}`, pod: `web-${index}` } })));
+      expect((await outcomes(batch, t0)).every((outcome) => outcome.kind === 'opened')).toBe(true);
+      const again = await outcomes([...batch].reverse(), t0 + 1);
       expect(again.map((outcome) => outcome.kind === 'pending' && outcome.occurrenceCount)).toEqual(Array.from({ length: 40 }, () => 2));
     });
 
     it('opens an episode exactly once under 50 concurrent observations', async () => {
-      const [firing] = signals({});
-      const outcomes = (await Promise.all(Array.from({ length: 50 }, (_, index) => store.observe('default', [firing as Signal], 1_000 + index)))).flat();
-      expect(outcomes.filter((outcome) => outcome.kind === 'opened')).toHaveLength(1);
-      const counts = outcomes.flatMap((outcome) => (outcome.kind === 'pending' ? [outcome.occurrenceCount] : [])).sort((a, b) => a - b);
+      const firing = one({});
+      const all = (await Promise.all(Array.from({ length: 50 }, () => outcomes([firing], t0)))).flat();
+      expect(all.filter((outcome) => outcome.kind === 'opened')).toHaveLength(1);
+      const counts = all.flatMap((outcome) => (outcome.kind === 'pending' ? [outcome.occurrenceCount] : [])).sort((a, b) => a - b);
       expect(counts).toEqual(Array.from({ length: 49 }, (_, index) => index + 2));
     });
 
     it('recognises an HA peer redelivery by its delivery key within the window', async () => {
-      const [firing] = signals({});
-      const signal = firing as Signal;
-      await store.observe('default', [signal], 1_000);
-      await store.confirmCreated('default', [{ signal, episodeStartMs: 1_000 }]);
-      expect(await store.observe('default', [signal], 2_000)).toEqual([{ kind: 'redelivered', episodeStartMs: 1_000, occurrenceCount: 2 }]);
+      const firing = one({});
+      await store.observe('default', [firing], t0);
+      await store.confirmCreated('default', [{ fingerprint: firing.fingerprint, episodeStart: t0 }]);
+      expect(await outcomes([firing], t0 + 2)).toEqual([{ kind: 'redelivered', episodeStart: t0, occurrenceCount: 2 }]);
       // The same delivery key long after the window is a repeat notification (repeat_interval), not a copy.
-      expect(await store.observe('default', [signal], 2_000 + 61_000)).toEqual([{ kind: 'repeated', episodeStartMs: 1_000, occurrenceCount: 3 }]);
-      const [otherDelivery] = signals({ startsAt: '2026-11-21T11:00:00Z' });
-      expect(await store.observe('default', [otherDelivery as Signal], 63_500)).toEqual([{ kind: 'repeated', episodeStartMs: 1_000, occurrenceCount: 4 }]);
-      expect(await store.read('default', signal.fingerprint)).toMatchObject({ state: 'created', lastOutcome: 'repeated', lastSeenMs: 63_500 });
+      expect(await outcomes([firing], t0 + 2 + 61)).toEqual([{ kind: 'repeated', episodeStart: t0, occurrenceCount: 3 }]);
+      expect(await store.read('default', firing.fingerprint)).toMatchObject({ state: 'created', lastOutcome: 'repeated', lastSeen: t0 + 63 });
+    });
+
+    it('asks for a status write once per stale period: on the first duplicate after a write, not on every one', async () => {
+      const firing = one({});
+      await store.observe('default', [firing], t0);
+      await store.confirmCreated('default', [{ fingerprint: firing.fingerprint, episodeStart: t0 }]);
+      const due = async (now: number) => (await store.observe('default', [firing], now))[0]?.statusWriteDue;
+      expect([await due(t0 + 1), await due(t0 + 2), await due(t0 + 3)]).toEqual([true, false, false]);
+      expect(await store.statusWritten('default', firing.fingerprint, t0, 3)).toBe('stale');
+      expect(await store.statusWritten('default', firing.fingerprint, t0, 4)).toBe('clean');
+      expect(await store.read('default', firing.fingerprint)).toMatchObject({ statusDirty: false, occurrenceCount: 4 });
+      expect(await due(t0 + 4)).toBe(true);
+      expect(await store.statusWritten('default', firing.fingerprint, t0 - 1, 5)).toBe('gone');
     });
 
     it('returns nothing for a fingerprint it never saw', async () => {
@@ -108,10 +124,18 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
     });
 
     it('scopes episodes by tenant', async () => {
-      const [firing] = signals({});
-      expect(await store.observe('tenant-a', [firing as Signal], 1_000)).toEqual([{ kind: 'opened', episodeStartMs: 1_000 }]);
-      expect(await store.observe('tenant-b', [firing as Signal], 1_000)).toEqual([{ kind: 'opened', episodeStartMs: 1_000 }]);
-      expect(await store.read('tenant-c', (firing as Signal).fingerprint)).toBeUndefined();
+      const firing = one({});
+      expect(await outcomes([firing], t0, 'tenant-a')).toEqual([{ kind: 'opened', episodeStart: t0 }]);
+      expect(await outcomes([firing], t0, 'tenant-b')).toEqual([{ kind: 'opened', episodeStart: t0 }]);
+      expect(await store.read('tenant-c', firing.fingerprint)).toBeUndefined();
+    });
+
+    it('costs at most 100 bytes of Redis per open fingerprint (MEMORY USAGE)', async () => {
+      const batch = signalsOf(...Array.from({ length: 50 }, (_, index) => ({ labels: { pod: `web-${index}` } })));
+      await store.observe('default', batch, t0);
+      const keys = await storedKeys(redis);
+      expect(keys).toHaveLength(50);
+      for (const { key } of keys) expect(await memoryUsage(redis, key)).toBeLessThanOrEqual(100);
     });
   });
 }

@@ -7,12 +7,12 @@ import type { Signal } from '../../lib/domain/signal.js';
 import { buildRemediationRequest } from '../../lib/kube/remediation-request.js';
 import { createRedisClient, type RedisClient } from '../../lib/redis/client.js';
 import { EpisodeStore } from '../../lib/redis/episode-store.js';
-import { episodeKey } from '../../lib/redis/keys.js';
 import type { LocalStack } from '../../local/local-stack.js';
 import { alert, type AlertOverrides, signalsOf, webhook } from '../support/builders/webhook.js';
 import { KubeStandin, type KubeObject } from '../support/kube-standin/server.js';
 import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../support/redis-harness.js';
-import { flushAll, keysWithoutTtl, keysWithTtl } from '../support/redis-keys.js';
+import { expectRedisHygiene, keysOfFamily } from '../support/redis-hygiene.js';
+import { flushAll, storedKeys } from '../support/redis-keys.js';
 import { useStormgateEnv } from '../support/stormgate-env.js';
 
 const token = 'integration-token';
@@ -43,12 +43,8 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
     return (await response.json()) as { accepted: number; alerts: { fingerprint: string; next: string }[] };
   };
   const signalOf = (overrides: AlertOverrides = {}): Signal => signalsOf(overrides)[0] as Signal;
-  const episodeOf = (signal: Signal) => redis.hgetall(episodeKey('default', signal.fingerprint));
-  const openEpisodes = async () => {
-    const keys = [...(await keysWithTtl(redis)).keys()].filter((key) => key.includes(':e:'));
-    const states = await Promise.all(keys.map((key) => redis.hget(key, 's')));
-    return states.filter((state) => state === 'r' || state === 'c').length;
-  };
+  let inspector: EpisodeStore;
+  const episodeOf = async (signal: Signal) => (await inspector.read('default', signal.fingerprint)) ?? {};
 
   beforeAll(async () => {
     server = topology === 'cluster' ? await startRedisCluster() : await startRedisStandalone();
@@ -66,12 +62,13 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
         ? { mode: 'cluster', nodes: server.ports.map((port) => ({ host: '127.0.0.1', port })), tls: false }
         : { mode: 'standalone', url: server.url as string, tls: false },
     );
+    inspector = new EpisodeStore(redis, { idleTtlSeconds: 3_600, closedTtlSeconds: 600, haWindowSeconds: 60 });
   });
 
   afterEach(async () => {
     await stack.runtime.drain();
     expect(stack.runtime.deadLetters).toEqual([]);
-    expect(await keysWithoutTtl(redis)).toEqual([]);
+    await expectRedisHygiene(redis);
     await flushAll(redis);
     standin.reset();
   });
@@ -106,7 +103,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
         },
         status: { deduplication: { occurrenceCount: 1 }, signal: { state: 'Firing' } },
       });
-      expect(await episodeOf(signal)).toMatchObject({ s: 'c', n: '1' });
+      expect(await episodeOf(signal)).toMatchObject({ state: 'created', occurrenceCount: 1 });
     });
 
     it('creates nothing for a repeat of the same alert and counts it', async () => {
@@ -116,7 +113,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       await deliver({ labels: { instance: '10.0.0.9:8080' } });
       expect(requests()).toHaveLength(1);
       expect(standin.writes()).toHaveLength(writesAfterFirst);
-      expect(await episodeOf(signalOf())).toMatchObject({ s: 'c', n: '3' });
+      expect(await episodeOf(signalOf())).toMatchObject({ state: 'created', occurrenceCount: 3 });
     });
 
     it('creates one request when HA peers deliver the same alert concurrently', async () => {
@@ -125,7 +122,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       await stack.runtime.drain();
       expect(requests()).toHaveLength(1);
       expect(standin.writes(/remediationrequests$/).filter((write) => write.status === 201)).toHaveLength(1);
-      expect(await episodeOf(signalOf())).toMatchObject({ n: '12' });
+      expect(await episodeOf(signalOf())).toMatchObject({ occurrenceCount: 12 });
     });
 
     it('marks the request resolved, then opens a new one when the alert fires again', async () => {
@@ -133,7 +130,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       await deliver({ status: 'resolved' });
       const [resolved] = requests();
       expect(resolved?.status).toMatchObject({ signal: { state: 'Resolved', resolvedAt: expect.any(String) as unknown } });
-      expect(await openEpisodes()).toBe(0);
+      expect(await episodeOf(signalOf())).toMatchObject({ state: 'closed' });
       await deliver({});
       const all = requests();
       expect(all).toHaveLength(2);
@@ -143,7 +140,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
     it('ignores a resolved alert it never saw firing', async () => {
       await deliver({ status: 'resolved' });
       expect(requests()).toEqual([]);
-      expect([...(await keysWithTtl(redis)).keys()].filter((key) => key.includes(':e:'))).toEqual([]);
+      expect(await keysOfFamily(redis, 'episode')).toEqual([]);
     });
 
     it('handles every alert of a notification across namespaces (many hash slots)', async () => {
@@ -157,22 +154,21 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       standin.injectFault({ respond: 503, times: 1, methods: ['POST'] });
       await deliver({});
       expect(requests()).toHaveLength(1);
-      expect(await episodeOf(signalOf())).toMatchObject({ s: 'c' });
+      expect(await episodeOf(signalOf())).toMatchObject({ state: 'created' });
     });
 
     it('completes the same request after a connection drop between reserve and create', async () => {
       standin.injectFault({ respond: 'reset', times: 2, methods: ['POST'] });
       await deliver({});
       expect(requests()).toHaveLength(1);
-      expect(requests()[0]?.metadata.name).toBe(remediationRequestName(signalOf().fingerprint, Number((await episodeOf(signalOf())).f)));
+      expect(requests()[0]?.metadata.name).toBe(remediationRequestName(signalOf().fingerprint, (await inspector.read('default', signalOf().fingerprint))?.episodeStart ?? Number.NaN));
     });
 
     it('adopts a request created by an invocation that crashed before confirming it', async () => {
       const signal = signalOf();
-      const episodes = new EpisodeStore(redis, { idleTtlSeconds: 3_600, closedTtlSeconds: 600, haWindowSeconds: 60 });
-      const [reserved] = await episodes.observe('default', [signal], Date.now() - 5_000);
-      const episodeStartMs = reserved?.kind === 'opened' ? reserved.episodeStartMs : Number.NaN;
-      const orphan = buildRemediationRequest(signal, episodeStartMs, { namespace, tenant: 'default' });
+      const [reserved] = await inspector.observe('default', [signal], Math.floor(Date.now() / 1000) - 5);
+      const episodeStart = reserved?.outcome.kind === 'opened' ? reserved.outcome.episodeStart : Number.NaN;
+      const orphan = buildRemediationRequest(signal, episodeStart, { namespace, tenant: 'default' });
       await fetch(`${standin.url}/apis/remediation.stormgate.dev/v1alpha1/namespaces/${namespace}/remediationrequests`, {
         method: 'POST',
         headers: { Authorization: 'Bearer standin-token', 'Content-Type': 'application/json' },
@@ -181,7 +177,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       await deliver({});
       expect(requests()).toHaveLength(1);
       expect(requests()[0]).toMatchObject({ metadata: { name: orphan.metadata.name }, status: { deduplication: { occurrenceCount: 2 } } });
-      expect(await episodeOf(signal)).toMatchObject({ s: 'c', n: '2' });
+      expect(await episodeOf(signal)).toMatchObject({ state: 'created', occurrenceCount: 2 });
     });
 
     it('answers malformed JSON with 400 naming the body; nothing reaches Redis or Kubernetes', async () => {
@@ -190,7 +186,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       expect(response.headers.get('content-type')).toBe('application/problem+json');
       expect(await response.json()).toMatchObject({ status: 400, field: '(body)', detail: expect.stringMatching(/not valid JSON/) as unknown });
       await stack.runtime.drain();
-      expect((await keysWithTtl(redis)).size).toBe(0);
+      expect(await storedKeys(redis)).toEqual([]);
       expect(standin.requests).toEqual([]);
     });
 
@@ -211,7 +207,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       });
       expect(response.status).toBe(401);
       await stack.runtime.drain();
-      expect((await keysWithTtl(redis)).size).toBe(0);
+      expect(await storedKeys(redis)).toEqual([]);
       expect(standin.requests).toEqual([]);
     });
 

@@ -1,26 +1,49 @@
 import { Cluster, type Redis } from 'ioredis';
 
-/** Every key on every master, with its remaining TTL in ms (-1: none). */
-export async function keysWithTtl(client: Redis | Cluster): Promise<Map<string, number>> {
-  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
-  const result = new Map<string, number>();
-  for (const node of nodes) {
+export interface StoredKey {
+  /** The key's bytes (episode keys are binary). */
+  readonly key: Buffer;
+  /** Remaining TTL in ms (-1: none). */
+  readonly ttl: number;
+}
+
+function masters(client: Redis | Cluster): Redis[] {
+  return client instanceof Cluster ? client.nodes('master') : [client];
+}
+
+/** Every key on every master, with its remaining TTL. */
+export async function storedKeys(client: Redis | Cluster): Promise<StoredKey[]> {
+  const result: StoredKey[] = [];
+  for (const node of masters(client)) {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'COUNT', 1000);
-      cursor = next;
-      for (const key of keys) result.set(key, await node.pttl(key));
+      const [next, keys] = await node.scanBuffer(cursor, 'COUNT', 1000);
+      cursor = next.toString();
+      for (const key of keys) result.push({ key, ttl: await node.pttl(key) });
     } while (cursor !== '0');
   }
   return result;
 }
 
-/** Keys that would live forever: the Redis rules say every key has a TTL. */
-export async function keysWithoutTtl(client: Redis | Cluster): Promise<string[]> {
-  return [...(await keysWithTtl(client))].filter(([, ttl]) => ttl < 0).map(([key]) => key);
+/** MEMORY USAGE of a key, asked of the master that holds it. */
+export async function memoryUsage(client: Redis | Cluster, key: Buffer): Promise<number> {
+  for (const node of masters(client)) {
+    if ((await node.exists(key)) === 1) return Number(await node.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+  }
+  throw new Error(`no master holds ${key.toString('latin1')}`);
 }
 
 export async function flushAll(client: Redis | Cluster): Promise<void> {
-  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
-  await Promise.all(nodes.map((node) => node.flushall()));
+  await Promise.all(masters(client).map((node) => node.flushall()));
+}
+
+/** Every key family stormgate writes (keys read as latin1, since episode keys are binary). */
+export const keyFamilies = {
+  episode: /^sg:\{[A-Za-z0-9_-]{2}\}[\s\S]{6}$/, // episode record (13 bytes)
+  rate: /^sg:r:[A-Za-z0-9_-]{8}$/, // tenant rate budget
+  due: /^sg:\{q[0-9a-f]\}$/, // due index bucket
+} as const;
+
+export async function keysOfFamily(client: Redis | Cluster, family: keyof typeof keyFamilies): Promise<Buffer[]> {
+  return (await storedKeys(client)).filter(({ key }) => keyFamilies[family].test(key.toString('latin1'))).map(({ key }) => key);
 }

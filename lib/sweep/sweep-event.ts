@@ -1,0 +1,8 @@
+import { z } from 'zod';
+
+/** The schedule's event: an EventBridge scheduled rule when deployed, the local runtime's timer locally. */
+export const sweepEventSchema = z.object({
+  'detail-type': z.literal('Scheduled Event'),
+  source: z.string(),
+});
+export type SweepEvent = z.infer<typeof sweepEventSchema>;
