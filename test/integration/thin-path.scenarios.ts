@@ -44,12 +44,19 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
   };
   const signalOf = (overrides: AlertOverrides = {}): Signal => signalsOf(overrides)[0] as Signal;
   let inspector: EpisodeStore;
+  const sweep = async () =>
+    (await stack.runtime.invoke('stormgate-storm-aggregator', { source: 'test', 'detail-type': 'Scheduled Event' })) as { claimed: number; statusWrites: number };
+  const statusWrites = () => standin.writes(/\/status$/).length;
   const episodeOf = async (signal: Signal) => (await inspector.read('default', signal.fingerprint)) ?? {};
 
   beforeAll(async () => {
     server = topology === 'cluster' ? await startRedisCluster() : await startRedisStandalone();
     standin = await KubeStandin.start({ token: 'standin-token' });
-    const env = useStormgateEnv({ ...server.env, KUBE_API_URL: standin.url, KUBE_TOKEN: 'standin-token', AUTH_TOKENS: `${token},team-a=${teamToken}`, PORT: '0' });
+    const env = useStormgateEnv({ ...server.env, KUBE_API_URL: standin.url, KUBE_TOKEN: 'standin-token', AUTH_TOKENS: `${token},team-a=${teamToken}`, PORT: '0',
+      // Sweeps run when a test says so; status writes may be deferred by 1 s.
+      SWEEP_INTERVAL_SECONDS: '3600',
+      STATUS_WRITE_INTERVAL_SECONDS: '1',
+    });
     const { startLocalStack } = await import('../../local/local-stack.js');
     stack = await startLocalStack({
       env,
@@ -114,6 +121,47 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       expect(requests()).toHaveLength(1);
       expect(standin.writes()).toHaveLength(writesAfterFirst);
       expect(await episodeOf(signalOf())).toMatchObject({ state: 'created', occurrenceCount: 3 });
+    });
+
+    it('turns an alert and 1000 repeats into one request with count 1001 and one deferred status write', async () => {
+      await deliver({});
+      const writesAfterCreate = statusWrites();
+      for (let round = 0; round < 10; round += 1) {
+        const responses = await Promise.all(Array.from({ length: 100 }, (_, index) => post(webhook([alert({ startsAt: `2026-11-21T10:${String(round).padStart(2, '0')}:${String(index % 60).padStart(2, '0')}Z` })]))));
+        expect(responses.every((response) => response.status === 202)).toBe(true);
+      }
+      await stack.runtime.drain();
+      expect(requests()).toHaveLength(1);
+      // Duplicates wrote nothing yet: their write is due one interval after the first of them.
+      expect(statusWrites()).toBe(writesAfterCreate);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect(await sweep()).toMatchObject({ statusWrites: 1 });
+      expect(statusWrites() - writesAfterCreate).toBe(1);
+      expect(requests()[0]?.status).toMatchObject({ deduplication: { occurrenceCount: 1001 } });
+      // Nothing left to write: a second sweep does nothing.
+      expect(await sweep()).toMatchObject({ claimed: 0 });
+    });
+
+    it('lets two racing sweeps write a deferred status once', async () => {
+      await deliver({});
+      await deliver({ startsAt: '2026-11-21T11:00:00Z' });
+      const before = statusWrites();
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const results = await Promise.all([sweep(), sweep(), sweep()]);
+      expect(results.reduce((sum, result) => sum + result.statusWrites, 0)).toBe(1);
+      expect(statusWrites() - before).toBe(1);
+      expect(requests()[0]?.status).toMatchObject({ deduplication: { occurrenceCount: 2 } });
+    });
+
+    it('keeps a deferred status dirty, and its due entry leased, when the sweep cannot write it', async () => {
+      await deliver({});
+      await deliver({ startsAt: '2026-11-21T11:00:00Z' });
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      standin.injectFault({ respond: 503, times: 1, methods: ['PATCH'] });
+      expect(await sweep()).toMatchObject({ claimed: 1, statusWrites: 0 });
+      expect(requests()[0]?.status).toMatchObject({ deduplication: { occurrenceCount: 1 } });
+      expect(await episodeOf(signalOf())).toMatchObject({ statusDirty: true });
+      expect(await keysOfFamily(redis, 'due')).toHaveLength(1);
     });
 
     it('creates one request when HA peers deliver the same alert concurrently', async () => {
