@@ -9,9 +9,9 @@ import { jsonResponse } from '../../lib/http/problem.js';
 import { routeRequests } from '../../lib/http/router.js';
 import { acceptWebhook } from '../../lib/ingest/accept-webhook.js';
 import { LambdaDedupHandoff } from '../../lib/ingest/dedup-handoff.js';
-import { EpisodeStore } from '../../lib/redis/episode-store.js';
 import { TenantRateBudget } from '../../lib/redis/rate-budget.js';
 import { lambdaClient, redisClient, runtimeConfig } from '../../lib/runtime/clients.js';
+import { episodeStore, stormWindows } from '../../lib/runtime/stores.js';
 import { readSignalDecision } from '../../lib/signals/read-signal-decision.js';
 import { logger } from '../../lib/telemetry/logger.js';
 
@@ -22,9 +22,10 @@ const acceptDeps = {
   rateBudget: new TenantRateBudget(redisClient(), config.rateBudget),
   limits: config.webhookLimits,
   strategy: config.fingerprintStrategy,
+  stormScope: config.storm.scope,
   ...(config.clusterId !== undefined && { clusterId: config.clusterId }),
 };
-const signalDeps = { episodes: new EpisodeStore(redisClient(), config.dedup), namespace: config.namespace };
+const signalDeps = { episodes: episodeStore(), windows: stormWindows(), namespace: config.namespace };
 
 /** The middlewares every route shares: logging context, errors as problems, authentication first. */
 const authenticated = () =>

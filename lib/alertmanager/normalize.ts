@@ -1,6 +1,7 @@
 import { deliveryKey, type FingerprintStrategy, signalFingerprint } from '../domain/fingerprint.js';
 import { scrubRecord } from '../domain/secret-scrubber.js';
 import type { Signal } from '../domain/signal.js';
+import type { StormScope } from '../domain/storm.js';
 import { namespaceOf, resolveTargetResource } from '../domain/target-resource.js';
 import type { WebhookAlert, WebhookPayload } from './webhook-schema.js';
 
@@ -15,6 +16,8 @@ export interface NormalizeContext {
   readonly tenant: string;
   readonly receivedAt: string;
   readonly strategy: FingerprintStrategy;
+  /** Storms are per namespace (default) or cluster-wide: decides the storm part of fingerprints. */
+  readonly stormScope?: StormScope;
   readonly clusterId?: string;
 }
 
@@ -37,7 +40,7 @@ function normalizeAlert(alert: WebhookAlert, payload: WebhookPayload, context: N
   const fingerprint = signalFingerprint(context.strategy, {
     tenant: context.tenant,
     alertname,
-    namespace: namespaceOf(alert.labels),
+    namespace: context.stormScope === 'cluster' ? undefined : namespaceOf(alert.labels),
     target,
     labels: alert.labels,
     ...(alert.fingerprint !== undefined && { alertmanagerFingerprint: alert.fingerprint }),

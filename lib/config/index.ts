@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { WebhookLimits } from '../alertmanager/webhook-schema.js';
 import type { FingerprintStrategy } from '../domain/fingerprint.js';
+import type { StormScope } from '../domain/storm.js';
 import { ConfigError } from '../errors.js';
 import { environmentSchema } from './schema.js';
 
@@ -30,6 +31,8 @@ export interface Config {
   readonly functions: { readonly dedup: string; readonly stormAggregator: string };
   readonly aws: { readonly region: string; readonly lambdaEndpoint?: string };
   readonly storm: {
+    readonly scope: StormScope;
+    readonly holdSeconds: number;
     readonly threshold: number;
     readonly detectionWindowSeconds: number;
     readonly inactivitySeconds: number;
@@ -92,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     functions: { dedup: e.DEDUP_FUNCTION_NAME, stormAggregator: e.STORM_AGGREGATOR_FUNCTION_NAME },
     aws: { region: e.AWS_REGION, ...(e.AWS_ENDPOINT_URL_LAMBDA && { lambdaEndpoint: e.AWS_ENDPOINT_URL_LAMBDA }) },
     storm: {
+      scope: e.STORM_SCOPE,
+      holdSeconds: e.STORM_HOLD_SECONDS,
       threshold: e.STORM_THRESHOLD,
       detectionWindowSeconds: e.STORM_DETECTION_WINDOW_SECONDS,
       inactivitySeconds: e.STORM_INACTIVITY_SECONDS,

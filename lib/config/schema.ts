@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { fingerprintStrategies } from '../domain/fingerprint.js';
+import { stormScopes } from '../domain/storm.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -65,6 +66,9 @@ export const environmentSchema = z
     AWS_REGION: z.string().min(1).default('us-east-1'),
     AWS_ENDPOINT_URL_LAMBDA: z.url({ protocol: /^https?$/ }).optional(),
     STORM_THRESHOLD: positiveInt(5),
+    STORM_SCOPE: z.enum(stormScopes).default('namespace'),
+    // 0 turns the hold off.
+    STORM_HOLD_SECONDS: z.coerce.number().int().nonnegative().max(30).default(3),
     STORM_DETECTION_WINDOW_SECONDS: positiveInt(60),
     STORM_INACTIVITY_SECONDS: positiveInt(60),
     STORM_MAX_WINDOW_SECONDS: positiveInt(300),

@@ -1,11 +1,12 @@
 import { decideSignalAction, type EpisodeOutcome, remediationRequestName, type SignalDecision } from '../domain/dedup-decision.js';
 import type { Signal } from '../domain/signal.js';
 import { statusFlushMember } from '../domain/status-flush.js';
+import { stormWindowMember, windowDueAt } from '../domain/storm.js';
 import { KubeWriteError } from '../errors.js';
 import { buildRemediationRequest } from '../kube/remediation-request.js';
 import type { RemediationRequestWriter } from '../kube/remediation-writer.js';
-import type { DueIndex } from '../redis/due-index.js';
-import type { EpisodeStore } from '../redis/episode-store.js';
+import type { DueEntry, DueIndex } from '../redis/due-index.js';
+import type { EpisodeStore, WindowTouch } from '../redis/episode-store.js';
 import { logger } from '../telemetry/logger.js';
 import type { DedupBatch } from './dedup-batch.js';
 
@@ -17,7 +18,9 @@ export interface DedupDeps {
   readonly clusterId?: string;
   /** Duplicates update a request's status at most this often (the sweep writes the latest counts). */
   readonly statusWriteIntervalSeconds: number;
+  readonly storm: { readonly holdSeconds: number; readonly inactivitySeconds: number; readonly maxWindowSeconds: number };
   readonly now: () => Date;
+  readonly sleep: (milliseconds: number) => Promise<void>;
 }
 
 export interface DedupSummary {
@@ -25,39 +28,66 @@ export interface DedupSummary {
   readonly alreadyExisted: number;
   readonly duplicates: number;
   readonly resolved: number;
+  readonly stormed: number;
+  readonly held: number;
   readonly ignored: number;
 }
 
-type WriteResult = 'created' | 'already-exists' | 'resolved' | 'duplicate' | 'ignored';
+type WriteResult = 'created' | 'already-exists' | 'resolved' | 'duplicate' | 'stormed' | 'held' | 'ignored';
 
 const isoSeconds = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z');
+const nowSeconds = (deps: DedupDeps) => Math.floor(deps.now().getTime() / 1000);
 
 /**
- * Dedup use case: one atomic Redis step per storm key decides every signal; new episodes become
- * RemediationRequests, resolved ones are marked, duplicates are counted and their status write is
- * deferred to the sweep (coalesced). A retryable failure fails the invocation so that Lambda retries it:
- * reserved-but-unconfirmed episodes come back as `pending` and are completed under the same name.
+ * Dedup use case. One atomic Redis step per storm key decides every signal: a new episode becomes a
+ * RemediationRequest; a duplicate is counted (its status write deferred to the sweep); a resolved alert
+ * marks its request; a signal of a storm joins the storm's window; a new signal of a storm key with
+ * recent activity is held for a few seconds and then joins the storm that formed meanwhile or gets its
+ * own request. A retryable failure fails the invocation so that Lambda retries it: reserved and held
+ * episodes come back and are completed under the same deterministic names.
  */
 export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Promise<DedupSummary> {
-  const now = Math.floor(deps.now().getTime() / 1000);
-  const observed = await deps.episodes.observe(batch.tenant, batch.signals, now);
+  const { tenant, signals } = batch;
+  const now = nowSeconds(deps);
+  const observed = await deps.episodes.observe(tenant, signals, now, batch.truncatedAlerts);
+  const windows: WindowTouch[] = [...observed.windows];
+  const outcomes = observed.results.map((result) => result.outcome);
 
-  const settled = await Promise.allSettled(
-    batch.signals.map((signal, index) => applyDecision(batch.tenant, signal, (observed[index] as (typeof observed)[number]).outcome, now, deps)),
+  const held = signals.flatMap((signal, index) => (outcomes[index]?.kind === 'held' ? [index] : []));
+  const immediate = Promise.allSettled(signals.map((signal, index) => applyDecision(tenant, signal, outcomes[index] as EpisodeOutcome, deps)));
+  if (held.length > 0) {
+    await deps.sleep(deps.storm.holdSeconds * 1000);
+    const heldSignals = held.map((index) => signals[index] as Signal);
+    const resolution = await deps.episodes.resolveHeld(tenant, heldSignals, nowSeconds(deps));
+    windows.push(...resolution.windows);
+    resolution.results.forEach((result, position) => {
+      const index = held[position] as number;
+      outcomes[index] = result.kind === 'released' ? { kind: 'pending', episodeStart: result.episodeStart, occurrenceCount: result.occurrenceCount } : result.kind === 'stormed' ? result : { kind: 'unmatched' };
+    });
+  }
+  const settled = await immediate;
+  const afterHold = await Promise.allSettled(
+    held.map((index) => applyDecision(tenant, signals[index] as Signal, outcomes[index] as EpisodeOutcome, deps)),
   );
+  held.forEach((index, position) => {
+    settled[index] = afterHold[position] as PromiseSettledResult<WriteResult>;
+  });
 
-  const created = batch.signals.flatMap((signal, index) => {
+  const created = signals.flatMap((signal, index) => {
     const result = settled[index];
-    const outcome = observed[index]?.outcome;
+    const outcome = outcomes[index];
     const exists = result?.status === 'fulfilled' && (result.value === 'created' || result.value === 'already-exists');
     return exists && outcome && 'episodeStart' in outcome ? [{ fingerprint: signal.fingerprint, episodeStart: outcome.episodeStart }] : [];
   });
-  if (created.length > 0) await deps.episodes.confirmCreated(batch.tenant, created);
+  if (created.length > 0) await deps.episodes.confirmCreated(tenant, created);
 
-  const statusWrites = batch.signals.flatMap((signal, index) =>
-    observed[index]?.statusWriteDue ? [{ member: statusFlushMember(batch.tenant, signal.fingerprint), dueAt: now + deps.statusWriteIntervalSeconds }] : [],
-  );
-  if (statusWrites.length > 0) await deps.dueIndex.add(statusWrites);
+  const due: DueEntry[] = [
+    ...signals.flatMap((signal, index) =>
+      observed.results[index]?.statusWriteDue ? [{ member: statusFlushMember(tenant, signal.fingerprint), dueAt: now + deps.statusWriteIntervalSeconds }] : [],
+    ),
+    ...windows.map((window) => ({ member: stormWindowMember(tenant, window.stormPart), dueAt: windowDueAt(window.start, window.lastNewResource, deps.storm) })),
+  ];
+  if (due.length > 0) await deps.dueIndex.add(due);
 
   const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
   if (failures.length > 0) {
@@ -72,16 +102,29 @@ export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Pro
     alreadyExisted: count('already-exists'),
     duplicates: count('duplicate'),
     resolved: count('resolved'),
+    stormed: count('stormed'),
+    held: held.length,
     ignored: count('ignored'),
   };
 }
 
-async function applyDecision(tenant: string, signal: Signal, outcome: EpisodeOutcome, now: number, deps: DedupDeps): Promise<WriteResult> {
+async function applyDecision(tenant: string, signal: Signal, outcome: EpisodeOutcome, deps: DedupDeps): Promise<WriteResult> {
   const decision = decideSignalAction(outcome);
   logDecision(tenant, signal, decision);
-  if (outcome.kind === 'unmatched' || decision.action === 'ignore') return 'ignored';
-  if (decision.action === 'count-duplicate') return 'duplicate';
-
+  switch (decision.action) {
+    case 'ignore':
+      return 'ignored';
+    case 'count-duplicate':
+      return 'duplicate';
+    case 'join-storm':
+      return 'stormed';
+    case 'hold':
+      return 'held';
+    default:
+      break;
+  }
+  if (!('episodeStart' in outcome)) return 'ignored';
+  const now = nowSeconds(deps);
   const name = remediationRequestName(signal.fingerprint, outcome.episodeStart);
   if (decision.action === 'mark-resolved') {
     const patched = await deps.writer.patchStatus(name, { signal: { state: 'Resolved', resolvedAt: isoSeconds(now) } });

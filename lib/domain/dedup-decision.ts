@@ -8,15 +8,19 @@
  *   Alertmanager HA peer's copy of the same notification.
  * - closed: a resolved alert ended an open episode.
  * - unmatched: a resolved alert with no open episode (already resolved, or never seen).
+ * - held: a new signal of a storm key with recent activity, waiting a few seconds to see if a storm forms.
+ * - stormed: the signal belongs to an open storm window (no episode of its own; `episodeStart` is the
+ *   window's start).
  */
 export type EpisodeOutcome =
   | { kind: 'opened'; episodeStart: number }
-  | { kind: 'pending' | 'repeated' | 'redelivered' | 'closed'; episodeStart: number; occurrenceCount: number }
+  | { kind: 'pending' | 'repeated' | 'redelivered' | 'closed' | 'held'; episodeStart: number; occurrenceCount: number }
+  | { kind: 'stormed'; episodeStart: number }
   | { kind: 'unmatched' };
 
 export type EpisodeOutcomeKind = EpisodeOutcome['kind'];
 
-export type SignalAction = 'create-request' | 'count-duplicate' | 'mark-resolved' | 'ignore';
+export type SignalAction = 'create-request' | 'count-duplicate' | 'mark-resolved' | 'hold' | 'join-storm' | 'ignore';
 
 export type DecisionReason =
   | 'new-episode'
@@ -24,7 +28,9 @@ export type DecisionReason =
   | 'duplicate-of-open-episode'
   | 'ha-peer-redelivery'
   | 'resolved-open-episode'
-  | 'resolved-without-open-episode';
+  | 'resolved-without-open-episode'
+  | 'storm-suspected'
+  | 'part-of-storm';
 
 export interface SignalDecision {
   readonly action: SignalAction;
@@ -38,6 +44,8 @@ const decisions: Record<EpisodeOutcomeKind, SignalDecision> = {
   redelivered: { action: 'count-duplicate', reason: 'ha-peer-redelivery' },
   closed: { action: 'mark-resolved', reason: 'resolved-open-episode' },
   unmatched: { action: 'ignore', reason: 'resolved-without-open-episode' },
+  held: { action: 'hold', reason: 'storm-suspected' },
+  stormed: { action: 'join-storm', reason: 'part-of-storm' },
 };
 
 /** Pure: what dedup does with a signal, given what its atomic Redis step reported. */

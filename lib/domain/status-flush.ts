@@ -3,8 +3,9 @@ export type StatusFlushDecision =
   | { readonly action: 'write'; readonly reason: 'occurrences-not-yet-in-status' }
   | { readonly action: 'drop'; readonly reason: 'episode-gone' | 'episode-closed' | 'request-not-confirmed' | 'status-current' };
 
+
 export interface StatusFlushInput {
-  readonly state: 'reserved' | 'created' | 'closed';
+  readonly state: 'held' | 'reserved' | 'created' | 'closed';
   readonly statusDirty: boolean;
 }
 
@@ -13,7 +14,7 @@ export function decideStatusFlush(record: StatusFlushInput | undefined): StatusF
   if (!record) return { action: 'drop', reason: 'episode-gone' };
   if (record.state === 'closed') return { action: 'drop', reason: 'episode-closed' };
   // A reserved episode's creation path writes the counts itself when it completes.
-  if (record.state === 'reserved') return { action: 'drop', reason: 'request-not-confirmed' };
+  if (record.state === 'reserved' || record.state === 'held') return { action: 'drop', reason: 'request-not-confirmed' };
   if (!record.statusDirty) return { action: 'drop', reason: 'status-current' };
   return { action: 'write', reason: 'occurrences-not-yet-in-status' };
 }

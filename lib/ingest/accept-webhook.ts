@@ -3,6 +3,7 @@ import { parseWebhook } from '../alertmanager/parse-webhook.js';
 import type { WebhookLimits } from '../alertmanager/webhook-schema.js';
 import type { FingerprintStrategy } from '../domain/fingerprint.js';
 import type { TargetResource } from '../domain/signal.js';
+import type { StormScope } from '../domain/storm.js';
 import { RateBudgetExceededError } from '../errors.js';
 import type { RateBudgetVerdict } from '../redis/rate-budget.js';
 import { logger } from '../telemetry/logger.js';
@@ -39,6 +40,7 @@ export interface AcceptWebhookDeps {
   readonly rateBudget: { take(tenant: string, alerts: number): Promise<RateBudgetVerdict> };
   readonly limits: WebhookLimits;
   readonly strategy: FingerprintStrategy;
+  readonly stormScope: StormScope;
   readonly clusterId?: string;
 }
 
@@ -56,6 +58,7 @@ export async function acceptWebhook(input: AcceptWebhookInput, deps: AcceptWebho
     tenant: input.tenant,
     receivedAt: input.receivedAt.toISOString(),
     strategy: deps.strategy,
+    stormScope: deps.stormScope,
     ...(deps.clusterId !== undefined && { clusterId: deps.clusterId }),
   });
   await deps.handoff.send({ tenant: input.tenant, requestId: input.requestId, truncatedAlerts: payload.truncatedAlerts, signals });

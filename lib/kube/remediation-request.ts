@@ -1,5 +1,6 @@
 import { remediationRequestName } from '../domain/dedup-decision.js';
 import type { Signal, TargetResource } from '../domain/signal.js';
+import { type ClosedStorm, resourceFromLabel, type StormTrigger } from '../domain/storm.js';
 
 export const remediationRequestResource = {
   group: 'remediation.stormgate.dev',
@@ -10,6 +11,7 @@ export const remediationRequestResource = {
 
 export const fingerprintLabel = 'stormgate.dev/fingerprint';
 export const tenantLabel = 'stormgate.dev/tenant';
+export const stormLabel = 'stormgate.dev/storm';
 
 export interface RemediationRequestSpec {
   signalFingerprint: string;
@@ -22,6 +24,17 @@ export interface RemediationRequestSpec {
   signalLabels: Record<string, string>;
   signalAnnotations: Record<string, string>;
   clusterID?: string;
+  storm?: {
+    stormKey: string;
+    alertCount: number;
+    resourceCount: number;
+    affectedResources: TargetResource[];
+    affectedResourcesTruncated: boolean;
+    commonLabels: Record<string, string>;
+    windowStart: string;
+    windowEnd: string;
+    trigger: StormTrigger;
+  };
 }
 
 export interface RemediationRequestStatus {
@@ -64,6 +77,48 @@ export function buildRemediationRequest(signal: Signal, episodeStartMs: number, 
       signalLabels: signal.labels,
       signalAnnotations: signal.annotations,
       ...(clusterId !== undefined && { clusterID: clusterId }),
+    },
+  };
+}
+
+const isoSeconds = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z');
+
+/** The ONE RemediationRequest for a storm window: what stormed, where, how much, and which resources. */
+export function buildStormRemediationRequest(stormFingerprint: string, storm: ClosedStorm, placement: RemediationRequestPlacement): RemediationRequest {
+  const { namespace, tenant, clusterId } = placement;
+  const resourceCount = storm.resources.length + storm.resourcesBeyondCap;
+  const target: TargetResource =
+    storm.namespace !== undefined ? { apiVersion: 'v1', kind: 'Namespace', name: storm.namespace } : { kind: 'Cluster', name: clusterId ?? 'cluster' };
+  return {
+    apiVersion: `${remediationRequestResource.group}/${remediationRequestResource.version}`,
+    kind: remediationRequestResource.kind,
+    metadata: {
+      name: remediationRequestName(stormFingerprint, storm.start),
+      namespace,
+      labels: { [fingerprintLabel]: stormFingerprint, [tenantLabel]: tenant, [stormLabel]: 'true', 'app.kubernetes.io/managed-by': 'stormgate' },
+    },
+    spec: {
+      signalFingerprint: stormFingerprint,
+      signalName: storm.alertname,
+      severity: storm.severity,
+      signalSource: 'alertmanager',
+      targetResource: target,
+      firingTime: isoSeconds(storm.start),
+      receivedTime: isoSeconds(storm.start),
+      signalLabels: storm.commonLabels,
+      signalAnnotations: { summary: `${storm.alertCount} alerts from ${resourceCount} resources (${storm.alertname})` },
+      ...(clusterId !== undefined && { clusterID: clusterId }),
+      storm: {
+        stormKey: `${storm.alertname}/${storm.namespace ?? '*'}`,
+        alertCount: Math.max(storm.alertCount, 1),
+        resourceCount: Math.max(resourceCount, 1),
+        affectedResources: storm.resources.map((label) => resourceFromLabel(label, storm.namespace)),
+        affectedResourcesTruncated: storm.resourcesBeyondCap > 0,
+        commonLabels: storm.commonLabels,
+        windowStart: isoSeconds(storm.start),
+        windowEnd: isoSeconds(storm.end),
+        trigger: storm.trigger,
+      },
     },
   };
 }

@@ -10,12 +10,15 @@ import { RedisProtocolError } from '../errors.js';
  *   offset 7  uint24  n  occurrences (saturates at 2^24-1)
  *   offset 10 uint8   d  8-bit hash of the last delivery key (tells an HA peer's copy from a new occurrence)
  *   offset 11 uint8   m  bits 0-1 state, bits 2-4 last outcome, bit 5 status dirty
+ *
+ * States: held (0: waiting a few seconds to see whether a storm forms), reserved (1: request not yet
+ * confirmed), created (2), closed (3: resolved; the record stays readable for a while).
  */
 export const episodeRecordFormat = '<I4I3I3BB';
 export const episodeRecordBytes = 12;
 
-export const episodeStates = { reserved: 1, created: 2, closed: 3 } as const;
-export const episodeOutcomeCodes = { opened: 1, pending: 2, repeated: 3, redelivered: 4, closed: 5 } as const;
+export const episodeStates = { held: 0, reserved: 1, created: 2, closed: 3 } as const;
+export const episodeOutcomeCodes = { opened: 1, pending: 2, repeated: 3, redelivered: 4, closed: 5, held: 6 } as const;
 export const statusDirtyBit = 32;
 
 export type EpisodeState = keyof typeof episodeStates;

@@ -1,18 +1,28 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { EpisodeOutcome } from '../domain/dedup-decision.js';
-import { stormTagOf } from '../domain/fingerprint.js';
+import { fingerprintKeyDigest } from '../domain/fingerprint.js';
+import { resourceLabel, sharedLabels, type StormScope, stormPartOf } from '../domain/storm.js';
 import type { Signal } from '../domain/signal.js';
 import { RedisProtocolError } from '../errors.js';
 import { callRedis } from './call-redis.js';
 import type { RedisClient } from './client.js';
 import { decodeEpisodeRecord, type EpisodeRecord } from './episode-record.js';
-import { episodeKey } from './keys.js';
+import { episodeKey, stormKeys } from './keys.js';
 
-const outcomeKinds = ['opened', 'pending', 'repeated', 'redelivered', 'closed', 'unmatched'] as const;
-const observeReplySchema = z.array(
-  z.tuple([z.enum(outcomeKinds), z.coerce.number(), z.coerce.number(), z.union([z.literal(0), z.literal(1)])]),
-);
+const windowReplySchema = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number(), z.number()]);
+const observeReplySchema = z.tuple([
+  windowReplySchema,
+  z.array(
+    z.tuple([
+      z.enum(['opened', 'pending', 'repeated', 'redelivered', 'closed', 'unmatched', 'held', 'stormed']),
+      z.coerce.number(),
+      z.coerce.number(),
+      z.union([z.literal(0), z.literal(1)]),
+    ]),
+  ),
+]);
+const resolveReplySchema = z.tuple([windowReplySchema, z.array(z.tuple([z.enum(['stormed', 'released', 'gone']), z.number(), z.number()]))]);
 
 export interface ObservedSignal {
   readonly outcome: EpisodeOutcome;
@@ -20,10 +30,28 @@ export interface ObservedSignal {
   readonly statusWriteDue: boolean;
 }
 
-function toObserved([kind, episodeStart, occurrenceCount, schedule]: z.infer<typeof observeReplySchema>[number]): ObservedSignal {
+export type HeldResolution = { kind: 'stormed'; episodeStart: number } | { kind: 'released'; episodeStart: number; occurrenceCount: number } | { kind: 'gone' };
+
+/** A storm window this call opened or added to; its close must be scheduled. */
+export interface WindowTouch {
+  readonly stormPart: string;
+  readonly start: number;
+  readonly lastNewResource: number;
+  readonly opened: boolean;
+}
+
+function toObserved([kind, episodeStart, occurrenceCount, schedule]: z.infer<typeof observeReplySchema>[1][number]): ObservedSignal {
   const outcome: EpisodeOutcome =
-    kind === 'opened' ? { kind, episodeStart } : kind === 'unmatched' ? { kind } : { kind, episodeStart, occurrenceCount };
+    kind === 'opened' || kind === 'stormed'
+      ? { kind, episodeStart }
+      : kind === 'unmatched'
+        ? { kind }
+        : { kind, episodeStart, occurrenceCount };
   return { outcome, statusWriteDue: schedule === 1 };
+}
+
+function toWindow(stormPart: string, [opened, start, lastNewResource]: z.infer<typeof windowReplySchema>): WindowTouch[] {
+  return start > 0 ? [{ stormPart, start, lastNewResource, opened: opened === 1 }] : [];
 }
 
 /** The 8-bit delivery hash kept in the record: enough to tell an HA copy from another delivery. */
@@ -31,14 +59,23 @@ function deliveryHash(deliveryKey: string): number {
   return createHash('sha256').update(deliveryKey).digest().readUInt8(0);
 }
 
-/** Indexes of `items` grouped by hash tag, so that each group is one script call in one slot. */
-function groupByTag<T>(items: readonly T[], tagOf: (item: T) => string): number[][] {
+/** Indexes of `items` grouped by storm key, so that each group is one script call in one slot. */
+function groupByStorm<T>(items: readonly T[], fingerprintOf: (item: T) => string): [string, number[]][] {
   const groups = new Map<string, number[]>();
   items.forEach((item, index) => {
-    const tag = tagOf(item);
-    groups.set(tag, [...(groups.get(tag) ?? []), index]);
+    const stormPart = stormPartOf(fingerprintOf(item));
+    groups.set(stormPart, [...(groups.get(stormPart) ?? []), index]);
   });
-  return [...groups.values()];
+  return [...groups];
+}
+
+export interface StormOptions {
+  readonly scope: StormScope;
+  readonly threshold: number;
+  readonly detectionWindowSeconds: number;
+  readonly holdSeconds: number;
+  readonly resourceCap: number;
+  readonly maxWindowSeconds: number;
 }
 
 export interface EpisodeStoreOptions {
@@ -48,7 +85,20 @@ export interface EpisodeStoreOptions {
   readonly closedTtlSeconds: number;
   /** A repeat with the last delivery key within this window is an HA peer's copy. */
   readonly haWindowSeconds: number;
+  readonly storm: StormOptions;
 }
+
+/** What an aggregated request needs to know about its storm key, kept in the window at open. */
+function windowMeta(signal: Signal | undefined, scope: StormScope): string {
+  return JSON.stringify({
+    alertname: signal?.alertname,
+    namespace: scope === 'namespace' ? signal?.labels.namespace ?? signal?.labels.exported_namespace : undefined,
+    severity: signal?.severity,
+  });
+}
+
+// A window outlives its maximum length by this much, so that a late sweep still closes it.
+const windowTtlSlackSeconds = 6 * 3600;
 
 /** Episode records of signals in Redis. One script call per storm key (hash slot) per batch. */
 export class EpisodeStore {
@@ -57,40 +107,105 @@ export class EpisodeStore {
     private readonly options: EpisodeStoreOptions,
   ) {}
 
-  /** Atomically records each signal against its fingerprint's episode; results in the signals' order. */
-  async observe(tenant: string, signals: readonly Signal[], now: number): Promise<ObservedSignal[]> {
+  /**
+   * Atomically records each signal: episodes, storm detection, storm windows and the hold, one script
+   * call per storm key. Results in the signals' order, and the windows that were touched.
+   */
+  async observe(tenant: string, signals: readonly Signal[], now: number, truncatedAlerts = 0): Promise<{ results: ObservedSignal[]; windows: WindowTouch[] }> {
     const results = new Array<ObservedSignal>(signals.length);
-    const groups = groupByTag(signals, (signal) => stormTagOf(tenant, signal.fingerprint));
-    await Promise.all(
-      groups.map(async (indexes) => {
+    const storm = this.options.storm;
+    const windows = await Promise.all(
+      groupByStorm(signals, (signal) => signal.fingerprint).map(async ([stormPart, indexes]) => {
         const batch = indexes.map((index) => signals[index] as Signal);
+        const keys = stormKeys(tenant, stormPart);
+        const firing = batch.filter((signal) => signal.status === 'firing');
         const reply = await callRedis('episode observe', () =>
           this.redis.sgEpisodeObserve(
-            batch.length,
+            4 + batch.length,
+            keys.detection,
+            keys.window,
+            keys.overflow,
+            keys.hot,
             ...batch.map((signal) => episodeKey(tenant, signal.fingerprint)),
             now,
             this.options.idleTtlSeconds * 1000,
             this.options.closedTtlSeconds * 1000,
             this.options.haWindowSeconds,
-            ...batch.flatMap((signal) => [signal.status === 'firing' ? 'f' : 'r', deliveryHash(signal.deliveryKey)]),
+            storm.threshold,
+            storm.detectionWindowSeconds,
+            storm.holdSeconds,
+            storm.resourceCap,
+            truncatedAlerts,
+            this.windowTtlMs(),
+            windowMeta(firing[0] ?? batch[0], storm.scope),
+            JSON.stringify(sharedLabels(firing)),
+            ...batch.flatMap((signal) => [
+              signal.status === 'firing' ? 'f' : 'r',
+              deliveryHash(signal.deliveryKey),
+              fingerprintKeyDigest(tenant, signal.fingerprint),
+              resourceLabel(signal.target, storm.scope),
+            ]),
           ),
         );
         const parsed = observeReplySchema.safeParse(reply);
-        if (!parsed.success || parsed.data.length !== batch.length) {
+        if (!parsed.success || parsed.data[1].length !== batch.length) {
           throw new RedisProtocolError(`unexpected episode observe reply: ${JSON.stringify(reply)}`);
         }
-        parsed.data.forEach((entry, position) => {
+        parsed.data[1].forEach((entry, position) => {
           results[indexes[position] as number] = toObserved(entry);
         });
+        return toWindow(stormPart, parsed.data[0]);
       }),
     );
-    return results;
+    return { results, windows: windows.flat() };
+  }
+
+  /** After the hold: held signals join a storm that formed meanwhile, or are released to get their own request. */
+  async resolveHeld(tenant: string, signals: readonly Signal[], now: number): Promise<{ results: HeldResolution[]; windows: WindowTouch[] }> {
+    const results = new Array<HeldResolution>(signals.length);
+    const storm = this.options.storm;
+    const windows = await Promise.all(
+      groupByStorm(signals, (signal) => signal.fingerprint).map(async ([stormPart, indexes]) => {
+        const batch = indexes.map((index) => signals[index] as Signal);
+        const keys = stormKeys(tenant, stormPart);
+        const reply = await callRedis('episode resolve held', () =>
+          this.redis.sgEpisodeResolveHeld(
+            4 + batch.length,
+            keys.detection,
+            keys.window,
+            keys.overflow,
+            keys.hot,
+            ...batch.map((signal) => episodeKey(tenant, signal.fingerprint)),
+            now,
+            storm.resourceCap,
+            this.windowTtlMs(),
+            windowMeta(batch[0], storm.scope),
+            JSON.stringify(sharedLabels(batch)),
+            ...batch.flatMap((signal) => [fingerprintKeyDigest(tenant, signal.fingerprint), resourceLabel(signal.target, storm.scope)]),
+          ),
+        );
+        const parsed = resolveReplySchema.safeParse(reply);
+        if (!parsed.success || parsed.data[1].length !== batch.length) {
+          throw new RedisProtocolError(`unexpected resolve-held reply: ${JSON.stringify(reply)}`);
+        }
+        parsed.data[1].forEach(([kind, episodeStart, occurrenceCount], position) => {
+          results[indexes[position] as number] =
+            kind === 'stormed' ? { kind, episodeStart } : kind === 'released' ? { kind, episodeStart, occurrenceCount } : { kind };
+        });
+        return toWindow(stormPart, parsed.data[0]);
+      }),
+    );
+    return { results, windows: windows.flat() };
+  }
+
+  private windowTtlMs(): number {
+    return (this.options.storm.maxWindowSeconds + windowTtlSlackSeconds) * 1000;
   }
 
   /** Marks episodes whose RemediationRequest exists, so later repeats are plain duplicates. */
   async confirmCreated(tenant: string, created: readonly { fingerprint: string; episodeStart: number }[]): Promise<void> {
     await Promise.all(
-      groupByTag(created, (entry) => stormTagOf(tenant, entry.fingerprint)).map((indexes) => {
+      groupByStorm(created, (entry) => entry.fingerprint).map(([, indexes]) => {
         const batch = indexes.map((index) => created[index] as (typeof created)[number]);
         return callRedis('episode confirm', () =>
           this.redis.sgEpisodeConfirm(

@@ -7,6 +7,8 @@ import { fingerprintKeyDigest, stormTagOf } from '../domain/fingerprint.js';
  *   sg:{<tag 2>}<6 raw bytes>   episode record of one signal: exactly 13 bytes, binary. With its 12-byte
  *                              record it costs 88 bytes (MEMORY USAGE) standalone and in cluster mode,
  *                              where a 20-byte key would cost 104. Every other family is longer.
+ *   sg:{<tag 2>}<f><6 bytes>   storm-key families (14 bytes): d detection ZSET, w window HASH,
+ *                              o window overflow HLL, z closing window, x hot marker
  *   sg:r:<tenant digest>       the tenant's rate budget (GCRA, one key)
  *   sg:{q<bucket>}             due index bucket (ZSET), 16 buckets
  */
@@ -27,4 +29,20 @@ export function dueBucketKey(bucket: number): string {
 /** Spreads due members over the buckets (and so over cluster slots) by a hash of the member. */
 export function dueBucketOf(member: string): number {
   return (createHash('sha256').update(member).digest().readUInt8(0)) % dueBucketCount;
+}
+
+export interface StormKeys {
+  readonly detection: Buffer;
+  readonly window: Buffer;
+  readonly overflow: Buffer;
+  readonly closing: Buffer;
+  readonly hot: Buffer;
+}
+
+/** The keys of one storm key, from the storm part (first 12 hex chars) of its signals' fingerprints. */
+export function stormKeys(tenant: string, stormPart: string): StormKeys {
+  const tag = Buffer.from(`sg:{${stormTagOf(tenant, stormPart)}}`);
+  const digest = createHash('sha256').update(`storm-key\0${tenant}\0${stormPart}`).digest().subarray(0, 6);
+  const key = (family: string) => Buffer.concat([tag, Buffer.from(family), digest]);
+  return { detection: key('d'), window: key('w'), overflow: key('o'), closing: key('z'), hot: key('x') };
 }

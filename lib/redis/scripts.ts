@@ -1,6 +1,7 @@
 import type { ClientContext, Cluster, Redis, Result } from 'ioredis';
 import { dueAdd, dueClaim } from './lua/due-scripts.js';
-import { episodeConfirm, episodeObserve, episodeStatusWritten } from './lua/episode-scripts.js';
+import { episodeConfirm, episodeObserve, episodeResolveHeld, episodeStatusWritten } from './lua/episode-scripts.js';
+import { stormClose, stormFinish } from './lua/storm-scripts.js';
 import { rateBudgetTake } from './lua/rate-budget-script.js';
 
 /**
@@ -9,7 +10,10 @@ import { rateBudgetTake } from './lua/rate-budget-script.js';
  */
 export const scripts = {
   sgEpisodeObserve: episodeObserve,
+  sgEpisodeResolveHeld: episodeResolveHeld,
   sgEpisodeConfirm: episodeConfirm,
+  sgStormClose: stormClose,
+  sgStormFinish: stormFinish,
   sgEpisodeStatusWritten: episodeStatusWritten,
   sgDueAdd: dueAdd,
   sgDueClaim: dueClaim,
@@ -22,7 +26,10 @@ type ScriptCall<Context extends ClientContext> = (numKeys: number, ...keysAndArg
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     sgEpisodeObserve: ScriptCall<Context>;
+    sgEpisodeResolveHeld: ScriptCall<Context>;
     sgEpisodeConfirm: ScriptCall<Context>;
+    sgStormClose: ScriptCall<Context>;
+    sgStormFinish: ScriptCall<Context>;
     sgEpisodeStatusWritten: ScriptCall<Context>;
     sgDueAdd: ScriptCall<Context>;
     sgDueClaim: ScriptCall<Context>;

@@ -1,50 +1,70 @@
 import { z } from 'zod';
-import { decideSignalAction, remediationRequestName, type EpisodeOutcomeKind, type SignalDecision } from '../domain/dedup-decision.js';
+import { decideSignalAction, type EpisodeOutcomeKind, remediationRequestName, type SignalDecision } from '../domain/dedup-decision.js';
+import { stormPartOf, stormRequestFingerprint } from '../domain/storm.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { EpisodeStore } from '../redis/episode-store.js';
+import type { StormWindows } from '../redis/storm-windows.js';
 
 const fingerprintSchema = z.string().regex(/^[0-9a-f]{32}$/);
+const isoSeconds = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z');
 
 export interface SignalDecisionReceipt {
   readonly fingerprint: string;
-  readonly episode: {
-    readonly state: 'open' | 'resolved';
+  /** The signal's own episode; absent when it joined a storm (storm members have none). */
+  readonly episode?: {
+    readonly state: 'held' | 'open' | 'resolved';
     readonly startedAt: string;
     readonly lastSeenAt: string;
     readonly occurrenceCount: number;
   };
+  readonly storm?: { readonly state: 'open' | 'closing'; readonly windowStart: string };
   readonly lastDecision: SignalDecision & { readonly outcome: EpisodeOutcomeKind };
   readonly remediationRequest: {
     readonly namespace: string;
     readonly name: string;
-    /** pending: reserved, not yet confirmed created (dedup will complete it). */
-    readonly state: 'created' | 'pending' | 'unknown';
+    /** pending: not yet confirmed (dedup completes it); aggregating: the storm's request comes when its window closes. */
+    readonly state: 'created' | 'pending' | 'aggregating' | 'unknown';
   };
 }
 
+export interface ReadSignalDeps {
+  readonly episodes: EpisodeStore;
+  readonly windows: StormWindows;
+  readonly namespace: string;
+}
+
 /** `GET /v1/signals/{fingerprint}`: the latest decision about a signal of the caller's tenant, and why. */
-export async function readSignalDecision(
-  tenant: string,
-  fingerprint: string | undefined,
-  deps: { readonly episodes: EpisodeStore; readonly namespace: string },
-): Promise<SignalDecisionReceipt> {
+export async function readSignalDecision(tenant: string, fingerprint: string | undefined, deps: ReadSignalDeps): Promise<SignalDecisionReceipt> {
   const parsed = fingerprintSchema.safeParse(fingerprint);
   if (!parsed.success) throw new InvalidInputError('fingerprint must be 32 lowercase hex characters', 'fingerprint');
   const record = await deps.episodes.read(tenant, parsed.data);
-  if (!record) throw new NotFoundError('no decision is recorded for this fingerprint (not seen yet, or expired)');
+  if (record) {
+    return {
+      fingerprint: parsed.data,
+      episode: {
+        state: record.state === 'closed' ? 'resolved' : record.state === 'held' ? 'held' : 'open',
+        startedAt: isoSeconds(record.episodeStart),
+        lastSeenAt: isoSeconds(record.lastSeen),
+        occurrenceCount: record.occurrenceCount,
+      },
+      lastDecision: { outcome: record.lastOutcome, ...decideSignalAction({ kind: record.lastOutcome }) },
+      remediationRequest: {
+        namespace: deps.namespace,
+        name: remediationRequestName(parsed.data, record.episodeStart),
+        state: record.state === 'created' ? 'created' : record.state === 'reserved' ? 'pending' : 'unknown',
+      },
+    };
+  }
+  const window = await deps.windows.windowOf(tenant, parsed.data);
+  if (!window) throw new NotFoundError('no decision is recorded for this fingerprint (not seen yet, or expired)');
   return {
     fingerprint: parsed.data,
-    episode: {
-      state: record.state === 'closed' ? 'resolved' : 'open',
-      startedAt: new Date(record.episodeStart * 1000).toISOString(),
-      lastSeenAt: new Date(record.lastSeen * 1000).toISOString(),
-      occurrenceCount: record.occurrenceCount,
-    },
-    lastDecision: { outcome: record.lastOutcome, ...decideSignalAction({ kind: record.lastOutcome }) },
+    storm: { state: window.state, windowStart: isoSeconds(window.start) },
+    lastDecision: { outcome: 'stormed', ...decideSignalAction({ kind: 'stormed' }) },
     remediationRequest: {
       namespace: deps.namespace,
-      name: remediationRequestName(parsed.data, record.episodeStart),
-      state: record.state === 'created' ? 'created' : record.state === 'reserved' ? 'pending' : 'unknown',
+      name: remediationRequestName(stormRequestFingerprint(tenant, stormPartOf(parsed.data)), window.start),
+      state: 'aggregating',
     },
   };
 }

@@ -39,6 +39,9 @@ beforeAll(async () => {
     // One alert per 100 s: the budget cannot refill while the test runs, however slow the machine.
     TENANT_RATE_ALERTS_PER_SECOND: '0.01',
     TENANT_RATE_BURST: '10',
+    // Intake, not storms, is under test here: bursts of one alertname must stay individual requests.
+    STORM_THRESHOLD: '1000',
+    STORM_HOLD_SECONDS: '0',
     PORT: '0',
   });
   const { startLocalStack } = await import('../../local/local-stack.js');

@@ -56,6 +56,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       // Sweeps run when a test says so; status writes may be deferred by 1 s.
       SWEEP_INTERVAL_SECONDS: '3600',
       STATUS_WRITE_INTERVAL_SECONDS: '1',
+      STORM_HOLD_SECONDS: '1',
     });
     const { startLocalStack } = await import('../../local/local-stack.js');
     stack = await startLocalStack({
@@ -69,7 +70,12 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
         ? { mode: 'cluster', nodes: server.ports.map((port) => ({ host: '127.0.0.1', port })), tls: false }
         : { mode: 'standalone', url: server.url as string, tls: false },
     );
-    inspector = new EpisodeStore(redis, { idleTtlSeconds: 3_600, closedTtlSeconds: 600, haWindowSeconds: 60 });
+    inspector = new EpisodeStore(redis, {
+      idleTtlSeconds: 3_600,
+      closedTtlSeconds: 600,
+      haWindowSeconds: 60,
+      storm: { scope: 'namespace', threshold: 5, detectionWindowSeconds: 60, holdSeconds: 1, resourceCap: 200, maxWindowSeconds: 300 },
+    });
   });
 
   afterEach(async () => {
@@ -214,7 +220,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
 
     it('adopts a request created by an invocation that crashed before confirming it', async () => {
       const signal = signalOf();
-      const [reserved] = await inspector.observe('default', [signal], Math.floor(Date.now() / 1000) - 5);
+      const [reserved] = (await inspector.observe('default', [signal], Math.floor(Date.now() / 1000) - 5)).results;
       const episodeStart = reserved?.outcome.kind === 'opened' ? reserved.outcome.episodeStart : Number.NaN;
       const orphan = buildRemediationRequest(signal, episodeStart, { namespace, tenant: 'default' });
       await fetch(`${standin.url}/apis/remediation.stormgate.dev/v1alpha1/namespaces/${namespace}/remediationrequests`, {

@@ -42,6 +42,7 @@ export const keyFamilies = {
   episode: /^sg:\{[A-Za-z0-9_-]{2}\}[\s\S]{6}$/, // episode record (13 bytes)
   rate: /^sg:r:[A-Za-z0-9_-]{8}$/, // tenant rate budget
   due: /^sg:\{q[0-9a-f]\}$/, // due index bucket
+  storm: /^sg:\{[A-Za-z0-9_-]{2}\}[dwozx][\s\S]{6}$/, // storm detection, window, overflow, closing, hot
 } as const;
 
 export async function keysOfFamily(client: Redis | Cluster, family: keyof typeof keyFamilies): Promise<Buffer[]> {

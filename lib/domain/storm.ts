@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import type { Signal, TargetResource } from './signal.js';
+
+/**
+ * Storms: many resources alerting with the same alertname in one scope (a namespace, or the whole
+ * cluster) at once. Their signals share the first 6 bytes of their fingerprints (the storm part).
+ */
+export const stormScopes = ['namespace', 'cluster'] as const;
+export type StormScope = (typeof stormScopes)[number];
+
+export const stormTriggers = { 1: 'rate', 2: 'resources', 3: 'truncated-payload' } as const;
+export type StormTrigger = (typeof stormTriggers)[keyof typeof stormTriggers];
+
+export function stormPartOf(fingerprint: string): string {
+  return fingerprint.slice(0, 12);
+}
+
+/** The fingerprint of a storm's aggregated request: 32 hex chars, like a signal's. */
+export function stormRequestFingerprint(tenant: string, stormPart: string): string {
+  return createHash('sha256').update(`storm-request\0${tenant}\0${stormPart}`).digest().subarray(0, 16).toString('hex');
+}
+
+/** A window closes after `inactivitySeconds` without a new resource, or at its maximum length. */
+export function windowDueAt(start: number, lastNewResource: number, limits: { inactivitySeconds: number; maxWindowSeconds: number }): number {
+  return Math.min(lastNewResource + limits.inactivitySeconds, start + limits.maxWindowSeconds);
+}
+
+/** How a resource is listed in a window: the namespace is implied in namespace scope. */
+export function resourceLabel(target: TargetResource, scope: StormScope): string {
+  return scope === 'cluster' && target.namespace !== undefined ? `${target.kind}/${target.namespace}/${target.name}` : `${target.kind}/${target.name}`;
+}
+
+export function resourceFromLabel(label: string, namespace: string | undefined): TargetResource {
+  const [kind = '', first = '', ...rest] = label.split('/');
+  if (rest.length > 0) return { kind, namespace: first, name: rest.join('/') };
+  return { kind, name: first, ...(namespace !== undefined && { namespace }) };
+}
+
+/** Labels with the same value in every signal. */
+export function sharedLabels(signals: readonly Signal[]): Record<string, string> {
+  const [first, ...rest] = signals;
+  if (!first) return {};
+  return Object.fromEntries(Object.entries(first.labels).filter(([name, value]) => rest.every((signal) => signal.labels[name] === value)));
+}
+
+/** A storm window as it is closed: everything its aggregated request says. */
+export interface ClosedStorm {
+  readonly start: number;
+  readonly end: number;
+  readonly alertCount: number;
+  readonly trigger: StormTrigger;
+  readonly alertname: string;
+  readonly namespace?: string;
+  readonly severity: string;
+  readonly commonLabels: Record<string, string>;
+  /** Listed resources ("Kind/name" or "Kind/namespace/name"), at most the cap. */
+  readonly resources: string[];
+  /** Distinct resources beyond the cap (counted, not listed). */
+  readonly resourcesBeyondCap: number;
+}
+
+/** The due-index member of a storm window's close. */
+export function stormWindowMember(tenant: string, stormPart: string): string {
+  return `w|${tenant}|${stormPart}`;
+}
+
+export function parseStormWindowMember(member: string): { tenant: string; stormPart: string } | undefined {
+  const match = /^w\|([a-z0-9][a-z0-9-]{0,31})\|([0-9a-f]{12})$/.exec(member);
+  return match?.[1] && match[2] ? { tenant: match[1], stormPart: match[2] } : undefined;
+}
