@@ -1,0 +1,3 @@
+import { stormScenarios } from './storms.scenarios.js';
+
+stormScenarios('cluster');
