@@ -9,7 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { alert, webhook } from '../test/support/builders/webhook.js';
 import { startRedisStandalone } from '../test/support/redis-harness.js';
-import { keysOfFamily, memoryUsage } from '../test/support/redis-keys.js';
+import { measureRedisMemory } from './redis-memory.js';
+import { keysOfFamily, memoryUsage, type StoredKey } from '../test/support/redis-keys.js';
 
 const distinctAlerts = Number(process.env.BENCH_ALERTS ?? 500);
 const duplicateDeliveries = Number(process.env.BENCH_DUPLICATES ?? 1000);
@@ -37,6 +38,8 @@ const redisServer = await startRedisStandalone({ maxmemory: '256mb' });
 process.env.LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.AUTH_TOKENS = 'bench-token-0123456789';
+// Distinct alerts of one alertname per namespace stay below the storm threshold; no hold.
+process.env.STORM_HOLD_SECONDS = '0';
 process.env.PORT = '0';
 process.env.REDIS_URL = redisServer.url;
 const { startLocalStack } = await import('../local/local-stack.js');
@@ -68,7 +71,7 @@ try {
   if (created !== distinctAlerts) throw new Error(`expected ${distinctAlerts} requests, found ${created}`);
 
   // 2. Redis footprint per key family, by MEMORY USAGE over every key.
-  const bytesOf = async (family: Buffer[]) => (await Promise.all(family.map((key) => memoryUsage(inspect, key)))).reduce((sum, value) => sum + value, 0);
+  const bytesOf = async (family: StoredKey[]) => (await Promise.all(family.map(memoryUsage))).reduce((sum, value) => sum + value, 0);
   const episodeKeys = await keysOfFamily(inspect, 'episode');
   const rateKeys = await keysOfFamily(inspect, 'rate');
   const keys = [...episodeKeys, ...rateKeys, ...(await keysOfFamily(inspect, 'due'))];
@@ -103,7 +106,8 @@ try {
   };
   process.stdout.write(`${distinctAlerts} distinct alerts → ${created} RemediationRequests in ${elapsedSeconds.toFixed(2)} s\n`);
   process.stdout.write(`${duplicateDeliveries} duplicate deliveries → ${duplicateWrites} Kubernetes writes\n`);
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  const memory = await measureRedisMemory();
+  process.stdout.write(`${JSON.stringify({ ...result, ...memory })}\n`);
 } finally {
   await inspect.quit();
   await stack.stop();

@@ -6,7 +6,6 @@ import { callRedis } from './call-redis.js';
 import type { RedisClient } from './client.js';
 import { stormKeys } from './keys.js';
 
-const metaSchema = z.object({ alertname: z.string().optional(), namespace: z.string().optional(), severity: z.string().optional() });
 const numberField = z.coerce.number().int().nonnegative();
 
 function parseClosing(flat: readonly unknown[]): ClosedStorm {
@@ -20,10 +19,9 @@ function parseClosing(flat: readonly unknown[]): ClosedStorm {
     else if (name.startsWith('_L')) labels[name.slice(2)] = value;
     else fields.set(name, value);
   }
-  const meta = metaSchema.safeParse(JSON.parse(fields.get('_m') ?? '{}'));
   const trigger = stormTriggers[Number(fields.get('_t')) as keyof typeof stormTriggers];
   const numbers = ['_s', '_e', '_a', '_x'].map((name) => numberField.safeParse(fields.get(name)));
-  if (!meta.success || trigger === undefined || numbers.some((parsed) => !parsed.success)) {
+  if (trigger === undefined || numbers.some((parsed) => !parsed.success)) {
     throw new RedisProtocolError('unexpected storm window record');
   }
   const [start, end, alertCount, beyond] = numbers.map((parsed) => parsed.data as number) as [number, number, number, number];
@@ -32,9 +30,9 @@ function parseClosing(flat: readonly unknown[]): ClosedStorm {
     end,
     alertCount,
     trigger,
-    alertname: meta.data.alertname ?? labels.alertname ?? 'unknown',
-    ...(meta.data.namespace !== undefined && { namespace: meta.data.namespace }),
-    severity: meta.data.severity ?? 'unknown',
+    alertname: fields.get('_A') ?? labels.alertname ?? 'unknown',
+    ...(fields.has('_N') && { namespace: fields.get('_N') }),
+    severity: fields.get('_V') ?? 'unknown',
     commonLabels: labels,
     resources: resources.sort(),
     resourcesBeyondCap: beyond,

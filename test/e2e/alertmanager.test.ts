@@ -33,7 +33,7 @@ describe('a real Alertmanager delivering to the local runtime', () => {
   const requests = async () => ((await kube.listNamespacedCustomObject(rr)) as { items: RemediationRequest[] }).items;
   const podAlert = (pod: string) => ({ labels: { alertname: 'KubePodNotReady', namespace: 'shop', pod, severity: 'critical' } });
 
-  it('accounts for every alert of a grouped notification of 50 in the receipt and at /v1/signals', async () => {
+  it('accounts for every alert of a grouped notification of 50 (a storm) in the receipt and at /v1/signals', async () => {
     const labelsOf = (index: number) => ({ alertname: 'KubeContainerWaiting', namespace: 'batch', pod: `job-runner-${index}`, severity: 'warning' });
     await alertmanager.pushAlerts(Array.from({ length: 50 }, (_, index) => ({ labels: labelsOf(index) })));
     const accepted = await runtime.waitForLog(
@@ -50,12 +50,14 @@ describe('a real Alertmanager delivering to the local runtime', () => {
       const answers = await Promise.all(
         fingerprints.map(async (fingerprint) => {
           const response = await fetch(`${runtime.url}/v1/signals/${fingerprint}`, { headers: { Authorization: `Bearer ${runtime.token}` } });
-          return response.status === 200 ? ((await response.json()) as { lastDecision: { reason: string } }) : undefined;
+          return response.status === 200 ? ((await response.json()) as { lastDecision: { reason: string }; remediationRequest: { name: string } }) : undefined;
         }),
       );
       return answers.every((answer) => answer !== undefined) ? answers : undefined;
     }, 'a decision for every alert');
-    expect(decisions.map((decision) => decision?.lastDecision.reason)).toEqual(fingerprints.map(() => 'new-episode'));
+    // 50 pods of one alertname in one namespace are a storm: every alert joined the one window.
+    expect(decisions.map((decision) => decision?.lastDecision.reason)).toEqual(fingerprints.map(() => 'part-of-storm'));
+    expect(new Set(decisions.map((decision) => decision?.remediationRequest.name)).size).toBe(1);
   });
 
   it('turns a grouped notification into one request per alert, then marks a resolved alert Resolved', async () => {

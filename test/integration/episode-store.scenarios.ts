@@ -136,12 +136,35 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
       expect(await store.read('tenant-c', firing.fingerprint)).toBeUndefined();
     });
 
+    it('costs at most 1,000 bytes for an open storm of 15 resources, over all its keys (MEMORY USAGE)', async () => {
+      const stormStore = new EpisodeStore(redis, { ...options, storm: { ...options.storm, threshold: 5 } });
+      const storm = signalsOf(...Array.from({ length: 15 }, (_, index) => ({ labels: { pod: `checkout-7d9f8b6c5-${String(index).padStart(5, '0')}` } })));
+      const { results, windows } = await stormStore.observe('default', storm, t0);
+      expect(results.every((result) => result.outcome.kind === 'stormed')).toBe(true);
+      expect(windows).toHaveLength(1);
+      const keys = await storedKeys(redis);
+      const bytes = (await Promise.all(keys.map(memoryUsage))).reduce((sum, value) => sum + value, 0);
+      expect(bytes).toBeLessThanOrEqual(1_000);
+    });
+
+    it('bounds a storm of 10,000 resources by the cap: at most 64 KiB over all its keys', async () => {
+      const stormStore = new EpisodeStore(redis, { ...options, storm: { ...options.storm, threshold: 5, resourceCap: 200 } });
+      for (let batch = 0; batch < 20; batch += 1) {
+        const signals = signalsOf(...Array.from({ length: 500 }, (_, index) => ({ labels: { pod: `checkout-7d9f8b6c5-${String(batch * 500 + index).padStart(5, '0')}` } })));
+        await stormStore.observe('default', signals, t0 + batch);
+      }
+      const keys = await storedKeys(redis);
+      const bytes = (await Promise.all(keys.map(memoryUsage))).reduce((sum, value) => sum + value, 0);
+      expect(keys.length).toBeLessThanOrEqual(3);
+      expect(bytes).toBeLessThanOrEqual(64 * 1024);
+    });
+
     it('costs at most 100 bytes of Redis per open fingerprint (MEMORY USAGE)', async () => {
       const batch = signalsOf(...Array.from({ length: 50 }, (_, index) => ({ labels: { pod: `web-${index}` } })));
       await store.observe('default', batch, t0);
       const keys = await keysOfFamily(redis, 'episode');
       expect(keys).toHaveLength(50);
-      for (const key of keys) expect(await memoryUsage(redis, key)).toBeLessThanOrEqual(100);
+      for (const key of keys) expect(await memoryUsage(key)).toBeLessThanOrEqual(100);
     });
   });
 }

@@ -5,6 +5,8 @@ export interface StoredKey {
   readonly key: Buffer;
   /** Remaining TTL in ms (-1: none). */
   readonly ttl: number;
+  /** The master that holds it. */
+  readonly node: Redis;
 }
 
 function masters(client: Redis | Cluster): Redis[] {
@@ -19,18 +21,15 @@ export async function storedKeys(client: Redis | Cluster): Promise<StoredKey[]> 
     do {
       const [next, keys] = await node.scanBuffer(cursor, 'COUNT', 1000);
       cursor = next.toString();
-      for (const key of keys) result.push({ key, ttl: await node.pttl(key) });
+      for (const key of keys) result.push({ key, ttl: await node.pttl(key), node });
     } while (cursor !== '0');
   }
   return result;
 }
 
-/** MEMORY USAGE of a key, asked of the master that holds it. */
-export async function memoryUsage(client: Redis | Cluster, key: Buffer): Promise<number> {
-  for (const node of masters(client)) {
-    if ((await node.exists(key)) === 1) return Number(await node.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
-  }
-  throw new Error(`no master holds ${key.toString('latin1')}`);
+/** MEMORY USAGE of a stored key, asked of the master that holds it. */
+export async function memoryUsage({ key, node }: StoredKey): Promise<number> {
+  return Number(await node.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
 }
 
 export async function flushAll(client: Redis | Cluster): Promise<void> {
@@ -45,6 +44,6 @@ export const keyFamilies = {
   storm: /^sg:\{[A-Za-z0-9_-]{2}\}[dwozx][\s\S]{6}$/, // storm detection, window, overflow, closing, hot
 } as const;
 
-export async function keysOfFamily(client: Redis | Cluster, family: keyof typeof keyFamilies): Promise<Buffer[]> {
-  return (await storedKeys(client)).filter(({ key }) => keyFamilies[family].test(key.toString('latin1'))).map(({ key }) => key);
+export async function keysOfFamily(client: Redis | Cluster, family: keyof typeof keyFamilies): Promise<StoredKey[]> {
+  return (await storedKeys(client)).filter(({ key }) => keyFamilies[family].test(key.toString('latin1')));
 }

@@ -1,14 +1,20 @@
 /**
  * Lua helpers for a storm window (a HASH, with an HLL for resources beyond the cap). Fields:
  * _s start (s), _l last new resource (s), _a alerts, _n resources listed, _t trigger (1 rate,
- * 2 resources, 3 truncated-payload), _m meta (JSON: alertname, namespace, severity), _L<name> labels
- * every alert shared, #<digest> one affected resource ("Kind/name" or "Kind/namespace/name").
+ * 2 resources, 3 truncated-payload), _A alertname, _N namespace, _V severity, _L<name> labels every
+ * alert shared, #<digest> one affected resource ("Kind/name" or "Kind/namespace/name").
+ * Values stay short (≤ 64 bytes) so that a window of up to 128 fields keeps the compact listpack
+ * encoding: a 15-resource storm costs well under 1 KB.
  * Resources beyond the cap are only counted, in the HLL (O(1) memory: a 10,000-resource storm costs
  * the cap's worth of fields plus at most 12 KB).
  */
 export const luaStormWindow = `
-local function openWindow(window, now, trigger, meta, labelsJson)
-  redis.call('HSET', window, '_s', now, '_l', now, '_a', 0, '_n', 0, '_t', trigger, '_m', meta)
+local function openWindow(window, now, trigger, metaJson, labelsJson)
+  local meta = cjson.decode(metaJson)
+  redis.call('HSET', window, '_s', now, '_l', now, '_a', 0, '_n', 0, '_t', trigger)
+  if type(meta.alertname) == 'string' then redis.call('HSET', window, '_A', meta.alertname) end
+  if type(meta.namespace) == 'string' then redis.call('HSET', window, '_N', meta.namespace) end
+  if type(meta.severity) == 'string' then redis.call('HSET', window, '_V', meta.severity) end
   for name, value in pairs(cjson.decode(labelsJson)) do redis.call('HSET', window, '_L' .. name, value) end
 end
 

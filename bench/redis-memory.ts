@@ -1,0 +1,69 @@
+/**
+ * Bytes per Redis key family, by MEMORY USAGE over every key, on a standalone server and a 3-master
+ * cluster: an open fingerprint, an open storm of 15 resources, a storm of 10,000 resources (cap 200).
+ * Run alone with `node --import tsx bench/redis-memory.ts`; `npm run bench` includes it.
+ */
+import { fileURLToPath } from 'node:url';
+import { createRedisClient, type RedisClient } from '../lib/redis/client.js';
+import { EpisodeStore } from '../lib/redis/episode-store.js';
+import { signalsOf } from '../test/support/builders/webhook.js';
+import { startRedisCluster, startRedisStandalone } from '../test/support/redis-harness.js';
+import { flushAll, memoryUsage, storedKeys } from '../test/support/redis-keys.js';
+
+const storm = { scope: 'namespace', threshold: 5, detectionWindowSeconds: 60, holdSeconds: 0, resourceCap: 200, maxWindowSeconds: 300 } as const;
+const options = { idleTtlSeconds: 86_400, closedTtlSeconds: 3_600, haWindowSeconds: 120, storm };
+const podNames = (count: number, from = 0) => Array.from({ length: count }, (_, index) => ({ labels: { pod: `checkout-7d9f8b6c5-${String(from + index).padStart(5, '0')}` } }));
+
+async function totalBytes(redis: RedisClient): Promise<{ keys: number; bytes: number }> {
+  const keys = await storedKeys(redis);
+  const bytes = (await Promise.all(keys.map(memoryUsage))).reduce((sum, value) => sum + value, 0);
+  return { keys: keys.length, bytes };
+}
+
+async function measure(redis: RedisClient): Promise<Record<string, number>> {
+  const now = Math.floor(Date.now() / 1000);
+  // Open fingerprints: 100 signals in 100 namespaces (no storm), one record each.
+  const single = new EpisodeStore(redis, options);
+  await single.observe('default', signalsOf(...Array.from({ length: 100 }, (_, index) => ({ labels: { namespace: `team-${index}`, pod: `api-7d9f8b6c5-${index}` } }))), now);
+  const fingerprints = await totalBytes(redis);
+  await flushAll(redis);
+
+  const stormStore = new EpisodeStore(redis, options);
+  await stormStore.observe('default', signalsOf(...podNames(15)), now);
+  const storm15 = await totalBytes(redis);
+  await flushAll(redis);
+
+  for (let batch = 0; batch < 20; batch += 1) await stormStore.observe('default', signalsOf(...podNames(500, batch * 500)), now + batch);
+  const storm10k = await totalBytes(redis);
+  await flushAll(redis);
+
+  return {
+    bytes_per_open_fingerprint: fingerprints.bytes / fingerprints.keys,
+    bytes_open_storm_15_resources: storm15.bytes,
+    bytes_storm_10000_resources: storm10k.bytes,
+    keys_storm_10000_resources: storm10k.keys,
+  };
+}
+
+export async function measureRedisMemory(): Promise<Record<string, number>> {
+  const result: Record<string, number> = {};
+  for (const topology of ['standalone', 'cluster'] as const) {
+    const server = topology === 'cluster' ? await startRedisCluster({ maxmemory: '256mb' }) : await startRedisStandalone({ maxmemory: '256mb' });
+    const redis = createRedisClient(
+      topology === 'cluster'
+        ? { mode: 'cluster', nodes: server.ports.map((port) => ({ host: '127.0.0.1', port })), tls: false }
+        : { mode: 'standalone', url: server.url as string, tls: false },
+    );
+    try {
+      for (const [name, value] of Object.entries(await measure(redis))) result[`redis_${topology}_${name}`] = value;
+    } finally {
+      await redis.quit();
+      await server.stop();
+    }
+  }
+  return result;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  process.stdout.write(`${JSON.stringify(await measureRedisMemory())}\n`);
+}
