@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import type { LocalStack } from '../../local/local-stack.js';
-import { alert, webhook } from '../support/builders/webhook.js';
+import { alert, signalsOf, webhook } from '../support/builders/webhook.js';
 import { KubeStandin } from '../support/kube-standin/server.js';
 import { type RunningRedis, startRedisStandalone } from '../support/redis-harness.js';
 import { useStormgateEnv } from '../support/stormgate-env.js';
@@ -191,6 +191,13 @@ describe('when Redis is down', () => {
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('5');
     await stack.runtime.drain();
+    expect(standin.requests.length).toBe(before);
+  });
+
+  it('fails a dedup invocation as retryable, so that Lambda retries it, with nothing half-written', async () => {
+    const before = standin.requests.length;
+    const batch = { tenant: 'default', requestId: 'req-redis-down', truncatedAlerts: 0, signals: signalsOf({ labels: { pod: 'redis-down' } }) };
+    await expect(stack.runtime.invoke('stormgate-dedup', batch)).rejects.toMatchObject({ name: 'RedisUnavailableError', retryable: true });
     expect(standin.requests.length).toBe(before);
   });
 });
