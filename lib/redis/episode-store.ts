@@ -88,6 +88,12 @@ export interface EpisodeStoreOptions {
   readonly storm: StormOptions;
 }
 
+/** KEYS of the dedup scripts: the storm key's detection, window, overflow and hot marker, then one record per signal. */
+function dedupStepKeys(tenant: string, stormPart: string, batch: readonly Signal[]): Buffer[] {
+  const storm = stormKeys(tenant, stormPart);
+  return [storm.detection, storm.window, storm.overflow, storm.hot, ...batch.map((signal) => episodeKey(tenant, signal.fingerprint))];
+}
+
 /** What an aggregated request needs to know about its storm key, kept in the window at open. */
 function windowMeta(signal: Signal | undefined, scope: StormScope): string {
   return JSON.stringify({
@@ -117,16 +123,12 @@ export class EpisodeStore {
     const windows = await Promise.all(
       groupByStorm(signals, (signal) => signal.fingerprint).map(async ([stormPart, indexes]) => {
         const batch = indexes.map((index) => signals[index] as Signal);
-        const keys = stormKeys(tenant, stormPart);
+        const keys = dedupStepKeys(tenant, stormPart, batch);
         const firing = batch.filter((signal) => signal.status === 'firing');
         const reply = await callRedis('episode observe', () =>
           this.redis.sgEpisodeObserve(
-            4 + batch.length,
-            keys.detection,
-            keys.window,
-            keys.overflow,
-            keys.hot,
-            ...batch.map((signal) => episodeKey(tenant, signal.fingerprint)),
+            keys.length,
+            ...keys,
             now,
             this.options.idleTtlSeconds * 1000,
             this.options.closedTtlSeconds * 1000,
@@ -167,15 +169,11 @@ export class EpisodeStore {
     const windows = await Promise.all(
       groupByStorm(signals, (signal) => signal.fingerprint).map(async ([stormPart, indexes]) => {
         const batch = indexes.map((index) => signals[index] as Signal);
-        const keys = stormKeys(tenant, stormPart);
+        const keys = dedupStepKeys(tenant, stormPart, batch);
         const reply = await callRedis('episode resolve held', () =>
           this.redis.sgEpisodeResolveHeld(
-            4 + batch.length,
-            keys.detection,
-            keys.window,
-            keys.overflow,
-            keys.hot,
-            ...batch.map((signal) => episodeKey(tenant, signal.fingerprint)),
+            keys.length,
+            ...keys,
             now,
             storm.resourceCap,
             this.windowTtlMs(),
