@@ -9,7 +9,6 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { alert, webhook } from '../test/support/builders/webhook.js';
 import { startRedisStandalone } from '../test/support/redis-harness.js';
-import { measureRedisMemory } from './redis-memory.js';
 import { keysOfFamily, memoryUsage, type StoredKey } from '../test/support/redis-keys.js';
 
 const distinctAlerts = Number(process.env.BENCH_ALERTS ?? 500);
@@ -40,9 +39,14 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.AUTH_TOKENS = 'bench-token-0123456789';
 // Distinct alerts of one alertname per namespace stay below the storm threshold; no hold.
 process.env.STORM_HOLD_SECONDS = '0';
+process.env.STORM_INACTIVITY_SECONDS = '1';
+process.env.SWEEP_INTERVAL_SECONDS = '3600';
+process.env.STATUS_WRITE_INTERVAL_SECONDS = '1';
 process.env.PORT = '0';
 process.env.REDIS_URL = redisServer.url;
+// Imported after the environment is set: these modules create the logger and read the configuration.
 const { startLocalStack } = await import('../local/local-stack.js');
+const { measureRedisMemory } = await import('./redis-memory.js');
 const stack = await startLocalStack({ env: process.env, stateDirectory: mkdtempSync(join(tmpdir(), 'sg-bench-')), log: () => undefined });
 const inspect = new Redis(redisServer.url as string);
 
@@ -61,7 +65,8 @@ const post = async (body: string): Promise<number> => {
 try {
   // 1. Distinct alerts, one per notification: intake latency and end-to-end throughput to RemediationRequests.
   const bodies = Array.from({ length: distinctAlerts }, (_, index) =>
-    JSON.stringify(webhook([alert({ labels: { namespace: `team-${index % 25}`, pod: `api-${index}` } })])),
+    // One alert per namespace: individual requests, no storm.
+    JSON.stringify(webhook([alert({ labels: { namespace: `team-${index}`, pod: `api-${index}` } })])),
   );
   const started = performance.now();
   const latencies = (await inParallel(distinctAlerts, (index) => post(bodies[index] as string))).sort((a, b) => a - b);
@@ -87,7 +92,23 @@ try {
   await inParallel(duplicateDeliveries, () => post(duplicateBody));
   await stack.runtime.drain();
   const duplicateSeconds = (performance.now() - duplicateStarted) / 1000;
+  // The coalesced status write is the sweep's, one interval after the first duplicate.
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  await stack.runtime.invoke('stormgate-storm-aggregator', { source: 'bench', 'detail-type': 'Scheduled Event' });
   const duplicateWrites = (stack.standin?.writes().length ?? 0) - writesBefore;
+
+  // 4. A storm: 2,000 alerts of one alertname and namespace in 20 notifications → one aggregated request.
+  const stormBodies = Array.from({ length: 20 }, (_, batch) =>
+    JSON.stringify(webhook(Array.from({ length: 100 }, (_, index) => alert({ labels: { namespace: 'storm', pod: `worker-${batch * 100 + index}` } })))),
+  );
+  const requestsBeforeStorm = stack.standin?.list('remediationrequests').length ?? 0;
+  const stormStarted = performance.now();
+  await inParallel(stormBodies.length, (index) => post(stormBodies[index] as string));
+  await stack.runtime.drain();
+  const stormSeconds = (performance.now() - stormStarted) / 1000;
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  await stack.runtime.invoke('stormgate-storm-aggregator', { source: 'bench', 'detail-type': 'Scheduled Event' });
+  const stormRequests = (stack.standin?.list('remediationrequests').length ?? 0) - requestsBeforeStorm;
 
   const result = {
     alerts: distinctAlerts,
@@ -102,10 +123,14 @@ try {
     duplicate_deliveries: duplicateDeliveries,
     duplicate_deliveries_per_second: Number((duplicateDeliveries / duplicateSeconds).toFixed(1)),
     kube_writes_for_duplicates: duplicateWrites,
+    storm_alerts: 2000,
+    storm_alerts_per_second: Number((2000 / stormSeconds).toFixed(1)),
+    storm_requests_created: stormRequests,
     rss_mb: Number((process.memoryUsage().rss / 1024 / 1024).toFixed(1)),
   };
   process.stdout.write(`${distinctAlerts} distinct alerts → ${created} RemediationRequests in ${elapsedSeconds.toFixed(2)} s\n`);
-  process.stdout.write(`${duplicateDeliveries} duplicate deliveries → ${duplicateWrites} Kubernetes writes\n`);
+  process.stdout.write(`${duplicateDeliveries} duplicate deliveries → ${duplicateWrites} Kubernetes writes (after one sweep)\n`);
+  process.stdout.write(`2000 storm alerts → ${stormRequests} RemediationRequest\n`);
   const memory = await measureRedisMemory();
   process.stdout.write(`${JSON.stringify({ ...result, ...memory })}\n`);
 } finally {
