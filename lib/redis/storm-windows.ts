@@ -70,19 +70,19 @@ export class StormWindows {
   /** The aggregated request exists: drop the closing record. Returns a follow-up window opened meanwhile. */
   async finish(tenant: string, stormPart: string): Promise<{ start: number; lastNewResource: number } | undefined> {
     const keys = stormKeys(tenant, stormPart);
-    const reply = await callRedis('storm finish', () => this.redis.sgStormFinish(2, keys.closing, keys.window));
+    const reply = await callRedis('storm finish', () => this.redis.sgStormFinish(2, keys.closing, keys.window, this.limits.maxWindowSeconds * 1000));
     const parsed = z.union([z.tuple([]), z.tuple([z.number(), z.number()])]).safeParse(reply);
     if (!parsed.success) throw new RedisProtocolError(`unexpected storm finish reply: ${JSON.stringify(reply)}`);
     return parsed.data.length === 2 ? { start: parsed.data[0], lastNewResource: parsed.data[1] } : undefined;
   }
 
-  /** The start of the open (or closing) window that lists this signal, if any. */
-  async windowOf(tenant: string, fingerprint: string): Promise<{ start: number; state: 'open' | 'closing' } | undefined> {
+  /** The window that lists this signal (open, closing, or recently closed), if any. */
+  async windowOf(tenant: string, fingerprint: string): Promise<{ start: number; state: 'open' | 'closing' | 'closed' } | undefined> {
     const keys = stormKeys(tenant, stormPartOf(fingerprint));
     const member = Buffer.concat([Buffer.from('#'), fingerprintKeyDigest(tenant, fingerprint)]);
-    for (const [key, state] of [[keys.window, 'open'], [keys.closing, 'closing']] as const) {
-      const [listed, start] = await callRedis('storm lookup', async () => [await this.redis.hexists(key, member), await this.redis.hget(key, '_s')] as const);
-      if (listed === 1 && start !== null) return { start: Number(start), state };
+    for (const key of [keys.window, keys.closing]) {
+      const [listed, start, finished] = await callRedis('storm lookup', () => this.redis.hmget(key, member, '_s', '_f'));
+      if (listed !== null && start !== null) return { start: Number(start), state: key === keys.window ? 'open' : finished === null ? 'closing' : 'closed' };
     }
     return undefined;
   }

@@ -17,7 +17,7 @@ export interface SignalDecisionReceipt {
     readonly lastSeenAt: string;
     readonly occurrenceCount: number;
   };
-  readonly storm?: { readonly state: 'open' | 'closing'; readonly windowStart: string };
+  readonly storm?: { readonly state: 'open' | 'closing' | 'closed'; readonly windowStart: string };
   readonly lastDecision: SignalDecision & { readonly outcome: EpisodeOutcomeKind };
   readonly remediationRequest: {
     readonly namespace: string;
@@ -64,7 +64,7 @@ export async function readSignalDecision(tenant: string, fingerprint: string | u
     remediationRequest: {
       namespace: deps.namespace,
       name: remediationRequestName(stormRequestFingerprint(tenant, stormPartOf(parsed.data)), window.start),
-      state: 'aggregating',
+      state: window.state === 'closed' ? 'created' : 'aggregating',
     },
   };
 }

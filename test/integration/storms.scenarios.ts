@@ -96,11 +96,14 @@ export function stormScenarios(topology: Topology): void {
       expect(await decision.json()).toMatchObject({ episode: { state: 'open' }, remediationRequest: { state: 'created' } });
     });
 
-    it('answers for a storm member at /v1/signals while its window is open', async () => {
+    it('answers for a storm member at /v1/signals while its window is open and after it closed', async () => {
       const receipt = await it_.deliver(pods(8));
       const decision = await fetch(`${it_.stack.url}/v1/signals/${receipt.alerts[3]?.fingerprint ?? ''}`, { headers: { Authorization: `Bearer ${it_.token}` } });
       expect(await decision.json()).toMatchObject({ lastDecision: { action: 'join-storm', reason: 'part-of-storm' }, storm: { state: 'open' }, remediationRequest: { state: 'aggregating' } });
       await closeWindows();
+      // After the close, the member still tells which request took it.
+      const after = await fetch(`${it_.stack.url}/v1/signals/${receipt.alerts[3]?.fingerprint ?? ''}`, { headers: { Authorization: `Bearer ${it_.token}` } });
+      expect(await after.json()).toMatchObject({ storm: { state: 'closed' }, remediationRequest: { name: it_.requests()[0]?.metadata.name, state: 'created' } });
     });
 
     it('sends a late alert of a closed storm into a follow-up window, never an individual request', async () => {

@@ -9,7 +9,8 @@
 export const stormClose = `
 local WINDOW, OVERFLOW, CLOSING, HOT = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local now = tonumber(ARGV[1])
-if redis.call('EXISTS', CLOSING) == 0 then
+-- A finished record (kept readable for the decision receipt) is not a close in progress.
+if redis.call('EXISTS', CLOSING) == 0 or redis.call('HEXISTS', CLOSING, '_f') == 1 then
   if redis.call('EXISTS', WINDOW) == 0 then return {'none'} end
   local start = tonumber(redis.call('HGET', WINDOW, '_s'))
   local lastNew = tonumber(redis.call('HGET', WINDOW, '_l'))
@@ -21,6 +22,7 @@ if redis.call('EXISTS', CLOSING) == 0 then
     redis.call('DEL', OVERFLOW)
   end
   redis.call('RENAME', WINDOW, CLOSING)
+  redis.call('HDEL', CLOSING, '_f')
   redis.call('HSET', CLOSING, '_e', now, '_x', beyond)
   redis.call('PEXPIRE', CLOSING, ARGV[5])
   -- Late alerts of this storm key open a follow-up window instead of individual requests.
@@ -32,11 +34,13 @@ return reply
 `;
 
 /**
- * Finish: the aggregated request exists; drop the closing record. KEYS[1] closing record, KEYS[2] window.
- * Returns {start, lastNew} of a follow-up window opened meanwhile, or {} when there is none.
+ * Finish: the aggregated request exists. The closing record stays readable (which signals the storm took)
+ * for as long as the storm key is hot, then expires. KEYS[1] closing record, KEYS[2] window.
+ * ARGV[1] how long it stays (ms). Returns {start, lastNew} of a follow-up window opened meanwhile, or {}.
  */
 export const stormFinish = `
-redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], '_f', 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
 if redis.call('EXISTS', KEYS[2]) == 0 then return {} end
 return {tonumber(redis.call('HGET', KEYS[2], '_s')), tonumber(redis.call('HGET', KEYS[2], '_l'))}
 `;
