@@ -8,14 +8,15 @@ import { createRedisClient, type RedisClient } from '../lib/redis/client.js';
 import { EpisodeStore } from '../lib/redis/episode-store.js';
 import { signalsOf } from '../test/support/builders/webhook.js';
 import { startRedisCluster, startRedisStandalone } from '../test/support/redis-harness.js';
-import { flushAll, memoryUsage, storedKeys } from '../test/support/redis-keys.js';
+import { flushAll, memoryUsage, stateKeys } from '../test/support/redis-keys.js';
 
 const storm = { scope: 'namespace', threshold: 5, detectionWindowSeconds: 60, holdSeconds: 0, resourceCap: 200, maxWindowSeconds: 300 } as const;
 const options = { idleTtlSeconds: 86_400, closedTtlSeconds: 3_600, haWindowSeconds: 120, storm };
 const podNames = (count: number, from = 0) => Array.from({ length: count }, (_, index) => ({ labels: { pod: `checkout-7d9f8b6c5-${String(from + index).padStart(5, '0')}` } }));
 
+/** Bytes of the state keys (per-batch idempotency records are transient and measured apart). */
 async function totalBytes(redis: RedisClient): Promise<{ keys: number; bytes: number }> {
-  const keys = await storedKeys(redis);
+  const keys = await stateKeys(redis);
   const bytes = (await Promise.all(keys.map(memoryUsage))).reduce((sum, value) => sum + value, 0);
   return { keys: keys.length, bytes };
 }

@@ -5,6 +5,8 @@
  */
 export abstract class StormgateError extends Error {
   abstract readonly retryable: boolean;
+  /** For retryable errors: how long the sender should wait, when the error knows better than the default. */
+  readonly retryAfterSeconds?: number;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -45,7 +47,7 @@ export class NotFoundError extends StormgateError {
 /** The tenant's alert budget is spent: the sender must come back later, so this is a retryable 503. */
 export class RateBudgetExceededError extends StormgateError {
   readonly retryable = true;
-  readonly retryAfterSeconds: number;
+  override readonly retryAfterSeconds: number;
   constructor(tenant: string, retryAfterMs: number) {
     super(`tenant ${tenant} is over its alert budget`);
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
@@ -67,16 +69,30 @@ export class HandoffError extends StormgateError {
   readonly retryable = true;
 }
 
+/** The Kubernetes API is known to be failing (circuit open): fail fast instead of piling up calls. */
+export class KubeUnavailableError extends StormgateError {
+  readonly retryable = true;
+  override readonly retryAfterSeconds: number;
+  constructor(retryAfterMs: number) {
+    super('the Kubernetes API is failing; calls are suspended for a moment');
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  }
+}
+
 /** The Kubernetes API refused or failed a write. 429/5xx/network are retryable, the rest terminal. */
 export class KubeWriteError extends StormgateError {
   constructor(
     message: string,
     readonly statusCode: number | undefined,
     readonly retryable: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
   }
+
+  /** The server's Retry-After, when it sent one. */
+  readonly retryAfterMs: number | undefined;
 }
 
 export function isRetryable(error: unknown): boolean {

@@ -31,7 +31,8 @@ export class LocalLambdaRuntime {
   private readonly timeoutMs: number;
 
   constructor(private readonly options: LambdaRuntimeOptions = {}) {
-    this.retryDelaysMs = options.retryDelaysMs ?? [1_000, 2_000];
+    // Lambda retries a failed async event after about one and then two more minutes.
+    this.retryDelaysMs = options.retryDelaysMs ?? [60_000, 120_000];
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 

@@ -4,16 +4,15 @@ import middy from '@middy/core';
 import { type DedupBatch, dedupBatchSchema } from '../../lib/dedup/dedup-batch.js';
 import { processDedupBatch } from '../../lib/dedup/process-batch.js';
 import { parseEvent } from '../../lib/events/parse-event.js';
-import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
-import { kubeApi, runtimeConfig } from '../../lib/runtime/clients.js';
-import { dueIndex, episodeStore } from '../../lib/runtime/stores.js';
+import { runtimeConfig } from '../../lib/runtime/clients.js';
+import { dueIndex, episodeStore, remediationWriter } from '../../lib/runtime/stores.js';
 import { logger } from '../../lib/telemetry/logger.js';
 
 const config = runtimeConfig();
 const deps = {
   episodes: episodeStore(),
   dueIndex: dueIndex(),
-  writer: new RemediationRequestWriter(kubeApi(), config.namespace),
+  writer: remediationWriter(),
   namespace: config.namespace,
   ...(config.clusterId !== undefined && { clusterId: config.clusterId }),
   statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds,

@@ -11,7 +11,7 @@ import { acceptWebhook } from '../../lib/ingest/accept-webhook.js';
 import { LambdaDedupHandoff } from '../../lib/ingest/dedup-handoff.js';
 import { TenantRateBudget } from '../../lib/redis/rate-budget.js';
 import { lambdaClient, redisClient, runtimeConfig } from '../../lib/runtime/clients.js';
-import { episodeStore, stormWindows } from '../../lib/runtime/stores.js';
+import { episodeStore, kubeHealth, stormWindows } from '../../lib/runtime/stores.js';
 import { readSignalDecision } from '../../lib/signals/read-signal-decision.js';
 import { logger } from '../../lib/telemetry/logger.js';
 
@@ -20,6 +20,7 @@ const credentials = requireCredentials(config);
 const acceptDeps = {
   handoff: new LambdaDedupHandoff(lambdaClient(), config.functions.dedup),
   rateBudget: new TenantRateBudget(redisClient(), config.rateBudget),
+  kubeHealth: kubeHealth(),
   limits: config.webhookLimits,
   strategy: config.fingerprintStrategy,
   stormScope: config.storm.scope,

@@ -1,9 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { parseEvent } from '../../lib/events/parse-event.js';
-import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
-import { kubeApi, runtimeConfig } from '../../lib/runtime/clients.js';
-import { dueIndex, episodeStore, stormWindows } from '../../lib/runtime/stores.js';
+import { runtimeConfig } from '../../lib/runtime/clients.js';
+import { dueIndex, episodeStore, remediationWriter, stormWindows } from '../../lib/runtime/stores.js';
 import { type SweepEvent, sweepEventSchema } from '../../lib/sweep/sweep-event.js';
 import { sweepDueWork } from '../../lib/sweep/sweep-due-work.js';
 import { logger } from '../../lib/telemetry/logger.js';
@@ -13,7 +12,7 @@ const deps = {
   dueIndex: dueIndex(),
   episodes: episodeStore(),
   windows: stormWindows(),
-  writer: new RemediationRequestWriter(kubeApi(), config.namespace),
+  writer: remediationWriter(),
   namespace: config.namespace,
   ...(config.clusterId !== undefined && { clusterId: config.clusterId }),
   statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds,

@@ -49,7 +49,7 @@ const nowSeconds = (deps: DedupDeps) => Math.floor(deps.now().getTime() / 1000);
 export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Promise<DedupSummary> {
   const { tenant, signals } = batch;
   const now = nowSeconds(deps);
-  const observed = await deps.episodes.observe(tenant, signals, now, batch.truncatedAlerts);
+  const observed = await deps.episodes.observe(tenant, signals, now, { requestId: batch.requestId, truncatedAlerts: batch.truncatedAlerts });
   const windows: WindowTouch[] = [...observed.windows];
   const outcomes = observed.results.map((result) => result.outcome);
 

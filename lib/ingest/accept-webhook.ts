@@ -4,7 +4,7 @@ import type { WebhookLimits } from '../alertmanager/webhook-schema.js';
 import type { FingerprintStrategy } from '../domain/fingerprint.js';
 import type { TargetResource } from '../domain/signal.js';
 import type { StormScope } from '../domain/storm.js';
-import { RateBudgetExceededError } from '../errors.js';
+import { KubeUnavailableError, RateBudgetExceededError } from '../errors.js';
 import type { RateBudgetVerdict } from '../redis/rate-budget.js';
 import { logger } from '../telemetry/logger.js';
 import type { BatchHandoff } from './dedup-handoff.js';
@@ -38,6 +38,8 @@ export interface Receipt {
 export interface AcceptWebhookDeps {
   readonly handoff: BatchHandoff;
   readonly rateBudget: { take(tenant: string, alerts: number): Promise<RateBudgetVerdict> };
+  /** Whether the Kubernetes API is known to be failing (an open circuit somewhere). */
+  readonly kubeHealth: { blockedForMs(): Promise<number> };
   readonly limits: WebhookLimits;
   readonly strategy: FingerprintStrategy;
   readonly stormScope: StormScope;
@@ -45,13 +47,16 @@ export interface AcceptWebhookDeps {
 }
 
 /**
- * Ingest use case: validate (nothing invalid touches Redis), charge the tenant's budget, normalize every
+ * Ingest use case: validate (nothing invalid touches Redis), charge the tenant's budget, refuse (503) while
+ * the Kubernetes API is known to be failing, normalize every
  * alert into a Signal, hand the batch to dedup. The receipt is returned only after the hand-off
  * succeeded, so a 2xx always means the alerts are durably queued.
  */
 export async function acceptWebhook(input: AcceptWebhookInput, deps: AcceptWebhookDeps): Promise<Receipt> {
   const payload = parseWebhook(input.body, deps.limits);
-  const verdict = await deps.rateBudget.take(input.tenant, payload.alerts.length);
+  const [verdict, kubeBlockedMs] = await Promise.all([deps.rateBudget.take(input.tenant, payload.alerts.length), deps.kubeHealth.blockedForMs()]);
+  // Fail fast while the API server is failing: Alertmanager retries, and re-sends firing alerts anyway.
+  if (kubeBlockedMs > 0) throw new KubeUnavailableError(kubeBlockedMs);
   if (!verdict.allowed) throw new RateBudgetExceededError(input.tenant, verdict.retryAfterMs);
 
   const signals = normalizeWebhook(payload, {

@@ -7,6 +7,7 @@ import {
 } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { KubeWriteError } from '../errors.js';
+import { KubeGuard } from './kube-guard.js';
 import {
   type RemediationRequest,
   type RemediationRequestStatus,
@@ -38,13 +39,24 @@ function statusMessage(body: unknown): string | undefined {
   }
 }
 
+function retryAfterMs(headers: Record<string, string> | undefined): number | undefined {
+  const value = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
 /** 429 and 5xx, timeouts and connection errors are worth retrying; any other answer is final. */
 function toKubeWriteError(operation: string, error: unknown): KubeWriteError {
   if (error instanceof ApiException) {
     const code = error.code;
     const detail = statusMessage(error.body) ?? `HTTP ${code}`;
+    const wait = retryAfterMs(error.headers);
     return new KubeWriteError(`kubernetes ${operation} failed: ${detail}`, code, code === 429 || code >= 500, {
       cause: error,
+      ...(wait !== undefined && { retryAfterMs: wait }),
     });
   }
   return new KubeWriteError(`kubernetes ${operation} failed: ${(error as Error).message}`, undefined, true, {
@@ -55,40 +67,46 @@ function toKubeWriteError(operation: string, error: unknown): KubeWriteError {
 export type CreateResult = 'created' | 'already-exists';
 export type PatchResult = 'patched' | 'not-found';
 
-/** Writes RemediationRequests into one namespace. */
+/**
+ * Writes RemediationRequests into one namespace, through the process's KubeGuard (retries and breaker).
+ * Status is written with a JSON merge patch of stormgate's own fields and no resourceVersion, so the
+ * controller's concurrent status changes never conflict with it and nothing needs a read-modify-write.
+ */
 export class RemediationRequestWriter {
   constructor(
     private readonly api: CustomObjectsApi,
     private readonly namespace: string,
+    private readonly guard: KubeGuard = new KubeGuard(),
     private readonly timeoutMs = 5_000,
   ) {}
 
   /** Creates the request; AlreadyExists means an earlier attempt (or a concurrent one) won: success. */
   async create(request: RemediationRequest): Promise<CreateResult> {
-    try {
-      await this.api.createNamespacedCustomObject(
-        { ...this.resource(), body: request },
-        callOptions(this.timeoutMs),
-      );
-      return 'created';
-    } catch (error) {
-      if (error instanceof ApiException && error.code === 409) return 'already-exists';
-      throw toKubeWriteError(`create ${request.metadata.name}`, error);
-    }
+    return this.guard.run(`create ${request.metadata.name}`, async () => {
+      try {
+        await this.api.createNamespacedCustomObject({ ...this.resource(), body: request }, callOptions(this.timeoutMs));
+        return 'created';
+      } catch (error) {
+        if (error instanceof ApiException && error.code === 409) return 'already-exists';
+        throw toKubeWriteError(`create ${request.metadata.name}`, error);
+      }
+    });
   }
 
   /** Merge-patches the status subresource (stormgate's own fields only). */
   async patchStatus(name: string, status: RemediationRequestStatus): Promise<PatchResult> {
-    try {
-      await this.api.patchNamespacedCustomObjectStatus(
-        { ...this.resource(), name, body: { status } },
-        callOptions(this.timeoutMs, 'application/merge-patch+json'),
-      );
-      return 'patched';
-    } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return 'not-found';
-      throw toKubeWriteError(`patch status of ${name}`, error);
-    }
+    return this.guard.run(`patch status of ${name}`, async () => {
+      try {
+        await this.api.patchNamespacedCustomObjectStatus(
+          { ...this.resource(), name, body: { status } },
+          callOptions(this.timeoutMs, 'application/merge-patch+json'),
+        );
+        return 'patched';
+      } catch (error) {
+        if (error instanceof ApiException && error.code === 404) return 'not-found';
+        throw toKubeWriteError(`patch status of ${name}`, error);
+      }
+    });
   }
 
   private resource() {

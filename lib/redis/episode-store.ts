@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { EpisodeOutcome } from '../domain/dedup-decision.js';
 import { fingerprintKeyDigest } from '../domain/fingerprint.js';
@@ -8,7 +8,7 @@ import { RedisProtocolError } from '../errors.js';
 import { callRedis } from './call-redis.js';
 import type { RedisClient } from './client.js';
 import { decodeEpisodeRecord, type EpisodeRecord } from './episode-record.js';
-import { episodeKey, stormKeys } from './keys.js';
+import { batchIdempotencyKey, episodeKey, stormKeys } from './keys.js';
 
 const windowReplySchema = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number(), z.number()]);
 const observeReplySchema = z.tuple([
@@ -88,11 +88,25 @@ export interface EpisodeStoreOptions {
   readonly storm: StormOptions;
 }
 
-/** KEYS of the dedup scripts: the storm key's detection, window, overflow and hot marker, then one record per signal. */
-function dedupStepKeys(tenant: string, stormPart: string, batch: readonly Signal[]): Buffer[] {
+/**
+ * KEYS of the dedup scripts: the storm key's detection, window, overflow and hot marker, the batch's
+ * idempotency record, then one episode record per signal.
+ */
+function dedupStepKeys(tenant: string, stormPart: string, batch: readonly Signal[], requestId: string): Buffer[] {
   const storm = stormKeys(tenant, stormPart);
-  return [storm.detection, storm.window, storm.overflow, storm.hot, ...batch.map((signal) => episodeKey(tenant, signal.fingerprint))];
+  const fingerprints = batch.map((signal) => signal.fingerprint);
+  return [
+    storm.detection,
+    storm.window,
+    storm.overflow,
+    storm.hot,
+    batchIdempotencyKey(tenant, stormPart, requestId, fingerprints),
+    ...fingerprints.map((fingerprint) => episodeKey(tenant, fingerprint)),
+  ];
 }
+
+// A retried dedup event replays its decisions for this long (Lambda retries within a few minutes).
+const idempotencyTtlMs = 15 * 60 * 1000;
 
 /** What an aggregated request needs to know about its storm key, kept in the window at open. */
 function windowMeta(signal: Signal | undefined, scope: StormScope): string {
@@ -117,14 +131,19 @@ export class EpisodeStore {
    * Atomically records each signal: episodes, storm detection, storm windows and the hold, one script
    * call per storm key. Results in the signals' order, and the windows that were touched.
    */
-  async observe(tenant: string, signals: readonly Signal[], now: number, truncatedAlerts = 0): Promise<{ results: ObservedSignal[]; windows: WindowTouch[] }> {
+  async observe(
+    tenant: string,
+    signals: readonly Signal[],
+    now: number,
+    batch: { readonly requestId: string; readonly truncatedAlerts?: number } = { requestId: randomUUID() },
+  ): Promise<{ results: ObservedSignal[]; windows: WindowTouch[] }> {
     const results = new Array<ObservedSignal>(signals.length);
     const storm = this.options.storm;
     const windows = await Promise.all(
       groupByStorm(signals, (signal) => signal.fingerprint).map(async ([stormPart, indexes]) => {
-        const batch = indexes.map((index) => signals[index] as Signal);
-        const keys = dedupStepKeys(tenant, stormPart, batch);
-        const firing = batch.filter((signal) => signal.status === 'firing');
+        const group = indexes.map((index) => signals[index] as Signal);
+        const keys = dedupStepKeys(tenant, stormPart, group, batch.requestId);
+        const firing = group.filter((signal) => signal.status === 'firing');
         const reply = await callRedis('episode observe', () =>
           this.redis.sgEpisodeObserve(
             keys.length,
@@ -137,11 +156,12 @@ export class EpisodeStore {
             storm.detectionWindowSeconds,
             storm.holdSeconds,
             storm.resourceCap,
-            truncatedAlerts,
+            batch.truncatedAlerts ?? 0,
             this.windowTtlMs(),
-            windowMeta(firing[0] ?? batch[0], storm.scope),
+            windowMeta(firing[0] ?? group[0], storm.scope),
             JSON.stringify(sharedLabels(firing)),
-            ...batch.flatMap((signal) => [
+            idempotencyTtlMs,
+            ...group.flatMap((signal) => [
               signal.status === 'firing' ? 'f' : 'r',
               deliveryHash(signal.deliveryKey),
               fingerprintKeyDigest(tenant, signal.fingerprint),
@@ -150,7 +170,7 @@ export class EpisodeStore {
           ),
         );
         const parsed = observeReplySchema.safeParse(reply);
-        if (!parsed.success || parsed.data[1].length !== batch.length) {
+        if (!parsed.success || parsed.data[1].length !== group.length) {
           throw new RedisProtocolError(`unexpected episode observe reply: ${JSON.stringify(reply)}`);
         }
         parsed.data[1].forEach((entry, position) => {
@@ -169,7 +189,7 @@ export class EpisodeStore {
     const windows = await Promise.all(
       groupByStorm(signals, (signal) => signal.fingerprint).map(async ([stormPart, indexes]) => {
         const batch = indexes.map((index) => signals[index] as Signal);
-        const keys = dedupStepKeys(tenant, stormPart, batch);
+        const keys = dedupStepKeys(tenant, stormPart, batch, 'resolve-held');
         const reply = await callRedis('episode resolve held', () =>
           this.redis.sgEpisodeResolveHeld(
             keys.length,

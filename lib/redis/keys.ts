@@ -8,7 +8,8 @@ import { fingerprintKeyDigest, stormTagOf } from '../domain/fingerprint.js';
  *                              record it costs 88 bytes (MEMORY USAGE) standalone and in cluster mode,
  *                              where a 20-byte key would cost 104. Every other family is longer.
  *   sg:{<tag 2>}<f><6 bytes>   storm-key families (14 bytes): d detection ZSET, w window HASH,
- *                              o window overflow HLL, z closing window, x hot marker
+ *                              o window overflow HLL, z closing window, x hot marker, i the stored reply
+ *                              of one dedup batch (idempotency across Lambda retries, 15 minutes)
  *   sg:r:<tenant digest>       the tenant's rate budget (GCRA, one key)
  *   sg:{q<bucket>}             due index bucket (ZSET), 16 buckets
  */
@@ -45,4 +46,11 @@ export function stormKeys(tenant: string, stormPart: string): StormKeys {
   const digest = createHash('sha256').update(`storm-key\0${tenant}\0${stormPart}`).digest().subarray(0, 6);
   const key = (family: string) => Buffer.concat([tag, Buffer.from(family), digest]);
   return { detection: key('d'), window: key('w'), overflow: key('o'), closing: key('z'), hot: key('x') };
+}
+
+/** The idempotency record of one dedup batch's step on one storm key: the same event retried finds it. */
+export function batchIdempotencyKey(tenant: string, stormPart: string, requestId: string, fingerprints: readonly string[]): Buffer {
+  const tag = Buffer.from(`sg:{${stormTagOf(tenant, stormPart)}}i`);
+  const digest = createHash('sha256').update(['batch', tenant, requestId, ...fingerprints].join('\0')).digest().subarray(0, 6);
+  return Buffer.concat([tag, digest]);
 }

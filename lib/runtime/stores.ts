@@ -1,12 +1,17 @@
-import { EpisodeStore } from '../redis/episode-store.js';
+import { RemediationRequestWriter } from '../kube/remediation-writer.js';
+import { KubeGuard } from '../kube/kube-guard.js';
 import { DueIndex } from '../redis/due-index.js';
+import { EpisodeStore } from '../redis/episode-store.js';
+import { KubeHealth } from '../redis/kube-health.js';
 import { StormWindows } from '../redis/storm-windows.js';
-import { redisClient, runtimeConfig } from './clients.js';
+import { kubeApi, redisClient, runtimeConfig } from './clients.js';
 
 /** The Redis-backed stores the handlers share, configured once per process. */
 let episodes: EpisodeStore | undefined;
 let due: DueIndex | undefined;
 let windows: StormWindows | undefined;
+let health: KubeHealth | undefined;
+let writer: RemediationRequestWriter | undefined;
 
 export function episodeStore(): EpisodeStore {
   const config = runtimeConfig();
@@ -22,4 +27,19 @@ export function dueIndex(): DueIndex {
 export function stormWindows(): StormWindows {
   windows ??= new StormWindows(redisClient(), runtimeConfig().storm);
   return windows;
+}
+
+export function kubeHealth(): KubeHealth {
+  health ??= new KubeHealth(redisClient());
+  return health;
+}
+
+/** The writer of this process: every Kubernetes write goes through one guard (retries, circuit breaker). */
+export function remediationWriter(): RemediationRequestWriter {
+  writer ??= new RemediationRequestWriter(
+    kubeApi(),
+    runtimeConfig().namespace,
+    new KubeGuard({ onOpen: (untilMs) => kubeHealth().markUnhealthy(untilMs) }),
+  );
+  return writer;
 }

@@ -6,7 +6,7 @@ import { episodeKey } from '../../lib/redis/keys.js';
 import { signalsOf } from '../support/builders/webhook.js';
 import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../support/redis-harness.js';
 import { expectRedisHygiene } from '../support/redis-hygiene.js';
-import { flushAll, keysOfFamily, memoryUsage, storedKeys } from '../support/redis-keys.js';
+import { flushAll, keysOfFamily, memoryUsage, stateKeys, storedKeys } from '../support/redis-keys.js';
 
 // Storm detection is out of the way here (see storms.scenarios.ts): a threshold no test reaches, no hold.
 const options = {
@@ -55,7 +55,7 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
       expect(await outcomes([resolved], t0 + 4)).toEqual([{ kind: 'unmatched' }]);
       // The closed episode stays readable for a while (decision receipt), with the shorter TTL.
       expect(await store.read('default', firing.fingerprint)).toMatchObject({ state: 'closed', occurrenceCount: 3, lastOutcome: 'closed', lastSeen: t0 + 3 });
-      const [closed] = await storedKeys(redis);
+      const [closed] = await keysOfFamily(redis, 'episode');
       expect(closed?.ttl).toBeLessThanOrEqual(options.closedTtlSeconds * 1000);
       expect(await outcomes([firing], t0 + 10)).toEqual([{ kind: 'opened', episodeStart: t0 + 10 }]);
       expect(await store.read('default', firing.fingerprint)).toMatchObject({ state: 'reserved', occurrenceCount: 1, episodeStart: t0 + 10 });
@@ -142,7 +142,7 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
       const { results, windows } = await stormStore.observe('default', storm, t0);
       expect(results.every((result) => result.outcome.kind === 'stormed')).toBe(true);
       expect(windows).toHaveLength(1);
-      const keys = await storedKeys(redis);
+      const keys = await stateKeys(redis);
       const bytes = (await Promise.all(keys.map(memoryUsage))).reduce((sum, value) => sum + value, 0);
       expect(bytes).toBeLessThanOrEqual(1_000);
     });
@@ -153,7 +153,7 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
         const signals = signalsOf(...Array.from({ length: 500 }, (_, index) => ({ labels: { pod: `checkout-7d9f8b6c5-${String(batch * 500 + index).padStart(5, '0')}` } })));
         await stormStore.observe('default', signals, t0 + batch);
       }
-      const keys = await storedKeys(redis);
+      const keys = await stateKeys(redis);
       const bytes = (await Promise.all(keys.map(memoryUsage))).reduce((sum, value) => sum + value, 0);
       expect(keys.length).toBeLessThanOrEqual(3);
       expect(bytes).toBeLessThanOrEqual(64 * 1024);

@@ -3,6 +3,7 @@ import { ApiException, type CustomObjectsApi } from '@kubernetes/client-node';
 import { KubeWriteError } from '../../lib/errors.js';
 import { createKubeClient } from '../../lib/kube/client.js';
 import { buildRemediationRequest, remediationRequestResource as rr } from '../../lib/kube/remediation-request.js';
+import { KubeGuard } from '../../lib/kube/kube-guard.js';
 import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
 import type { Signal } from '../../lib/domain/signal.js';
 import { KubeStandin } from '../support/kube-standin/server.js';
@@ -25,6 +26,7 @@ const signal: Signal = {
   receiver: 'stormgate',
 };
 
+const singleAttempt = () => new KubeGuard({ retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 } });
 let standin: KubeStandin;
 let api: CustomObjectsApi;
 let writer: RemediationRequestWriter;
@@ -45,7 +47,8 @@ async function statusOf(call: Promise<unknown>): Promise<{ code: number; body: R
 beforeAll(async () => {
   standin = await KubeStandin.start({ token: 'standin-token' });
   api = createKubeClient({ mode: 'token', server: standin.url, token: 'standin-token' });
-  writer = new RemediationRequestWriter(api, namespace, 2_000);
+  // One attempt per call: these tests classify single answers (retries are tested in resilience.test.ts).
+  writer = new RemediationRequestWriter(api, namespace, singleAttempt(), 2_000);
 });
 beforeEach(() => standin.reset());
 afterAll(() => standin.stop());
@@ -146,7 +149,7 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
   });
 
   it('times out a slow API server and calls that retryable', async () => {
-    const slowWriter = new RemediationRequestWriter(api, namespace, 100);
+    const slowWriter = new RemediationRequestWriter(api, namespace, singleAttempt(), 100);
     standin.latencyMs = 500;
     try {
       await expect(slowWriter.create(buildRemediationRequest(signal, 7, placement))).rejects.toMatchObject({ name: 'KubeWriteError', retryable: true });

@@ -130,7 +130,7 @@ export function stormScenarios(topology: Topology): void {
       await it_.deliver(pods(10));
       await pause(1_100);
       // The API server drops the sweep's create: the window is already renamed to its closing record.
-      it_.standin.injectFault({ respond: 'reset', times: 1, methods: ['POST'] });
+      it_.standin.injectFault({ respond: 'reset', times: 4, methods: ['POST'] }); // every attempt of the writer's retries
       expect(await it_.sweep()).toMatchObject({ stormsClosed: 0 });
       expect(it_.requests()).toHaveLength(0);
       // The claim's lease (60 s) has to pass before another sweep may take it; move the entry due now.

@@ -163,7 +163,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       await deliver({});
       await deliver({ startsAt: '2026-11-21T11:00:00Z' });
       await new Promise((resolve) => setTimeout(resolve, 1_100));
-      standin.injectFault({ respond: 503, times: 1, methods: ['PATCH'] });
+      standin.injectFault({ respond: 503, times: 4, methods: ['PATCH'] }); // every attempt of the writer's retries
       expect(await sweep()).toMatchObject({ claimed: 1, statusWrites: 0 });
       expect(requests()[0]?.status).toMatchObject({ deduplication: { occurrenceCount: 1 } });
       expect(await episodeOf(signalOf())).toMatchObject({ statusDirty: true });

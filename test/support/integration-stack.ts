@@ -28,7 +28,11 @@ export interface IntegrationStack {
  * The pipeline in-process on a real Redis of the given topology and the Kubernetes stand-in: ingest over
  * HTTP, the real Lambda SDK hand-off, dedup, and sweeps run when the test says so.
  */
-export async function startIntegrationStack(topology: Topology, env: Record<string, string> = {}): Promise<IntegrationStack> {
+export async function startIntegrationStack(
+  topology: Topology,
+  env: Record<string, string> = {},
+  options: { asyncRetryDelaysMs?: readonly number[] } = {},
+): Promise<IntegrationStack> {
   const server: RunningRedis = topology === 'cluster' ? await startRedisCluster() : await startRedisStandalone();
   const standin = await KubeStandin.start({ token: 'standin-token' });
   const token = 'integration-token';
@@ -42,7 +46,7 @@ export async function startIntegrationStack(topology: Topology, env: Record<stri
     ...env,
   });
   const { startLocalStack } = await import('../../local/local-stack.js');
-  const stack = await startLocalStack({ env: processEnv, stateDirectory: mkdtempSync(join(tmpdir(), 'sg-local-')), asyncRetryDelaysMs: [20, 40], log: () => undefined });
+  const stack = await startLocalStack({ env: processEnv, stateDirectory: mkdtempSync(join(tmpdir(), 'sg-local-')), asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [20, 40], log: () => undefined });
   const redis = createRedisClient(
     topology === 'cluster'
       ? { mode: 'cluster', nodes: server.ports.map((port) => ({ host: '127.0.0.1', port })), tls: false }

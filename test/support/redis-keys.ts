@@ -13,6 +13,11 @@ function masters(client: Redis | Cluster): Redis[] {
   return client instanceof Cluster ? client.nodes('master') : [client];
 }
 
+/** Every key that holds state (all but the transient per-batch idempotency records). */
+export async function stateKeys(client: Redis | Cluster): Promise<StoredKey[]> {
+  return (await storedKeys(client)).filter(({ key }) => !keyFamilies.batch.test(key.toString('latin1')));
+}
+
 /** Every key on every master, with its remaining TTL. */
 export async function storedKeys(client: Redis | Cluster): Promise<StoredKey[]> {
   const result: StoredKey[] = [];
@@ -21,7 +26,11 @@ export async function storedKeys(client: Redis | Cluster): Promise<StoredKey[]> 
     do {
       const [next, keys] = await node.scanBuffer(cursor, 'COUNT', 1000);
       cursor = next.toString();
-      for (const key of keys) result.push({ key, ttl: await node.pttl(key), node });
+      for (const key of keys) {
+        const ttl = await node.pttl(key);
+        // -2: expired between SCAN and PTTL; gone, not a key without TTL (-1).
+        if (ttl !== -2) result.push({ key, ttl, node });
+      }
     } while (cursor !== '0');
   }
   return result;
@@ -42,6 +51,8 @@ export const keyFamilies = {
   rate: /^sg:r:[A-Za-z0-9_-]{8}$/, // tenant rate budget
   due: /^sg:\{q[0-9a-f]\}$/, // due index bucket
   storm: /^sg:\{[A-Za-z0-9_-]{2}\}[dwozx][\s\S]{6}$/, // storm detection, window, overflow, closing, hot
+  batch: /^sg:\{[A-Za-z0-9_-]{2}\}i[\s\S]{6}$/, // a dedup batch's stored reply (idempotency, 15 minutes)
+  kube: /^sg:k$/, // the Kubernetes API's health (open circuit)
 } as const;
 
 export async function keysOfFamily(client: Redis | Cluster, family: keyof typeof keyFamilies): Promise<StoredKey[]> {

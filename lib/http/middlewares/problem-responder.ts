@@ -28,9 +28,10 @@ export function errorToResponse(error: unknown): APIGatewayProxyResult {
   const retryable = error instanceof StormgateError && error.retryable;
   logger.error(retryable ? 'transient failure, asking the sender to retry' : 'request failed', error as Error);
   // Unclassified failures are answered like transient ones: a 5xx makes Alertmanager retry, a 4xx drops alerts.
+  const waitSeconds = error instanceof StormgateError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds : retryAfterSeconds;
   return problemResponse(
     { status: 503, title: 'Service Unavailable', detail: 'the alerts were not accepted; retry later' },
-    { 'Retry-After': String(retryAfterSeconds) },
+    { 'Retry-After': String(waitSeconds) },
   );
 }
 

@@ -6,12 +6,15 @@ import { luaStormWindow } from './storm-window.js';
  * storm detection, storm windows and the hold, decided together and atomically.
  *
  * KEYS[1] detection ZSET (member digest -> last seen), KEYS[2] window HASH, KEYS[3] window overflow HLL,
- * KEYS[4] hot marker (a storm just closed; its value is the trigger), KEYS[4+i] episode record of signal i.
+ * KEYS[4] hot marker (a storm just closed; its value is the trigger), KEYS[5] idempotency record of this
+ * batch (a Lambda retry of the same event replays the stored reply instead of counting again),
+ * KEYS[5+i] episode record of signal i.
  * ARGV[1] now (s), ARGV[2] idle TTL (ms), ARGV[3] closed-record TTL (ms), ARGV[4] HA window (s),
  * ARGV[5] storm threshold (distinct resources), ARGV[6] detection window (s), ARGV[7] hold (s, 0 = off),
  * ARGV[8] resource cap, ARGV[9] truncated alerts in the notification, ARGV[10] window TTL (ms),
  * ARGV[11] window meta (JSON: alertname, namespace, severity), ARGV[12] labels every signal of the batch
- * shares (JSON), then per signal i at 12+4(i-1): 'f'|'r', delivery hash, member digest, resource label.
+ * shares (JSON), ARGV[13] idempotency TTL (ms), then per signal i at 13+4(i-1): 'f'|'r', delivery hash,
+ * member digest, resource label.
  *
  * The window's layout is in storm-window.ts.
  *
@@ -25,13 +28,18 @@ local now = tonumber(ARGV[1])
 local idleTtl, closedTtl, haWindow = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local threshold, detection, hold = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local cap, truncated, windowTtl = tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
-local DETECT, WINDOW, OVERFLOW, HOT = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local count = #KEYS - 4
-local function arg(i, k) return ARGV[12 + 4 * (i - 1) + k] end
+local DETECT, WINDOW, OVERFLOW, HOT, DONE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local count = #KEYS - 5
+local function arg(i, k) return ARGV[13 + 4 * (i - 1) + k] end
+local function record(i) return KEYS[5 + i] end
+
+-- Already done: this is a retry of the same batch. Replay, do not count again.
+local replay = redis.call('GET', DONE)
+if replay then return cjson.decode(replay) end
 
 local fresh, freshResources, seen = {}, 0, {}
 for i = 1, count do
-  local e = decode(redis.call('GET', KEYS[4 + i]))
+  local e = decode(redis.call('GET', record(i)))
   if arg(i, 1) == 'f' and not (e and e.state ~= 3) then
     fresh[#fresh + 1] = i
     if not seen[arg(i, 3)] then seen[arg(i, 3)], freshResources = true, freshResources + 1 end
@@ -71,7 +79,7 @@ local holdNew = hold > 0 and not joinStorm and (recentBefore > 0 or freshResourc
 local out = {}
 for i = 1, count do
   -- Read again: the same fingerprint may occur twice in one notification.
-  local key = KEYS[4 + i]
+  local key = record(i)
   local e = decode(redis.call('GET', key))
   local firing, delivery = arg(i, 1) == 'f', tonumber(arg(i, 2))
   local isFresh = firing and not (e and e.state ~= 3)
@@ -115,13 +123,14 @@ end
 if windowOpen then keepWindow(WINDOW, OVERFLOW, windowTtl) end
 local window = {0, 0, 0}
 if windowOpen then window = {windowOpened, tonumber(redis.call('HGET', WINDOW, '_s')), tonumber(redis.call('HGET', WINDOW, '_l'))} end
+redis.call('SET', DONE, cjson.encode({window, out}), 'PX', ARGV[13])
 return {window, out}
 `;
 
 /**
  * After the hold: each held episode either joins the storm that formed meanwhile (its record goes, the
  * window counts its occurrences) or is released to get its own request (reserved). A storm that closed
- * meanwhile (hot) gets a follow-up window. KEYS as for the episode step. ARGV[1] now (s), ARGV[2] cap,
+ * meanwhile (hot) gets a follow-up window. KEYS as for the episode step (KEYS[5] unused). ARGV[1] now (s), ARGV[2] cap,
  * ARGV[3] window TTL (ms), ARGV[4] window meta, ARGV[5] common labels (JSON), then per signal i at
  * 5+2(i-1): member digest, resource label.
  * Returns {window, outcomes}: window as for the episode step; outcomes[i] = {outcome ('stormed' |
@@ -135,14 +144,14 @@ local WINDOW, OVERFLOW, HOT = KEYS[2], KEYS[3], KEYS[4]
 local windowOpen = redis.call('EXISTS', WINDOW) == 1
 local windowOpened = 0
 local out = {}
-for i = 5, #KEYS do
+for i = 6, #KEYS do
   local e = decode(redis.call('GET', KEYS[i]))
-  local digest, label = ARGV[6 + 2 * (i - 5)], ARGV[7 + 2 * (i - 5)]
+  local digest, label = ARGV[6 + 2 * (i - 6)], ARGV[7 + 2 * (i - 6)]
   if not e then
-    out[i - 4] = {'gone', 0, 0}
+    out[i - 5] = {'gone', 0, 0}
   elseif e.state ~= 0 then
     -- Released by a concurrent invocation: completing its request is idempotent.
-    out[i - 4] = {'released', e.f, e.n}
+    out[i - 5] = {'released', e.f, e.n}
   elseif windowOpen or redis.call('EXISTS', HOT) == 1 then
     if not windowOpen then
       openWindow(WINDOW, now, tonumber(redis.call('GET', HOT)), ARGV[4], ARGV[5])
@@ -152,11 +161,11 @@ for i = 5, #KEYS do
     addResource(WINDOW, OVERFLOW, now, cap, digest, label)
     redis.call('HINCRBY', WINDOW, '_a', e.n)
     redis.call('DEL', KEYS[i])
-    out[i - 4] = {'stormed', tonumber(redis.call('HGET', WINDOW, '_s')), e.n}
+    out[i - 5] = {'stormed', tonumber(redis.call('HGET', WINDOW, '_s')), e.n}
   else
     e.state = 1
     redis.call('SET', KEYS[i], encode(e), 'KEEPTTL')
-    out[i - 4] = {'released', e.f, e.n}
+    out[i - 5] = {'released', e.f, e.n}
   end
 end
 local window = {0, 0, 0}

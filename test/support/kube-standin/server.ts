@@ -40,6 +40,14 @@ export interface Fault {
   readonly retryAfterSeconds?: number;
 }
 
+/** Random failures: each matching request fails with probability `fraction`, with one of `statuses`. */
+export interface FaultProfile {
+  readonly fraction: number;
+  readonly statuses: readonly number[];
+  readonly methods?: readonly string[];
+  readonly retryAfterSeconds?: number;
+}
+
 export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
@@ -78,6 +86,8 @@ export class KubeStandin {
   private readonly objects = new Map<string, KubeObject>();
   private readonly sockets = new Set<Socket>();
   private resourceVersion = 1000;
+  private profile: FaultProfile | undefined;
+  private outageUntil = 0;
   latencyMs: number;
 
   private constructor(
@@ -117,6 +127,18 @@ export class KubeStandin {
 
   clearFaults(): void {
     this.faults.length = 0;
+    this.profile = undefined;
+    this.outageUntil = 0;
+  }
+
+  /** Random failures until cleared (e.g. 30% of writes answer 500/503). */
+  setFaultProfile(profile: FaultProfile | undefined): void {
+    this.profile = profile;
+  }
+
+  /** A full outage: every request's connection is reset for `durationMs`. */
+  startOutage(durationMs: number): void {
+    this.outageUntil = Date.now() + durationMs;
   }
 
   /** Objects of one resource, optionally one namespace, for assertions. */
@@ -135,7 +157,7 @@ export class KubeStandin {
   reset(): void {
     this.objects.clear();
     this.requests.length = 0;
-    this.faults.length = 0;
+    this.clearFaults();
   }
 
   async stop(): Promise<void> {
@@ -154,7 +176,12 @@ export class KubeStandin {
     const record = (status: number) => this.requests.push({ method, path: url.pathname, contentType, status });
     try {
       if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-      const fault = this.takeFault(method);
+      if (Date.now() < this.outageUntil) {
+        record(0);
+        request.socket.destroy();
+        return;
+      }
+      const fault = this.takeFault(method) ?? this.randomFault(method);
       if (fault?.respond === 'reset') {
         record(0);
         request.socket.destroy();
@@ -184,6 +211,13 @@ export class KubeStandin {
     fault.times -= 1;
     if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
     return fault;
+  }
+
+  private randomFault(method: string): Fault | undefined {
+    const profile = this.profile;
+    if (!profile || !(profile.methods ?? writeMethods).includes(method) || Math.random() >= profile.fraction) return undefined;
+    const respond = profile.statuses[Math.floor(Math.random() * profile.statuses.length)] ?? 500;
+    return { respond, times: 1, ...(profile.retryAfterSeconds !== undefined && { retryAfterSeconds: profile.retryAfterSeconds }) };
   }
 
   private authorize(request: IncomingMessage): void {
