@@ -6,7 +6,7 @@ import { episodeKey } from '../../lib/redis/keys.js';
 import { signalsOf } from '../support/builders/webhook.js';
 import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../support/redis-harness.js';
 import { expectRedisHygiene } from '../support/redis-hygiene.js';
-import { flushAll, keysOfFamily, memoryUsage, stateKeys, storedKeys } from '../support/redis-keys.js';
+import { flushAll, keysOfFamily, memoryUsage, stateKeys } from '../support/redis-keys.js';
 
 // Storm detection is out of the way here (see storms.scenarios.ts): a threshold no test reaches, no hold.
 const options = {
