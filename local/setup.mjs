@@ -36,7 +36,7 @@ if (!existsSync(installedMarker) || (existsSync(lockfile) && statSync(lockfile).
 
 // 2. Debian packages: binary → package.
 const wanted = [['redis-server', 'redis-server'], ['redis-cli', 'redis-tools']];
-if (purpose === 'test') wanted.push(['prometheus-alertmanager', 'prometheus-alertmanager']);
+if (purpose === 'test') wanted.push(['prometheus-alertmanager', 'prometheus-alertmanager'], ['kubectl', 'kubernetes-client']);
 const missing = [...new Set(wanted.filter(([binary]) => !onPath(binary)).map(([, pkg]) => pkg))];
 if (missing.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

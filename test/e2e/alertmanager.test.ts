@@ -65,7 +65,8 @@ describe('a real Alertmanager delivering to the local runtime', () => {
     await alertmanager.pushAlerts(pods.map(podAlert));
     const created = await eventually(async () => {
       const items = (await requests()).filter((request) => pods.includes(request.spec.targetResource.name));
-      return items.length === pods.length ? items : undefined;
+      // Created, and its first status written (two writes).
+      return items.length === pods.length && items.every((request) => request.status?.signal !== undefined) ? items : undefined;
     }, 'one RemediationRequest per alert');
     expect(created.map((request) => request.spec.targetResource.name).sort()).toEqual(pods);
     expect(created.every((request) => request.status?.signal?.state === 'Firing')).toBe(true);

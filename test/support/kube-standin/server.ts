@@ -7,6 +7,7 @@ import { applyJsonPatch, applyMergePatch, PatchError } from './json-patch.js';
 import { parseLabelSelector } from './label-selector.js';
 import { type FieldError, validateAndPrune } from './openapi-schema.js';
 import { failure, type KubeStatus } from './status.js';
+import { toTable, wantsTable } from './table.js';
 
 export const defaultCrdDirectory = fileURLToPath(new URL('../../../infra/k8s/', import.meta.url));
 
@@ -195,7 +196,7 @@ export class KubeStandin {
       }
       this.authorize(request);
       const body = await readBody(request);
-      const [status, payload] = this.route(method, url, contentType, body);
+      const [status, payload] = this.route(method, url, contentType, body, request.headers.accept);
       record(status);
       this.send(response, status, payload);
     } catch (error) {
@@ -232,14 +233,20 @@ export class KubeStandin {
     response.end(JSON.stringify(payload));
   }
 
-  private route(method: string, url: URL, contentType: string | undefined, body: string): [number, unknown] {
+  private route(method: string, url: URL, contentType: string | undefined, body: string, accept: string | undefined): [number, unknown] {
     const segments = url.pathname.split('/').filter((segment) => segment !== '');
     if (method === 'GET' && url.pathname === '/version') {
       return [200, { major: '1', minor: '32', gitVersion: 'v1.32.0-stormgate-standin', platform: 'linux/amd64' }];
     }
     if (method === 'GET' && url.pathname === '/healthz') return [200, 'ok'];
     if (method === 'GET' && url.pathname === '/api') return [200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] }];
-    if (method === 'GET' && url.pathname === '/api/v1') return [200, { kind: 'APIResourceList', groupVersion: 'v1', resources: [] }];
+    if (method === 'GET' && url.pathname === '/api/v1') {
+      return [200, { kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: ['list', 'get'] }] }];
+    }
+    // kubectl describe lists events of the object; the stand-in records none.
+    if (method === 'GET' && /^\/api\/v1\/(namespaces\/[^/]+\/)?events$/.test(url.pathname)) {
+      return [200, { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion: String(this.resourceVersion) }, items: [] }];
+    }
     if (method === 'GET' && url.pathname === '/apis') return [200, this.groupList()];
     if (segments[0] !== 'apis' || segments.length < 3) throw notFound(url.pathname);
 
@@ -253,7 +260,10 @@ export class KubeStandin {
     if (subresource !== undefined && !(subresource === 'status' && definition.statusSubresource)) throw notFound(url.pathname);
 
     if (name === undefined) {
-      if (method === 'GET') return [200, this.listObjects(definition, namespace, url.searchParams.get('labelSelector'))];
+      if (method === 'GET') {
+        const list = this.listObjects(definition, namespace, url.searchParams.get('labelSelector'));
+        return [200, wantsTable(accept) ? toTable(definition, list.items, list.metadata.resourceVersion) : list];
+      }
       if (method === 'POST' && namespace !== undefined) return [201, this.create(definition, namespace, parseJson(body))];
       throw methodNotAllowed(method);
     }
@@ -263,7 +273,7 @@ export class KubeStandin {
     if (!existing) throw new HttpFailure(failure(404, 'NotFound', `${definition.plural}.${definition.group} "${name}" not found`, { name, group: definition.group, kind: definition.plural }));
     switch (method) {
       case 'GET':
-        return [200, existing];
+        return [200, wantsTable(accept) && subresource === undefined ? toTable(definition, [existing], String(this.resourceVersion)) : existing];
       case 'DELETE':
         this.objects.delete(key);
         return [200, existing];
