@@ -11,7 +11,9 @@ export type RedisTarget =
 
 export type KubeTarget =
   | { mode: 'kubeconfig'; path: string }
-  | { mode: 'token'; server: string; token?: string };
+  | { mode: 'kubeconfig-secret'; secretId: string }
+  | { mode: 'eks'; server: string; clusterName: string; caData?: string }
+  | { mode: 'token'; server: string; token?: string; caData?: string };
 
 /** An accepted credential: only the SHA-256 of the token is kept. */
 export interface Credential {
@@ -29,7 +31,7 @@ export interface Config {
   readonly webhookLimits: WebhookLimits;
   readonly rateBudget: { readonly alertsPerSecond: number; readonly burst: number };
   readonly functions: { readonly dedup: string; readonly stormAggregator: string };
-  readonly aws: { readonly region: string; readonly lambdaEndpoint?: string };
+  readonly aws: { readonly region: string; readonly lambdaEndpoint?: string; readonly secretsManagerEndpoint?: string };
   readonly storm: {
     readonly scope: StormScope;
     readonly holdSeconds: number;
@@ -72,11 +74,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     : e.REDIS_URL
       ? { mode: 'standalone', url: e.REDIS_URL, tls: e.REDIS_TLS || e.REDIS_URL.startsWith('rediss://'), ...(password && { password }) }
       : undefined;
+  const caData = e.KUBE_CA_DATA?.replace(/\s/g, '');
   const kube: KubeTarget | undefined = e.KUBECONFIG
     ? { mode: 'kubeconfig', path: e.KUBECONFIG }
-    : e.KUBE_API_URL
-      ? { mode: 'token', server: e.KUBE_API_URL, ...(e.KUBE_TOKEN && { token: e.KUBE_TOKEN }) }
-      : undefined;
+    : e.KUBECONFIG_SECRET_ID
+      ? { mode: 'kubeconfig-secret', secretId: e.KUBECONFIG_SECRET_ID }
+      : e.KUBE_API_URL && e.EKS_CLUSTER_NAME
+        ? { mode: 'eks', server: e.KUBE_API_URL, clusterName: e.EKS_CLUSTER_NAME, ...(caData && { caData }) }
+        : e.KUBE_API_URL
+          ? { mode: 'token', server: e.KUBE_API_URL, ...(e.KUBE_TOKEN && { token: e.KUBE_TOKEN }), ...(caData && { caData }) }
+          : undefined;
 
   const config: Config = {
     ...(redis && { redis }),
@@ -93,7 +100,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     rateBudget: { alertsPerSecond: e.TENANT_RATE_ALERTS_PER_SECOND, burst: e.TENANT_RATE_BURST },
     functions: { dedup: e.DEDUP_FUNCTION_NAME, stormAggregator: e.STORM_AGGREGATOR_FUNCTION_NAME },
-    aws: { region: e.AWS_REGION, ...(e.AWS_ENDPOINT_URL_LAMBDA && { lambdaEndpoint: e.AWS_ENDPOINT_URL_LAMBDA }) },
+    aws: {
+      region: e.AWS_REGION,
+      ...(e.AWS_ENDPOINT_URL_LAMBDA && { lambdaEndpoint: e.AWS_ENDPOINT_URL_LAMBDA }),
+      ...(e.AWS_ENDPOINT_URL_SECRETS_MANAGER && { secretsManagerEndpoint: e.AWS_ENDPOINT_URL_SECRETS_MANAGER }),
+    },
     storm: {
       scope: e.STORM_SCOPE,
       holdSeconds: e.STORM_HOLD_SECONDS,
@@ -139,7 +150,7 @@ export function requireRedis(config: Config): RedisTarget {
 }
 
 export function requireKube(config: Config): KubeTarget {
-  if (!config.kube) throw new ConfigError('invalid configuration: set KUBECONFIG or KUBE_API_URL');
+  if (!config.kube) throw new ConfigError('invalid configuration: set KUBECONFIG, KUBECONFIG_SECRET_ID or KUBE_API_URL');
   return config.kube;
 }
 

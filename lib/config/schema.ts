@@ -46,6 +46,13 @@ export const environmentSchema = z
     KUBECONFIG: z.string().min(1).optional(),
     KUBE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
     KUBE_TOKEN: z.string().min(1).optional(),
+    // EKS: the token is minted in-process from the function's IAM role for this cluster.
+    EKS_CLUSTER_NAME: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'must be an EKS cluster name').optional(),
+    // The cluster's CA certificate, base64-encoded PEM (as in a kubeconfig's certificate-authority-data).
+    KUBE_CA_DATA: z.string().regex(/^[A-Za-z0-9+/=\s]+$/, 'must be base64').optional(),
+    // A kubeconfig kept in Secrets Manager (name or ARN), for clusters that are not EKS.
+    KUBECONFIG_SECRET_ID: z.string().min(1).optional(),
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: z.url({ protocol: /^https?$/ }).optional(),
     RR_NAMESPACE: z
       .string()
       .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name (DNS label)')
@@ -82,6 +89,10 @@ export const environmentSchema = z
   .refine((env) => env.REDIS_URL === undefined || env.REDIS_CLUSTER_NODES === undefined, {
     message: 'set either REDIS_URL or REDIS_CLUSTER_NODES, not both',
     path: ['REDIS_URL'],
+  })
+  .refine((env) => env.EKS_CLUSTER_NAME === undefined || env.KUBE_API_URL !== undefined, {
+    message: 'EKS_CLUSTER_NAME needs KUBE_API_URL (the cluster endpoint) and KUBE_CA_DATA',
+    path: ['EKS_CLUSTER_NAME'],
   });
 
 export type Environment = z.infer<typeof environmentSchema>;

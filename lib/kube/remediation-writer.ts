@@ -1,12 +1,7 @@
-import {
-  ApiException,
-  type ConfigurationOptions,
-  type CustomObjectsApi,
-  Observable,
-  type ObservableMiddleware,
-} from '@kubernetes/client-node';
+import { ApiException, type ConfigurationOptions, Observable, type ObservableMiddleware } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { KubeWriteError } from '../errors.js';
+import type { KubeClient } from './client.js';
 import { KubeGuard } from './kube-guard.js';
 import {
   type RemediationRequest,
@@ -16,13 +11,23 @@ import {
 
 const kubeStatusSchema = z.object({ reason: z.string().optional(), message: z.string().optional() });
 
-/** Per-call timeout and, for patches, the patch content type (the client defaults to json-patch). */
-function callOptions(timeoutMs: number, contentType?: string): ConfigurationOptions<ObservableMiddleware> {
+/**
+ * Per-call timeout, for patches the patch content type (the client defaults to json-patch), and for EKS
+ * the current bearer token (minted in-process, refreshed before it expires).
+ */
+function callOptions(client: KubeClient, timeoutMs: number, contentType?: string): ConfigurationOptions<ObservableMiddleware> {
   const middleware: ObservableMiddleware = {
     pre: (request) => {
       request.setSignal(AbortSignal.timeout(timeoutMs));
       if (contentType !== undefined) request.setHeaderParam('Content-Type', contentType);
-      return new Observable(Promise.resolve(request));
+      const bearerToken = client.bearerToken;
+      if (bearerToken === undefined) return new Observable(Promise.resolve(request));
+      return new Observable(
+        bearerToken().then((token) => {
+          request.setHeaderParam('Authorization', `Bearer ${token}`);
+          return request;
+        }),
+      );
     },
     post: (response) => new Observable(Promise.resolve(response)),
   };
@@ -73,18 +78,23 @@ export type PatchResult = 'patched' | 'not-found';
  * controller's concurrent status changes never conflict with it and nothing needs a read-modify-write.
  */
 export class RemediationRequestWriter {
+  private readonly client: Promise<KubeClient>;
+
   constructor(
-    private readonly api: CustomObjectsApi,
+    client: KubeClient | Promise<KubeClient>,
     private readonly namespace: string,
     private readonly guard: KubeGuard = new KubeGuard(),
     private readonly timeoutMs = 5_000,
-  ) {}
+  ) {
+    this.client = Promise.resolve(client);
+  }
 
   /** Creates the request; AlreadyExists means an earlier attempt (or a concurrent one) won: success. */
   async create(request: RemediationRequest): Promise<CreateResult> {
+    const client = await this.client;
     return this.guard.run(`create ${request.metadata.name}`, async () => {
       try {
-        await this.api.createNamespacedCustomObject({ ...this.resource(), body: request }, callOptions(this.timeoutMs));
+        await client.api.createNamespacedCustomObject({ ...this.resource(), body: request }, callOptions(client, this.timeoutMs));
         return 'created';
       } catch (error) {
         if (error instanceof ApiException && error.code === 409) return 'already-exists';
@@ -95,11 +105,12 @@ export class RemediationRequestWriter {
 
   /** Merge-patches the status subresource (stormgate's own fields only). */
   async patchStatus(name: string, status: RemediationRequestStatus): Promise<PatchResult> {
+    const client = await this.client;
     return this.guard.run(`patch status of ${name}`, async () => {
       try {
-        await this.api.patchNamespacedCustomObjectStatus(
+        await client.api.patchNamespacedCustomObjectStatus(
           { ...this.resource(), name, body: { status } },
-          callOptions(this.timeoutMs, 'application/merge-patch+json'),
+          callOptions(client, this.timeoutMs, 'application/merge-patch+json'),
         );
         return 'patched';
       } catch (error) {

@@ -1,8 +1,9 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { CustomObjectsApi } from '@kubernetes/client-node';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLambdaClient } from '../aws/lambda-client.js';
+import { createSecretsClient } from '../aws/secrets-client.js';
 import { type Config, getConfig, requireKube, requireRedis } from '../config/index.js';
-import { createKubeClient } from '../kube/client.js';
+import { createKubeClient, type KubeClient } from '../kube/client.js';
 import { createRedisClient, type RedisClient } from '../redis/client.js';
 import { logger } from '../telemetry/logger.js';
 
@@ -12,7 +13,8 @@ import { logger } from '../telemetry/logger.js';
  */
 let configured: Config | undefined;
 let redis: RedisClient | undefined;
-let kube: CustomObjectsApi | undefined;
+let kube: Promise<KubeClient> | undefined;
+let secrets: SecretsManagerClient | undefined;
 let lambda: LambdaClient | undefined;
 
 /** The validated configuration, with telemetry set up from it; what a function reads at cold start. */
@@ -29,9 +31,16 @@ export function redisClient(): RedisClient {
   return redis;
 }
 
-export function kubeApi(): CustomObjectsApi {
-  kube ??= createKubeClient(requireKube(runtimeConfig()));
+/** The Kubernetes client; a promise because a kubeconfig may first have to be read from Secrets Manager. */
+export function kubeClient(): Promise<KubeClient> {
+  const config = runtimeConfig();
+  kube ??= createKubeClient(requireKube(config), { region: config.aws.region, secrets: secretsClient() });
   return kube;
+}
+
+export function secretsClient(): SecretsManagerClient {
+  secrets ??= createSecretsClient(runtimeConfig().aws);
+  return secrets;
 }
 
 export function lambdaClient(): LambdaClient {
@@ -46,5 +55,7 @@ export async function closeClients(): Promise<void> {
   kube = undefined;
   lambda?.destroy();
   lambda = undefined;
+  secrets?.destroy();
+  secrets = undefined;
   if (open) await open.quit().catch(() => open.disconnect());
 }

@@ -4,7 +4,7 @@ import { DueIndex } from '../redis/due-index.js';
 import { EpisodeStore } from '../redis/episode-store.js';
 import { KubeHealth } from '../redis/kube-health.js';
 import { StormWindows } from '../redis/storm-windows.js';
-import { kubeApi, redisClient, runtimeConfig } from './clients.js';
+import { kubeClient, redisClient, runtimeConfig } from './clients.js';
 
 /** The Redis-backed stores the handlers share, configured once per process. */
 let episodes: EpisodeStore | undefined;
@@ -37,7 +37,7 @@ export function kubeHealth(): KubeHealth {
 /** The writer of this process: every Kubernetes write goes through one guard (retries, circuit breaker). */
 export function remediationWriter(): RemediationRequestWriter {
   writer ??= new RemediationRequestWriter(
-    kubeApi(),
+    kubeClient(),
     runtimeConfig().namespace,
     new KubeGuard({ onOpen: (untilMs) => kubeHealth().markUnhealthy(untilMs) }),
   );

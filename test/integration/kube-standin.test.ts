@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ApiException, type CustomObjectsApi } from '@kubernetes/client-node';
 import { KubeWriteError } from '../../lib/errors.js';
-import { createKubeClient } from '../../lib/kube/client.js';
+import { createKubeClient, type KubeClient } from '../../lib/kube/client.js';
 import { buildRemediationRequest, remediationRequestResource as rr } from '../../lib/kube/remediation-request.js';
 import { KubeGuard } from '../../lib/kube/kube-guard.js';
 import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
@@ -28,6 +28,7 @@ const signal: Signal = {
 
 const singleAttempt = () => new KubeGuard({ retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 } });
 let standin: KubeStandin;
+let client: KubeClient;
 let api: CustomObjectsApi;
 let writer: RemediationRequestWriter;
 
@@ -46,9 +47,10 @@ async function statusOf(call: Promise<unknown>): Promise<{ code: number; body: R
 
 beforeAll(async () => {
   standin = await KubeStandin.start({ token: 'standin-token' });
-  api = createKubeClient({ mode: 'token', server: standin.url, token: 'standin-token' });
+  client = await createKubeClient({ mode: 'token', server: standin.url, token: 'standin-token' }, { region: 'us-east-1' });
+  api = client.api;
   // One attempt per call: these tests classify single answers (retries are tested in resilience.test.ts).
-  writer = new RemediationRequestWriter(api, namespace, singleAttempt(), 2_000);
+  writer = new RemediationRequestWriter(client, namespace, singleAttempt(), 2_000);
 });
 beforeEach(() => standin.reset());
 afterAll(() => standin.stop());
@@ -87,6 +89,12 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
     expect(created).not.toHaveProperty('status');
   });
 
+  it('rejects unknown fields instead of pruning them with fieldValidation=Strict', async () => {
+    const request = buildRemediationRequest(signal, 8, placement);
+    const strict = await statusOf(api.createNamespacedCustomObject({ ...resource, body: { ...request, spec: { ...request.spec, surprise: true } }, fieldValidation: 'Strict' }));
+    expect(strict).toMatchObject({ code: 400, body: { reason: 'BadRequest', message: 'strict decoding error: unknown field "spec.surprise"' } });
+  });
+
   it('merge-patches status only through the status subresource, and keeps spec immutable', async () => {
     const request = buildRemediationRequest(signal, 3, placement);
     await writer.create(request);
@@ -123,8 +131,8 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
   });
 
   it('requires the bearer token', async () => {
-    const anonymous = createKubeClient({ mode: 'token', server: standin.url });
-    const denied = await statusOf(anonymous.listNamespacedCustomObject(resource));
+    const anonymous = await createKubeClient({ mode: 'token', server: standin.url }, { region: 'us-east-1' });
+    const denied = await statusOf(anonymous.api.listNamespacedCustomObject(resource));
     expect(denied.code).toBe(401);
     const raw = await fetch(`${standin.url}/apis/${rr.group}/${rr.version}/namespaces/${namespace}/${rr.plural}`);
     expect(raw.status).toBe(401);
@@ -149,7 +157,7 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
   });
 
   it('times out a slow API server and calls that retryable', async () => {
-    const slowWriter = new RemediationRequestWriter(api, namespace, singleAttempt(), 100);
+    const slowWriter = new RemediationRequestWriter(client, namespace, singleAttempt(), 100);
     standin.latencyMs = 500;
     try {
       await expect(slowWriter.create(buildRemediationRequest(signal, 7, placement))).rejects.toMatchObject({ name: 'KubeWriteError', retryable: true });

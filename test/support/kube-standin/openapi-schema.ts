@@ -43,8 +43,11 @@ function typeMatches(expected: StructuralSchema['type'], value: unknown): boolea
   return expected === undefined || actual === expected || (expected === 'number' && actual === 'integer');
 }
 
-/** Validates `value` in place and prunes unknown fields; returns the field errors (empty when valid). */
-export function validateAndPrune(schema: StructuralSchema, value: unknown, path: string, errors: FieldError[] = []): FieldError[] {
+/**
+ * Validates `value` in place and prunes unknown fields (recording their paths in `pruned`); returns the
+ * field errors (empty when valid).
+ */
+export function validateAndPrune(schema: StructuralSchema, value: unknown, path: string, errors: FieldError[] = [], pruned: string[] = []): FieldError[] {
   if (!typeMatches(schema.type, value)) {
     errors.push({ reason: 'FieldValueTypeInvalid', field: path, message: `Invalid value: "${typeOf(value)}": ${path} in body must be of type ${schema.type}` });
     return errors;
@@ -59,9 +62,9 @@ export function validateAndPrune(schema: StructuralSchema, value: unknown, path:
     if (schema.maxItems !== undefined && value.length > schema.maxItems) {
       errors.push({ reason: 'FieldValueTooMany', field: path, message: `Too many: ${value.length}: must have at most ${schema.maxItems} items` });
     }
-    if (schema.items) value.forEach((item, index) => validateAndPrune(schema.items as StructuralSchema, item, `${path}[${index}]`, errors));
+    if (schema.items) value.forEach((item, index) => validateAndPrune(schema.items as StructuralSchema, item, `${path}[${index}]`, errors, pruned));
   }
-  if (typeOf(value) === 'object') validateObject(schema, value as Record<string, unknown>, path, errors);
+  if (typeOf(value) === 'object') validateObject(schema, value as Record<string, unknown>, path, errors, pruned);
   return errors;
 }
 
@@ -90,7 +93,7 @@ function validateNumber(schema: StructuralSchema, value: number, path: string, e
   }
 }
 
-function validateObject(schema: StructuralSchema, value: Record<string, unknown>, path: string, errors: FieldError[]): void {
+function validateObject(schema: StructuralSchema, value: Record<string, unknown>, path: string, errors: FieldError[], pruned: string[]): void {
   for (const required of schema.required ?? []) {
     if (value[required] === undefined) errors.push({ reason: 'FieldValueRequired', field: `${path}.${required}`, message: 'Required value' });
   }
@@ -101,9 +104,10 @@ function validateObject(schema: StructuralSchema, value: Record<string, unknown>
   for (const [key, child] of Object.entries(value)) {
     const childSchema = schema.properties?.[key] ?? (typeof additional === 'object' ? additional : undefined);
     if (childSchema) {
-      validateAndPrune(childSchema, child, `${path}.${key}`, errors);
+      validateAndPrune(childSchema, child, `${path}.${key}`, errors, pruned);
     } else if (schema.properties !== undefined && !schema['x-kubernetes-preserve-unknown-fields'] && additional !== true) {
       delete value[key]; // pruning, as for a structural schema
+      pruned.push(`${path}.${key}`.replace(/^\./, ''));
     }
   }
 }

@@ -58,8 +58,8 @@ export interface RecordedRequest {
 
 export interface KubeStandinOptions {
   readonly crdDirectory?: string;
-  /** Bearer token required on every request; undefined accepts anonymous requests. */
-  readonly token?: string;
+  /** Bearer token required on every request (or a check of it); undefined accepts anonymous requests. */
+  readonly token?: string | ((token: string) => boolean);
   readonly host?: string;
   readonly port?: number;
   /** Delay before every answer, in ms. */
@@ -94,7 +94,7 @@ export class KubeStandin {
   private constructor(
     private readonly server: Server,
     private readonly definitions: ResourceDefinition[],
-    readonly token: string | undefined,
+    readonly token: string | ((token: string) => boolean) | undefined,
     latencyMs: number,
   ) {
     this.latencyMs = latencyMs;
@@ -223,7 +223,9 @@ export class KubeStandin {
 
   private authorize(request: IncomingMessage): void {
     if (this.token === undefined) return;
-    if (request.headers.authorization !== `Bearer ${this.token}`) {
+    const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    const accepted = typeof this.token === 'string' ? presented === this.token : this.token(presented);
+    if (!accepted) {
       throw new HttpFailure(failure(401, 'Unauthorized', 'Unauthorized'));
     }
   }
@@ -264,7 +266,7 @@ export class KubeStandin {
         const list = this.listObjects(definition, namespace, url.searchParams.get('labelSelector'));
         return [200, wantsTable(accept) ? toTable(definition, list.items, list.metadata.resourceVersion) : list];
       }
-      if (method === 'POST' && namespace !== undefined) return [201, this.create(definition, namespace, parseJson(body))];
+      if (method === 'POST' && namespace !== undefined) return [201, this.create(definition, namespace, parseJson(body), url.searchParams.get('fieldValidation'))];
       throw methodNotAllowed(method);
     }
     if (namespace === undefined) throw notFound(url.pathname);
@@ -340,7 +342,7 @@ export class KubeStandin {
     };
   }
 
-  private create(definition: ResourceDefinition, namespace: string, body: unknown): KubeObject {
+  private create(definition: ResourceDefinition, namespace: string, body: unknown, fieldValidation: string | null = null): KubeObject {
     const object = structuredClone(body) as KubeObject;
     const apiVersion = `${definition.group}/${definition.version}`;
     if (typeof object !== 'object' || object === null || object.kind !== definition.kind || object.apiVersion !== apiVersion) {
@@ -359,7 +361,7 @@ export class KubeStandin {
     }
     // With a status subresource, create ignores status: it is written through /status only.
     if (definition.statusSubresource) delete object.status;
-    this.validate(definition, object, name);
+    this.validate(definition, object, name, fieldValidation === 'Strict');
     object.metadata = {
       ...object.metadata,
       namespace,
@@ -406,9 +408,14 @@ export class KubeStandin {
     }
   }
 
-  private validate(definition: ResourceDefinition, object: KubeObject, name: string): void {
+  /** Validates and prunes; with fieldValidation=Strict, unknown fields are an error instead (400). */
+  private validate(definition: ResourceDefinition, object: KubeObject, name: string, strict = false): void {
     // metadata is `type: object` without properties in a CRD schema, so validation never prunes it.
-    const errors = validateAndPrune(definition.schema, object, '').map((error) => ({ ...error, field: error.field.replace(/^\./, '') }));
+    const pruned: string[] = [];
+    const errors = validateAndPrune(definition.schema, object, '', [], pruned).map((error) => ({ ...error, field: error.field.replace(/^\./, '') }));
+    if (strict && pruned.length > 0) {
+      throw new HttpFailure(failure(400, 'BadRequest', `strict decoding error: ${pruned.map((field) => `unknown field "${field}"`).join(', ')}`));
+    }
     if (errors.length > 0) throw invalid(definition, name, errors);
   }
 
