@@ -54,6 +54,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ TENANT_RATE_ALERTS_PER_SECOND: '0.5' }).rateBudget.alertsPerSecond).toBe(0.5);
   });
 
+  it('picks the cluster auth mode: EKS token, kubeconfig from Secrets Manager, or API URL with CA', () => {
+    expect(loadConfig({ KUBE_API_URL: 'https://eks.example', EKS_CLUSTER_NAME: 'prod', KUBE_CA_DATA: 'LS0t\nLS0=' }).kube).toEqual({
+      mode: 'eks',
+      server: 'https://eks.example',
+      clusterName: 'prod',
+      caData: 'LS0tLS0=',
+    });
+    expect(loadConfig({ KUBECONFIG_SECRET_ID: 'stormgate/kubeconfig' }).kube).toEqual({ mode: 'kubeconfig-secret', secretId: 'stormgate/kubeconfig' });
+    expect(() => loadConfig({ EKS_CLUSTER_NAME: 'prod' })).toThrow(/EKS_CLUSTER_NAME needs KUBE_API_URL/);
+  });
+
   it('is frozen', () => {
     const config = loadConfig({ STORM_THRESHOLD: '7' });
     expect(Object.isFrozen(config)).toBe(true);
@@ -80,7 +91,7 @@ describe('loadConfig', () => {
   it('names the missing variable when a function needs it', () => {
     const config = loadConfig({});
     expect(() => requireRedis(config)).toThrow(/REDIS_URL or REDIS_CLUSTER_NODES/);
-    expect(() => requireKube(config)).toThrow(/KUBECONFIG or KUBE_API_URL/);
+    expect(() => requireKube(config)).toThrow(/KUBECONFIG, KUBECONFIG_SECRET_ID or KUBE_API_URL/);
     expect(() => requireCredentials(config)).toThrow(/AUTH_TOKENS/);
   });
 });
