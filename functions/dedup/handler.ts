@@ -5,10 +5,12 @@ import { type DedupBatch, dedupBatchSchema } from '../../lib/dedup/dedup-batch.j
 import { processDedupBatch } from '../../lib/dedup/process-batch.js';
 import { parseEvent } from '../../lib/events/parse-event.js';
 import { runtimeConfig } from '../../lib/runtime/clients.js';
+import { loadRuntimeSecrets } from '../../lib/runtime/secrets.js';
 import { dueIndex, episodeStore, remediationWriter } from '../../lib/runtime/stores.js';
 import { logger } from '../../lib/telemetry/logger.js';
 
 const config = runtimeConfig();
+await loadRuntimeSecrets({ credentials: false });
 const deps = {
   episodes: episodeStore(),
   dueIndex: dueIndex(),

@@ -1,7 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { requireCredentials } from '../../lib/config/index.js';
 import { authenticate, tenantOf } from '../../lib/http/middlewares/authenticate.js';
 import { jsonBodyGuard } from '../../lib/http/middlewares/json-body-guard.js';
 import { problemResponder } from '../../lib/http/middlewares/problem-responder.js';
@@ -11,12 +10,14 @@ import { acceptWebhook } from '../../lib/ingest/accept-webhook.js';
 import { LambdaDedupHandoff } from '../../lib/ingest/dedup-handoff.js';
 import { TenantRateBudget } from '../../lib/redis/rate-budget.js';
 import { lambdaClient, redisClient, runtimeConfig } from '../../lib/runtime/clients.js';
+import { currentCredentials, loadRuntimeSecrets } from '../../lib/runtime/secrets.js';
 import { episodeStore, kubeHealth, stormWindows } from '../../lib/runtime/stores.js';
 import { readSignalDecision } from '../../lib/signals/read-signal-decision.js';
 import { logger } from '../../lib/telemetry/logger.js';
 
 const config = runtimeConfig();
-const credentials = requireCredentials(config);
+await loadRuntimeSecrets({ credentials: true });
+currentCredentials(); // fails the cold start, naming the variable, when no token is configured
 const acceptDeps = {
   handoff: new LambdaDedupHandoff(lambdaClient(), config.functions.dedup),
   rateBudget: new TenantRateBudget(redisClient(), config.rateBudget),
@@ -33,7 +34,7 @@ const authenticated = () =>
   middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(problemResponder())
-    .use(authenticate(credentials));
+    .use(authenticate(currentCredentials));
 
 /** POST /v1/alerts/alertmanager: Alertmanager webhook → 202 receipt once dedup has the batch. */
 const receiveWebhook = authenticated()

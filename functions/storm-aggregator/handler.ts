@@ -2,12 +2,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { parseEvent } from '../../lib/events/parse-event.js';
 import { runtimeConfig } from '../../lib/runtime/clients.js';
+import { loadRuntimeSecrets } from '../../lib/runtime/secrets.js';
 import { dueIndex, episodeStore, remediationWriter, stormWindows } from '../../lib/runtime/stores.js';
 import { type SweepEvent, sweepEventSchema } from '../../lib/sweep/sweep-event.js';
 import { sweepDueWork } from '../../lib/sweep/sweep-due-work.js';
 import { logger } from '../../lib/telemetry/logger.js';
 
 const config = runtimeConfig();
+await loadRuntimeSecrets({ credentials: false });
 const deps = {
   dueIndex: dueIndex(),
   episodes: episodeStore(),

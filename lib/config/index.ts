@@ -3,11 +3,11 @@ import type { WebhookLimits } from '../alertmanager/webhook-schema.js';
 import type { FingerprintStrategy } from '../domain/fingerprint.js';
 import type { StormScope } from '../domain/storm.js';
 import { ConfigError } from '../errors.js';
-import { environmentSchema } from './schema.js';
+import { credentialListSchema, environmentSchema } from './schema.js';
 
 export type RedisTarget =
-  | { mode: 'standalone'; url: string; password?: string; tls: boolean }
-  | { mode: 'cluster'; nodes: { host: string; port: number }[]; password?: string; tls: boolean };
+  | { mode: 'standalone'; url: string; password?: string; passwordSecretId?: string; tls: boolean }
+  | { mode: 'cluster'; nodes: { host: string; port: number }[]; password?: string; passwordSecretId?: string; tls: boolean };
 
 export type KubeTarget =
   | { mode: 'kubeconfig'; path: string }
@@ -27,6 +27,8 @@ export interface Config {
   readonly namespace: string;
   readonly clusterId?: string;
   readonly credentials: readonly Credential[];
+  /** Deployed: where the credentials are kept instead (Secrets Manager). */
+  readonly credentialsSecretId?: string;
   readonly fingerprintStrategy: FingerprintStrategy;
   readonly webhookLimits: WebhookLimits;
   readonly rateBudget: { readonly alertsPerSecond: number; readonly burst: number };
@@ -68,11 +70,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
   }
   const e = parsed.data;
-  const password = e.REDIS_PASSWORD;
+  const auth = { ...(e.REDIS_PASSWORD && { password: e.REDIS_PASSWORD }), ...(e.REDIS_AUTH_SECRET_ID && { passwordSecretId: e.REDIS_AUTH_SECRET_ID }) };
   const redis: RedisTarget | undefined = e.REDIS_CLUSTER_NODES
-    ? { mode: 'cluster', nodes: e.REDIS_CLUSTER_NODES.map(parseHostPort), tls: e.REDIS_TLS, ...(password && { password }) }
+    ? { mode: 'cluster', nodes: e.REDIS_CLUSTER_NODES.map(parseHostPort), tls: e.REDIS_TLS, ...auth }
     : e.REDIS_URL
-      ? { mode: 'standalone', url: e.REDIS_URL, tls: e.REDIS_TLS || e.REDIS_URL.startsWith('rediss://'), ...(password && { password }) }
+      ? { mode: 'standalone', url: e.REDIS_URL, tls: e.REDIS_TLS || e.REDIS_URL.startsWith('rediss://'), ...auth }
       : undefined;
   const caData = e.KUBE_CA_DATA?.replace(/\s/g, '');
   const kube: KubeTarget | undefined = e.KUBECONFIG
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     namespace: e.RR_NAMESPACE,
     ...(e.CLUSTER_ID && { clusterId: e.CLUSTER_ID }),
     credentials: e.AUTH_TOKENS ?? [],
+    ...(e.AUTH_TOKENS_SECRET_ID && { credentialsSecretId: e.AUTH_TOKENS_SECRET_ID }),
     fingerprintStrategy: e.FINGERPRINT_STRATEGY,
     webhookLimits: {
       maxAlerts: e.MAX_ALERTS_PER_REQUEST,
@@ -155,6 +158,15 @@ export function requireKube(config: Config): KubeTarget {
 }
 
 export function requireCredentials(config: Config): readonly Credential[] {
-  if (config.credentials.length === 0) throw new ConfigError('invalid configuration: AUTH_TOKENS must list at least one token');
+  if (config.credentials.length === 0 && config.credentialsSecretId === undefined) {
+    throw new ConfigError('invalid configuration: AUTH_TOKENS must list at least one token (or set AUTH_TOKENS_SECRET_ID)');
+  }
   return config.credentials;
+}
+
+/** Parses a secret that holds credentials in the AUTH_TOKENS format. */
+export function parseCredentialList(text: string, source: string): readonly Credential[] {
+  const parsed = credentialListSchema.safeParse(text);
+  if (!parsed.success) throw new ConfigError(`invalid credentials in ${source}: ${describeIssues(parsed.error)}`);
+  return parsed.data;
 }

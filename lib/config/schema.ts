@@ -59,6 +59,10 @@ export const environmentSchema = z
       .default('stormgate'),
     CLUSTER_ID: z.string().min(1).max(63).optional(),
     AUTH_TOKENS: commaList.pipe(z.array(credentialSchema)).optional(),
+    // Deployed: the accepted tokens live in Secrets Manager (same format as AUTH_TOKENS), re-read every 5 minutes.
+    AUTH_TOKENS_SECRET_ID: z.string().min(1).optional(),
+    // Deployed: the Redis AUTH token lives in Secrets Manager.
+    REDIS_AUTH_SECRET_ID: z.string().min(1).optional(),
     FINGERPRINT_STRATEGY: z.enum(fingerprintStrategies).default('resource'),
     MAX_ALERTS_PER_REQUEST: positiveInt(1_000),
     MAX_LABELS_PER_ALERT: positiveInt(64),
@@ -96,3 +100,6 @@ export const environmentSchema = z
   });
 
 export type Environment = z.infer<typeof environmentSchema>;
+
+/** The AUTH_TOKENS format, for the same list kept in a secret. */
+export const credentialListSchema = commaList.pipe(z.array(credentialSchema).min(1, 'must list at least one token'));

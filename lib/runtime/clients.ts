@@ -15,6 +15,7 @@ let configured: Config | undefined;
 let redis: RedisClient | undefined;
 let kube: Promise<KubeClient> | undefined;
 let secrets: SecretsManagerClient | undefined;
+let redisPasswordOverride: string | undefined;
 let lambda: LambdaClient | undefined;
 
 /** The validated configuration, with telemetry set up from it; what a function reads at cold start. */
@@ -26,8 +27,16 @@ export function runtimeConfig(): Config {
   return configured;
 }
 
+/** The Redis AUTH token read from Secrets Manager (lib/runtime/secrets), used by the client created next. */
+export function useRedisPassword(password: string): void {
+  redisPasswordOverride = password;
+}
+
 export function redisClient(): RedisClient {
-  redis ??= createRedisClient(requireRedis(runtimeConfig()));
+  if (!redis) {
+    const target = requireRedis(runtimeConfig());
+    redis = createRedisClient(redisPasswordOverride === undefined ? target : { ...target, password: redisPasswordOverride });
+  }
   return redis;
 }
 

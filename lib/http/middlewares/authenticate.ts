@@ -28,11 +28,14 @@ export function tenantOf(event: APIGatewayProxyEvent): string {
  * Accepts any of several credentials (rotation), each mapped to a tenant. Only SHA-256 digests are held,
  * and every one is compared in constant time, so neither timing nor the answer tells which part was wrong.
  */
-export function authenticate(credentials: readonly Credential[]): MiddlewareObj<APIGatewayProxyEvent> {
-  const accepted = credentials.map((credential) => ({ tenant: credential.tenant, digest: Buffer.from(credential.sha256, 'hex') }));
+export function authenticate(credentials: readonly Credential[] | (() => readonly Credential[])): MiddlewareObj<APIGatewayProxyEvent> {
+  const toDigests = (list: readonly Credential[]) => list.map((credential) => ({ tenant: credential.tenant, digest: Buffer.from(credential.sha256, 'hex') }));
+  // A provider is asked on every request (rotation); a fixed list is digested once.
+  const fixed = typeof credentials === 'function' ? undefined : toDigests(credentials);
   return {
     name: 'authenticate',
     before: (request) => {
+      const accepted = fixed ?? toDigests((credentials as () => readonly Credential[])());
       const secret = presentedSecret(headerValue(request.event, 'authorization'));
       const presented = digest(secret ?? '');
       let tenant: string | undefined;
