@@ -1,21 +1,16 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { acknowledgeNagFindings } from './nag-acknowledgements.js';
+import { readStackOptions } from './options.js';
 import { StormgateStack } from './stormgate-stack.js';
 
-const app = new App();
+/** `cdk synth` / `cdk deploy`: one stack; cdk-nag (AwsSolutions, Serverless) checks it at synth. */
+export function buildApp(app: App = new App()): { app: App; stack: StormgateStack } {
+  const options = readStackOptions((key) => app.node.tryGetContext(key));
+  const stack = new StormgateStack(app, 'Stormgate', { options });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  acknowledgeNagFindings(stack);
+  return { app, stack };
+}
 
-/** Context options (cdk.json or `-c key=value`) that become the functions' environment. */
-const contextEnvironment: Record<string, string> = {
-  'stormgate:rrNamespace': 'RR_NAMESPACE',
-  'stormgate:redisUrl': 'REDIS_URL',
-  'stormgate:redisClusterNodes': 'REDIS_CLUSTER_NODES',
-  'stormgate:kubeApiUrl': 'KUBE_API_URL',
-  'stormgate:clusterId': 'CLUSTER_ID',
-};
-const runtimeEnvironment = Object.fromEntries(
-  Object.entries(contextEnvironment).flatMap(([key, variable]) => {
-    const value: unknown = app.node.tryGetContext(key);
-    return typeof value === 'string' && value !== '' ? [[variable, value]] : [];
-  }),
-);
-
-new StormgateStack(app, 'Stormgate', { runtimeEnvironment });
+if (process.argv[1]?.endsWith('infra/app.ts')) buildApp();

@@ -3,6 +3,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -15,6 +16,8 @@ export interface StormgateFunctionProps {
   readonly memorySize?: number;
   /** Caps a runaway (e.g. a retry storm) so that it cannot exhaust the account's concurrency. */
   readonly reservedConcurrentExecutions?: number;
+  /** The VPC, subnets and security group that reach Redis. */
+  readonly network?: { vpc: IVpc; subnets: SubnetSelection; securityGroup: ISecurityGroup };
 }
 
 /**
@@ -25,6 +28,7 @@ export interface StormgateFunctionProps {
 export class StormgateFunction extends Construct {
   readonly function: NodejsFunction;
   readonly deadLetterQueue: Queue;
+  readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: StormgateFunctionProps) {
     super(scope, id);
@@ -34,6 +38,7 @@ export class StormgateFunction extends Construct {
       enforceSSL: true,
     });
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    this.logGroup = logGroup;
     this.function = new NodejsFunction(this, 'Function', {
       entry: fileURLToPath(new URL(`../../functions/${props.name}/handler.ts`, import.meta.url)),
       handler: 'handler',
@@ -47,6 +52,7 @@ export class StormgateFunction extends Construct {
       retryAttempts: 2,
       onFailure: new SqsDestination(this.deadLetterQueue),
       ...(props.reservedConcurrentExecutions !== undefined && { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
+      ...(props.network && { vpc: props.network.vpc, vpcSubnets: props.network.subnets, securityGroups: [props.network.securityGroup] }),
       bundling: {
         format: OutputFormat.ESM,
         minify: true,
