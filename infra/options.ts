@@ -53,7 +53,11 @@ export const stackOptionsSchema = z.object({
 export type StackOptions = z.infer<typeof stackOptionsSchema>;
 
 export function readStackOptions(context: (key: string) => unknown): StackOptions {
-  const raw = Object.fromEntries(Object.keys(stackOptionsSchema.shape).map((name) => [name, context(`stormgate:${name}`)]).filter(([, value]) => value !== undefined));
+  const raw: Record<string, unknown> = {};
+  for (const name of Object.keys(stackOptionsSchema.shape)) {
+    const value = context(`stormgate:${name}`);
+    if (value !== undefined) raw[name] = value;
+  }
   const parsed = stackOptionsSchema.safeParse(raw);
   if (!parsed.success) {
     throw new Error(`invalid stormgate options: ${parsed.error.issues.map((issue) => `stormgate:${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
