@@ -20,6 +20,7 @@ export default {
     project('integration'),
     project('e2e'),
     project('infra'),
+    project('localstack'),
   ],
   testTimeout: 60_000,
   reporters: ['default', '<rootDir>/test/support/summary-line-reporter.js'],

@@ -17,6 +17,8 @@ export const stackOptionsSchema = z.object({
   availabilityZones: list.default([]),
   /** NAT gateways of a new VPC: 1 reaches a public EKS endpoint; 0 for a private endpoint in the VPC. */
   natGateways: count(1),
+  /** An existing Redis instead of ElastiCache (LocalStack: the compose file's Valkey). */
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   /** ElastiCache: `serverless` (Valkey, pay per use) or `cluster` (node-based replication group, cluster mode). */
   redisMode: z.enum(['serverless', 'cluster']).default('serverless'),
   redisNodeType: z.string().default('cache.t4g.micro'),
@@ -41,7 +43,7 @@ export const stackOptionsSchema = z.object({
   /** Optional WAF web ACL; with CIDRs, only those sources may call the API. */
   waf: flag.default(false),
   allowedCidrs: list.default([]),
-  /** Reserved concurrency caps (contain a runaway, e.g. a retry storm). */
+  /** Reserved concurrency caps (contain a runaway, e.g. a retry storm); 0 reserves nothing. */
   dedupConcurrency: count(50),
   stormConcurrency: count(5),
   /** Alarm notifications. */

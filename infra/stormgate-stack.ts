@@ -28,7 +28,9 @@ export class StormgateStack extends Stack {
     super(scope, id, props);
     const { options } = props;
     const network = new Network(this, 'Network', options);
-    const redis = new Redis(this, 'Redis', { vpc: network.vpc, subnets: network.subnets, securityGroup: network.redis, options });
+    const redis = options.redisUrl
+      ? { environment: { REDIS_URL: options.redisUrl }, authSecret: undefined, mode: options.redisMode, metricDimensions: {} }
+      : new Redis(this, 'Redis', { vpc: network.vpc, subnets: network.subnets, securityGroup: network.redis, options });
 
     const authTokens = new Secret(this, 'AuthTokens', {
       description: 'stormgate: accepted webhook tokens, comma-separated, [tenant=]token or [tenant=]sha256:<hex>',
@@ -46,14 +48,14 @@ export class StormgateStack extends Stack {
       name: 'storm-aggregator',
       environment: { ...environment, ...kubeEnvironment },
       timeout: Duration.seconds(60),
-      reservedConcurrentExecutions: options.stormConcurrency,
+      ...(options.stormConcurrency > 0 && { reservedConcurrentExecutions: options.stormConcurrency }),
       network: fnNetwork,
     });
     const dedup = new StormgateFunction(this, 'Dedup', {
       name: 'dedup',
       environment: { ...environment, ...kubeEnvironment, STORM_AGGREGATOR_FUNCTION_NAME: storm.function.functionName },
       timeout: Duration.seconds(60),
-      reservedConcurrentExecutions: options.dedupConcurrency,
+      ...(options.dedupConcurrency > 0 && { reservedConcurrentExecutions: options.dedupConcurrency }),
       network: fnNetwork,
     });
     const ingest = new StormgateFunction(this, 'Ingest', {
