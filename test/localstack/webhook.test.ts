@@ -15,6 +15,7 @@ const aws = { endpoint: localstackEndpoint, region: 'us-east-1', credentials: { 
 
 describe('the deployed stack on LocalStack', () => {
   if (!health.ok) {
+    process.stderr.write(`[test:localstack] skipped: ${health.reason}\n`);
     it.skip(`posts an alert through API Gateway and finds its RemediationRequest — skipped: ${health.reason}`, () => undefined);
     return;
   }
