@@ -1,8 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { alert, type AlertFixture, webhook } from '../support/builders/webhook.js';
 import { type IntegrationStack, startIntegrationStack } from '../support/integration-stack.js';
-import { expectRedisHygiene } from '../support/redis-hygiene.js';
-import { flushAll } from '../support/redis-keys.js';
 
 // Alerts in namespaces of their own: individual requests, no storms, nothing held.
 const alertsIn = (prefix: string, count: number): AlertFixture[] =>
@@ -16,13 +14,7 @@ describe('writes that survive a sick API server', () => {
     // Async retries like Lambda's, shortened (Lambda waits about 1 and 2 minutes).
     it_ = await startIntegrationStack('standalone', { STORM_HOLD_SECONDS: '0' }, { asyncRetryDelaysMs: [10_000, 15_000] });
   });
-  afterEach(async () => {
-    await it_.stack.runtime.drain();
-    expect(it_.stack.runtime.deadLetters).toEqual([]);
-    await expectRedisHygiene(it_.redis);
-    await flushAll(it_.redis);
-    it_.standin.reset();
-  });
+  afterEach(() => it_.checkAndReset());
   afterAll(async () => {
     await it_?.stop();
   });

@@ -2,8 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { alert, type AlertFixture } from '../support/builders/webhook.js';
 import type { KubeObject } from '../support/kube-standin/server.js';
 import { type IntegrationStack, startIntegrationStack, type Topology } from '../support/integration-stack.js';
-import { expectRedisHygiene } from '../support/redis-hygiene.js';
-import { flushAll } from '../support/redis-keys.js';
 
 type StormSpec = { alertCount: number; resourceCount: number; affectedResources: { kind: string; name: string }[]; affectedResourcesTruncated: boolean; trigger: string; commonLabels: Record<string, string> };
 const stormOf = (request: KubeObject | undefined) => (request?.spec as { storm?: StormSpec } | undefined)?.storm;
@@ -24,13 +22,7 @@ export function stormScenarios(topology: Topology): void {
       STORM_RESOURCE_CAP: '20',
     });
   });
-  afterEach(async () => {
-    await it_.stack.runtime.drain();
-    expect(it_.stack.runtime.deadLetters).toEqual([]);
-    await expectRedisHygiene(it_.redis);
-    await flushAll(it_.redis);
-    it_.standin.reset();
-  });
+  afterEach(() => it_.checkAndReset());
   afterAll(async () => {
     await it_?.stop();
   });

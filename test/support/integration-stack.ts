@@ -1,11 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from '@jest/globals';
 import { createRedisClient, type RedisClient } from '../../lib/redis/client.js';
 import type { LocalStack } from '../../local/local-stack.js';
 import { type AlertFixture, webhook } from './builders/webhook.js';
 import { KubeStandin, type KubeObject } from './kube-standin/server.js';
 import { type RunningRedis, startRedisCluster, startRedisStandalone } from './redis-harness.js';
+import { expectRedisHygiene } from './redis-hygiene.js';
+import { flushAll } from './redis-keys.js';
 import { useStormgateEnv } from './stormgate-env.js';
 
 export type Topology = 'standalone' | 'cluster';
@@ -21,6 +24,8 @@ export interface IntegrationStack {
   /** Runs one scheduled sweep, as the EventBridge rule would. */
   sweep(): Promise<{ claimed: number; statusWrites: number; stormsClosed: number; rescheduled: number }>;
   requests(): KubeObject[];
+  /** After each test: work finished, nothing dead-lettered, Redis clean (TTLs, known families), then emptied. */
+  checkAndReset(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +78,13 @@ export async function startIntegrationStack(
     sweep: async () =>
       (await stack.runtime.invoke('stormgate-storm-aggregator', { source: 'test', 'detail-type': 'Scheduled Event' })) as Awaited<ReturnType<IntegrationStack['sweep']>>,
     requests: () => standin.list('remediationrequests', 'stormgate'),
+    checkAndReset: async () => {
+      await stack.runtime.drain();
+      expect(stack.runtime.deadLetters).toEqual([]);
+      await expectRedisHygiene(redis);
+      await flushAll(redis);
+      standin.reset();
+    },
     stop: async () => {
       await stack.stop();
       await redis.quit();
