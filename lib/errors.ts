@@ -94,7 +94,3 @@ export class KubeWriteError extends StormgateError {
   /** The server's Retry-After, when it sent one. */
   readonly retryAfterMs: number | undefined;
 }
-
-export function isRetryable(error: unknown): boolean {
-  return error instanceof StormgateError ? error.retryable : false;
-}

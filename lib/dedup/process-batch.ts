@@ -3,12 +3,13 @@ import type { Signal } from '../domain/signal.js';
 import { statusFlushMember } from '../domain/status-flush.js';
 import { stormWindowMember, windowDueAt } from '../domain/storm.js';
 import { KubeWriteError } from '../errors.js';
-import { buildRemediationRequest } from '../kube/remediation-request.js';
+import { buildRemediationRequest, deduplicationStatus } from '../kube/remediation-request.js';
 import type { RemediationRequestWriter } from '../kube/remediation-writer.js';
 import type { DueEntry, DueIndex } from '../redis/due-index.js';
 import type { EpisodeStore, WindowTouch } from '../redis/episode-store.js';
 import { logger } from '../telemetry/logger.js';
 import type { DedupBatch } from './dedup-batch.js';
+import { isoSeconds } from '../domain/time.js';
 
 export interface DedupDeps {
   readonly episodes: EpisodeStore;
@@ -35,7 +36,6 @@ export interface DedupSummary {
 
 type WriteResult = 'created' | 'already-exists' | 'resolved' | 'duplicate' | 'stormed' | 'held' | 'ignored';
 
-const isoSeconds = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z');
 const nowSeconds = (deps: DedupDeps) => Math.floor(deps.now().getTime() / 1000);
 
 /**
@@ -138,11 +138,7 @@ async function applyDecision(tenant: string, signal: Signal, outcome: EpisodeOut
   });
   const created = await deps.writer.create(request);
   await deps.writer.patchStatus(name, {
-    deduplication: {
-      occurrenceCount: 'occurrenceCount' in outcome ? outcome.occurrenceCount : 1,
-      firstSeenAt: isoSeconds(outcome.episodeStart),
-      lastSeenAt: isoSeconds(now),
-    },
+    deduplication: deduplicationStatus('occurrenceCount' in outcome ? outcome.occurrenceCount : 1, outcome.episodeStart, now),
     signal: { state: 'Firing' },
   });
   return created;

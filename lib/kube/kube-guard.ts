@@ -37,10 +37,6 @@ export class KubeGuard {
     this.sleep = options.sleep ?? (async (milliseconds) => void (await sleep(milliseconds)));
   }
 
-  get breakerState(): BreakerState {
-    return this.state;
-  }
-
   async run<T>(operation: string, call: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       const verdict = beforeCall(this.state, this.now());

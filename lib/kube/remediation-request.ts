@@ -1,6 +1,7 @@
 import { remediationRequestName } from '../domain/dedup-decision.js';
 import type { Signal, TargetResource } from '../domain/signal.js';
 import { type ClosedStorm, resourceFromLabel, type StormTrigger } from '../domain/storm.js';
+import { isoSeconds } from '../domain/time.js';
 
 export const remediationRequestResource = {
   group: 'remediation.stormgate.dev',
@@ -42,6 +43,11 @@ export interface RemediationRequestStatus {
   signal?: { state: 'Firing' | 'Resolved'; resolvedAt?: string };
 }
 
+/** stormgate's `status.deduplication`: how often an episode (or a storm) was delivered, and when. */
+export function deduplicationStatus(occurrenceCount: number, firstSeen: number, lastSeen: number): NonNullable<RemediationRequestStatus['deduplication']> {
+  return { occurrenceCount, firstSeenAt: isoSeconds(firstSeen), lastSeenAt: isoSeconds(lastSeen) };
+}
+
 export interface RemediationRequest {
   apiVersion: string;
   kind: string;
@@ -81,7 +87,6 @@ export function buildRemediationRequest(signal: Signal, episodeStartMs: number, 
   };
 }
 
-const isoSeconds = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z');
 
 /** The ONE RemediationRequest for a storm window: what stormed, where, how much, and which resources. */
 export function buildStormRemediationRequest(stormFingerprint: string, storm: ClosedStorm, placement: RemediationRequestPlacement): RemediationRequest {

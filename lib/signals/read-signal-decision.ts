@@ -4,9 +4,9 @@ import { stormPartOf, stormRequestFingerprint } from '../domain/storm.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { EpisodeStore } from '../redis/episode-store.js';
 import type { StormWindows } from '../redis/storm-windows.js';
+import { isoSeconds } from '../domain/time.js';
 
 const fingerprintSchema = z.string().regex(/^[0-9a-f]{32}$/);
-const isoSeconds = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z');
 
 export interface SignalDecisionReceipt {
   readonly fingerprint: string;

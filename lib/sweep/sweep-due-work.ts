@@ -1,7 +1,7 @@
 import { remediationRequestName } from '../domain/dedup-decision.js';
 import { decideStatusFlush, parseStatusFlushMember } from '../domain/status-flush.js';
 import { parseStormWindowMember, stormRequestFingerprint, windowDueAt } from '../domain/storm.js';
-import { buildStormRemediationRequest } from '../kube/remediation-request.js';
+import { buildStormRemediationRequest, deduplicationStatus } from '../kube/remediation-request.js';
 import type { RemediationRequestWriter } from '../kube/remediation-writer.js';
 import type { DueIndex } from '../redis/due-index.js';
 import type { EpisodeStore } from '../redis/episode-store.js';
@@ -35,7 +35,6 @@ export interface SweepSummary {
 
 type WorkResult = 'status-written' | 'storm-closed' | 'rescheduled' | 'dropped';
 
-const isoSeconds = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z');
 
 /**
  * The scheduled sweep: claims due work (leased, so concurrent sweeps never do the same entry and a crashed
@@ -77,7 +76,7 @@ async function flushStatus(member: string, tenant: string, fingerprint: string, 
     return 'dropped';
   }
   const patched = await deps.writer.patchStatus(remediationRequestName(fingerprint, record.episodeStart), {
-    deduplication: { occurrenceCount: record.occurrenceCount, firstSeenAt: isoSeconds(record.episodeStart), lastSeenAt: isoSeconds(record.lastSeen) },
+    deduplication: deduplicationStatus(record.occurrenceCount, record.episodeStart, record.lastSeen),
   });
   const after = patched === 'patched' ? await deps.episodes.statusWritten(tenant, fingerprint, record.episodeStart, record.occurrenceCount) : 'gone';
   if (after === 'stale') {
@@ -106,7 +105,7 @@ async function closeWindow(member: string, tenant: string, stormPart: string, no
   });
   await deps.writer.create(request);
   await deps.writer.patchStatus(request.metadata.name, {
-    deduplication: { occurrenceCount: Math.max(storm.alertCount, 1), firstSeenAt: isoSeconds(storm.start), lastSeenAt: isoSeconds(storm.end) },
+    deduplication: deduplicationStatus(Math.max(storm.alertCount, 1), storm.start, storm.end),
     signal: { state: 'Firing' },
   });
   logger.info('storm closed', { tenant, name: request.metadata.name, alerts: storm.alertCount, trigger: storm.trigger, resources: storm.resources.length + storm.resourcesBeyondCap });
