@@ -29,13 +29,17 @@ export function tenantOf(event: APIGatewayProxyEvent): string {
  * and every one is compared in constant time, so neither timing nor the answer tells which part was wrong.
  */
 export function authenticate(credentials: readonly Credential[] | (() => readonly Credential[])): MiddlewareObj<APIGatewayProxyEvent> {
-  const toDigests = (list: readonly Credential[]) => list.map((credential) => ({ tenant: credential.tenant, digest: Buffer.from(credential.sha256, 'hex') }));
-  // A provider is asked on every request (rotation); a fixed list is digested once.
-  const fixed = typeof credentials === 'function' ? undefined : toDigests(credentials);
+  const provide = typeof credentials === 'function' ? credentials : () => credentials;
+  // The provider is asked on every request (rotation); its list is decoded again only when it changes.
+  let decoded: { list: readonly Credential[]; digests: { tenant: string; digest: Buffer }[] } | undefined;
+  const digestsOf = (list: readonly Credential[]) => {
+    if (decoded?.list !== list) decoded = { list, digests: list.map((credential) => ({ tenant: credential.tenant, digest: Buffer.from(credential.sha256, 'hex') })) };
+    return decoded.digests;
+  };
   return {
     name: 'authenticate',
     before: (request) => {
-      const accepted = fixed ?? toDigests((credentials as () => readonly Credential[])());
+      const accepted = digestsOf(provide());
       const secret = presentedSecret(headerValue(request.event, 'authorization'));
       const presented = digest(secret ?? '');
       let tenant: string | undefined;
