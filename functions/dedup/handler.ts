@@ -25,7 +25,7 @@ const deps = {
   },
 };
 
-/** Async invoke from ingest: a batch of signals → episodes and storm windows in Redis → RemediationRequests. */
+/** Async invoke from ingest: a batch of signals → episodes and storm episodes in Redis → RemediationRequests. */
 export const handler = middy<DedupBatch>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(parseEvent(dedupBatchSchema))

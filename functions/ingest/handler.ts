@@ -11,7 +11,7 @@ import { LambdaDedupHandoff } from '../../lib/ingest/dedup-handoff.js';
 import { TenantRateBudget } from '../../lib/redis/rate-budget.js';
 import { lambdaClient, redisClient, runtimeConfig } from '../../lib/runtime/clients.js';
 import { currentCredentials, loadRuntimeSecrets } from '../../lib/runtime/secrets.js';
-import { episodeStore, kubeHealth, stormWindows } from '../../lib/runtime/stores.js';
+import { episodeStore, kubeHealth, stormEpisodes } from '../../lib/runtime/stores.js';
 import { readSignalDecision } from '../../lib/signals/read-signal-decision.js';
 import { logger } from '../../lib/telemetry/logger.js';
 
@@ -27,7 +27,7 @@ const acceptDeps = {
   stormScope: config.storm.scope,
   ...(config.clusterId !== undefined && { clusterId: config.clusterId }),
 };
-const signalDeps = { episodes: episodeStore(), windows: stormWindows(), namespace: config.namespace };
+const signalDeps = { episodes: episodeStore(), storms: stormEpisodes(), namespace: config.namespace };
 
 /** The middlewares every route shares: logging context, errors as problems, authentication first. */
 const authenticated = () =>

@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { parseEvent } from '../../lib/events/parse-event.js';
 import { runtimeConfig } from '../../lib/runtime/clients.js';
 import { loadRuntimeSecrets } from '../../lib/runtime/secrets.js';
-import { dueIndex, episodeStore, remediationWriter, stormWindows } from '../../lib/runtime/stores.js';
+import { dueIndex, episodeStore, remediationWriter, stormEpisodes } from '../../lib/runtime/stores.js';
 import { type SweepEvent, sweepEventSchema } from '../../lib/sweep/sweep-event.js';
 import { sweepDueWork } from '../../lib/sweep/sweep-due-work.js';
 import { logger } from '../../lib/telemetry/logger.js';
@@ -13,18 +13,17 @@ await loadRuntimeSecrets({ credentials: false });
 const deps = {
   dueIndex: dueIndex(),
   episodes: episodeStore(),
-  windows: stormWindows(),
+  storms: stormEpisodes(),
   writer: remediationWriter(),
   namespace: config.namespace,
   ...(config.clusterId !== undefined && { clusterId: config.clusterId }),
   statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds,
-  storm: config.storm,
   leaseSeconds: 60,
   claimLimit: 200,
   now: () => new Date(),
 };
 
-/** Scheduled sweep (EventBridge rule / local timer): closes due storm windows, writes deferred statuses. */
+/** Scheduled sweep (EventBridge rule / local timer): closes storm windows, ends storms, writes deferred statuses. */
 export const handler = middy<SweepEvent>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(parseEvent(sweepEventSchema))

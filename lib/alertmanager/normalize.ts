@@ -37,10 +37,11 @@ function normalizeAlert(alert: WebhookAlert, payload: WebhookPayload, context: N
   const alertname = alert.labels.alertname ?? '';
   const target = resolveTargetResource(alert.labels, context.clusterId);
   const endsAt = alert.endsAt === undefined || alert.endsAt === zeroTime ? undefined : alert.endsAt;
+  const stormNamespace = context.stormScope === 'cluster' ? undefined : namespaceOf(alert.labels);
   const fingerprint = signalFingerprint(context.strategy, {
     tenant: context.tenant,
     alertname,
-    namespace: context.stormScope === 'cluster' ? undefined : namespaceOf(alert.labels),
+    namespace: stormNamespace,
     target,
     labels: alert.labels,
     ...(alert.fingerprint !== undefined && { alertmanagerFingerprint: alert.fingerprint }),
@@ -68,5 +69,6 @@ function normalizeAlert(alert: WebhookAlert, payload: WebhookPayload, context: N
     }),
     groupKey: payload.groupKey,
     receiver: payload.receiver,
+    ...(stormNamespace !== undefined && { stormNamespace }),
   };
 }

@@ -47,6 +47,7 @@ export interface Config {
     readonly idleTtlSeconds: number;
     readonly closedTtlSeconds: number;
     readonly haWindowSeconds: number;
+    readonly retryHorizonSeconds: number;
     readonly statusWriteIntervalSeconds: number;
   };
   readonly sweepIntervalSeconds: number;
@@ -121,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       idleTtlSeconds: e.DEDUP_IDLE_TTL_SECONDS,
       closedTtlSeconds: e.DEDUP_CLOSED_TTL_SECONDS,
       haWindowSeconds: e.HA_REDELIVERY_WINDOW_SECONDS,
+      retryHorizonSeconds: e.DEDUP_RETRY_HORIZON_SECONDS,
       statusWriteIntervalSeconds: e.STATUS_WRITE_INTERVAL_SECONDS,
     },
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,

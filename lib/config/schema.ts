@@ -70,7 +70,11 @@ export const environmentSchema = z
     MAX_ANNOTATION_VALUE_LENGTH: positiveInt(16_384),
     TENANT_RATE_ALERTS_PER_SECOND: z.coerce.number().positive().default(100),
     TENANT_RATE_BURST: positiveInt(5_000),
-    DEDUP_CLOSED_TTL_SECONDS: positiveInt(3_600),
+    // A closed episode's record (and a resolved-first tombstone) stays this long: as long as Lambda may
+    // still retry an async invocation (6 h), so that a late copy can never reopen what was closed.
+    DEDUP_CLOSED_TTL_SECONDS: positiveInt(21_600),
+    // A dedup batch's marker stays this long, so that a Lambda retry of it counts nothing again.
+    DEDUP_RETRY_HORIZON_SECONDS: positiveInt(21_600),
     HA_REDELIVERY_WINDOW_SECONDS: positiveInt(120),
     DEDUP_FUNCTION_NAME: z.string().min(1).default('stormgate-dedup'),
     STORM_AGGREGATOR_FUNCTION_NAME: z.string().min(1).default('stormgate-storm-aggregator'),

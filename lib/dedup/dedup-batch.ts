@@ -7,6 +7,8 @@ export const dedupBatchSchema = z.object({
   requestId: z.string().min(1),
   /** Alerts Alertmanager dropped from the notification (max_alerts): a storm signal for the aggregator. */
   truncatedAlerts: z.number().int().nonnegative().default(0),
+  /** The notification's group labels: which storm key the truncation speaks for. */
+  groupLabels: z.record(z.string(), z.string()).default({}),
   signals: z.array(signalSchema).min(1),
 });
 export type DedupBatch = z.infer<typeof dedupBatchSchema>;

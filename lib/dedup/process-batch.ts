@@ -1,15 +1,17 @@
-import { decideSignalAction, type EpisodeOutcome, remediationRequestName, type SignalDecision } from '../domain/dedup-decision.js';
+import { decideSignalAction, type OutcomeKind } from '../domain/lifecycle.js';
+import { episodeStartOfRequestName, remediationRequestName } from '../domain/request-name.js';
+import { deduplicationStatus } from '../domain/request-status.js';
 import type { Signal } from '../domain/signal.js';
 import { statusFlushMember } from '../domain/status-flush.js';
-import { stormWindowMember, windowDueAt } from '../domain/storm.js';
+import { type StormScope, stormWindowMember, truncatedStormParts } from '../domain/storm.js';
+import { isoSeconds, unixSeconds } from '../domain/time.js';
 import { KubeWriteError } from '../errors.js';
-import { buildRemediationRequest, deduplicationStatus } from '../kube/remediation-request.js';
+import { buildRemediationRequest, fingerprintLabel } from '../kube/remediation-request.js';
 import type { RemediationRequestWriter } from '../kube/remediation-writer.js';
 import type { DueEntry, DueIndex } from '../redis/due-index.js';
-import type { EpisodeStore, WindowTouch } from '../redis/episode-store.js';
+import type { EpisodeStore, ObservedSignal, StormTouch } from '../redis/episode-store.js';
 import { logger } from '../telemetry/logger.js';
 import type { DedupBatch } from './dedup-batch.js';
-import { isoSeconds } from '../domain/time.js';
 
 export interface DedupDeps {
   readonly episodes: EpisodeStore;
@@ -19,7 +21,7 @@ export interface DedupDeps {
   readonly clusterId?: string;
   /** Duplicates update a request's status at most this often (the sweep writes the latest counts). */
   readonly statusWriteIntervalSeconds: number;
-  readonly storm: { readonly holdSeconds: number; readonly inactivitySeconds: number; readonly maxWindowSeconds: number };
+  readonly storm: { readonly holdSeconds: number; readonly scope: StormScope };
   readonly now: () => Date;
   readonly sleep: (milliseconds: number) => Promise<void>;
 }
@@ -27,6 +29,7 @@ export interface DedupDeps {
 export interface DedupSummary {
   readonly created: number;
   readonly alreadyExisted: number;
+  readonly adopted: number;
   readonly duplicates: number;
   readonly resolved: number;
   readonly stormed: number;
@@ -34,58 +37,56 @@ export interface DedupSummary {
   readonly ignored: number;
 }
 
-type WriteResult = 'created' | 'already-exists' | 'resolved' | 'duplicate' | 'stormed' | 'held' | 'ignored';
+type WriteResult = 'created' | 'already-exists' | 'adopted' | 'resolved' | 'duplicate' | 'stormed' | 'held' | 'ignored';
 
 const nowSeconds = (deps: DedupDeps) => Math.floor(deps.now().getTime() / 1000);
 
 /**
- * Dedup use case. One atomic Redis step per storm key decides every signal: a new episode becomes a
- * RemediationRequest; a duplicate is counted (its status write deferred to the sweep); a resolved alert
- * marks its request; a signal of a storm joins the storm's window; a new signal of a storm key with
- * recent activity is held for a few seconds and then joins the storm that formed meanwhile or gets its
- * own request. A retryable failure fails the invocation so that Lambda retries it: reserved and held
- * episodes come back and are completed under the same deterministic names.
+ * Dedup use case (docs/LIFECYCLE.md). One atomic Redis step per storm key decides every signal; this
+ * function carries the decisions out: a new episode becomes a RemediationRequest (after asking Kubernetes
+ * whether Redis lost one), a closed episode's request is marked Resolved, duplicates and storm members
+ * are left to the sweep's coalesced status writes. A new signal of a storm key with recent activity is
+ * held a few seconds and then joins the storm that formed meanwhile or gets its own request. A retryable
+ * failure fails the invocation so that Lambda retries it; the retry counts nothing again and completes
+ * what the first attempt left undone.
  */
 export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Promise<DedupSummary> {
   const { tenant, signals } = batch;
   const now = nowSeconds(deps);
-  const observed = await deps.episodes.observe(tenant, signals, now, { requestId: batch.requestId, truncatedAlerts: batch.truncatedAlerts });
-  const windows: WindowTouch[] = [...observed.windows];
-  const outcomes = observed.results.map((result) => result.outcome);
+  const truncated = truncatedStormParts(signals, batch.groupLabels, batch.truncatedAlerts, deps.storm.scope);
+  const observed = await deps.episodes.observe(tenant, signals, now, { requestId: batch.requestId, truncated });
+  const storms: StormTouch[] = [...observed.storms];
+  const outcomes: ObservedSignal[] = [...observed.results];
 
-  const held = signals.flatMap((signal, index) => (outcomes[index]?.kind === 'held' ? [index] : []));
-  const immediate = Promise.allSettled(signals.map((signal, index) => applyDecision(tenant, signal, outcomes[index] as EpisodeOutcome, deps)));
+  const held = signals.flatMap((_, index) => (outcomes[index]?.kind === 'held' ? [index] : []));
+  const immediate = Promise.allSettled(signals.map((signal, index) => applyDecision(tenant, signal, outcomes[index] as ObservedSignal, deps)));
   if (held.length > 0) {
     await deps.sleep(deps.storm.holdSeconds * 1000);
-    const heldSignals = held.map((index) => signals[index] as Signal);
-    const resolution = await deps.episodes.resolveHeld(tenant, heldSignals, nowSeconds(deps));
-    windows.push(...resolution.windows);
+    const resolution = await deps.episodes.resolveHeld(tenant, held.map((index) => signals[index] as Signal), nowSeconds(deps));
+    storms.push(...resolution.storms);
     resolution.results.forEach((result, position) => {
       const index = held[position] as number;
-      outcomes[index] = result.kind === 'released' ? { kind: 'pending', episodeStart: result.episodeStart, occurrenceCount: result.occurrenceCount } : result.kind === 'stormed' ? result : { kind: 'unmatched' };
+      const kind: OutcomeKind = result.kind === 'released' ? 'pending' : result.kind === 'stormed' ? 'stormed' : 'ended-in-hold';
+      outcomes[index] = {
+        kind,
+        episodeStart: result.kind === 'gone' ? 0 : result.episodeStart,
+        occurrenceCount: result.kind === 'released' ? result.occurrenceCount : 0,
+        statusWriteDue: false,
+        noRecord: false,
+      };
     });
   }
   const settled = await immediate;
-  const afterHold = await Promise.allSettled(
-    held.map((index) => applyDecision(tenant, signals[index] as Signal, outcomes[index] as EpisodeOutcome, deps)),
-  );
+  const afterHold = await Promise.allSettled(held.map((index) => applyDecision(tenant, signals[index] as Signal, outcomes[index] as ObservedSignal, deps)));
   held.forEach((index, position) => {
     settled[index] = afterHold[position] as PromiseSettledResult<WriteResult>;
   });
-
-  const created = signals.flatMap((signal, index) => {
-    const result = settled[index];
-    const outcome = outcomes[index];
-    const exists = result?.status === 'fulfilled' && (result.value === 'created' || result.value === 'already-exists');
-    return exists && outcome && 'episodeStart' in outcome ? [{ fingerprint: signal.fingerprint, episodeStart: outcome.episodeStart }] : [];
-  });
-  if (created.length > 0) await deps.episodes.confirmCreated(tenant, created);
 
   const due: DueEntry[] = [
     ...signals.flatMap((signal, index) =>
       observed.results[index]?.statusWriteDue ? [{ member: statusFlushMember(tenant, signal.fingerprint), dueAt: now + deps.statusWriteIntervalSeconds }] : [],
     ),
-    ...windows.map((window) => ({ member: stormWindowMember(tenant, window.stormPart), dueAt: windowDueAt(window.start, window.lastNewResource, deps.storm) })),
+    ...storms.map((storm) => ({ member: stormWindowMember(tenant, storm.stormPart), dueAt: storm.dueAt })),
   ];
   if (due.length > 0) await deps.dueIndex.add(due);
 
@@ -100,6 +101,7 @@ export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Pro
   return {
     created: count('created'),
     alreadyExisted: count('already-exists'),
+    adopted: count('adopted'),
     duplicates: count('duplicate'),
     resolved: count('resolved'),
     stormed: count('stormed'),
@@ -108,49 +110,81 @@ export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Pro
   };
 }
 
-async function applyDecision(tenant: string, signal: Signal, outcome: EpisodeOutcome, deps: DedupDeps): Promise<WriteResult> {
-  const decision = decideSignalAction(outcome);
-  logDecision(tenant, signal, decision);
+async function applyDecision(tenant: string, signal: Signal, outcome: ObservedSignal, deps: DedupDeps): Promise<WriteResult> {
+  const decision = decideSignalAction(outcome.kind);
+  logger.info('signal decided', {
+    tenant,
+    fingerprint: signal.fingerprint,
+    groupKey: signal.groupKey,
+    alertname: signal.alertname,
+    outcome: outcome.kind,
+    action: decision.action,
+    reason: decision.reason,
+  });
   switch (decision.action) {
-    case 'ignore':
-      return 'ignored';
+    case 'create-request':
+      return ensureRequest(tenant, signal, outcome, deps);
+    case 'mark-resolved':
+      return markResolved(signal, outcome, deps);
     case 'count-duplicate':
       return 'duplicate';
     case 'join-storm':
       return 'stormed';
     case 'hold':
       return 'held';
-    default:
-      break;
+    case 'ignore':
+      return 'ignored';
   }
-  if (!('episodeStart' in outcome)) return 'ignored';
-  const now = nowSeconds(deps);
-  const name = remediationRequestName(signal.fingerprint, outcome.episodeStart);
-  if (decision.action === 'mark-resolved') {
-    const patched = await deps.writer.patchStatus(name, { signal: { state: 'Resolved', resolvedAt: isoSeconds(now) } });
-    return patched === 'patched' ? 'resolved' : 'ignored';
-  }
-
-  const request = buildRemediationRequest(signal, outcome.episodeStart, {
-    namespace: deps.namespace,
-    tenant,
-    ...(deps.clusterId !== undefined && { clusterId: deps.clusterId }),
-  });
-  const created = await deps.writer.create(request);
-  await deps.writer.patchStatus(name, {
-    deduplication: deduplicationStatus('occurrenceCount' in outcome ? outcome.occurrenceCount : 1, outcome.episodeStart, now),
-    signal: { state: 'Firing' },
-  });
-  return created;
 }
 
-function logDecision(tenant: string, signal: Signal, decision: SignalDecision): void {
-  logger.info('signal decided', {
-    tenant,
-    fingerprint: signal.fingerprint,
-    groupKey: signal.groupKey,
-    alertname: signal.alertname,
-    action: decision.action,
-    reason: decision.reason,
+/**
+ * Makes sure the episode's request exists, then writes the status its record shows at that moment. A new
+ * episode first asks Kubernetes (one list by fingerprint label) whether a request for it survived a Redis
+ * that lost its state: the same episode's request is adopted as it is (Resolved stays Resolved), an open
+ * one of another episode of the fingerprint is adopted and counted on.
+ */
+async function ensureRequest(tenant: string, signal: Signal, outcome: ObservedSignal, deps: DedupDeps): Promise<WriteResult> {
+  const start = outcome.episodeStart;
+  const name = remediationRequestName(signal.fingerprint, start);
+  let adopted: { episodeStart: number; resolved: boolean } | undefined;
+  if (outcome.kind === 'opened') {
+    const found = await deps.writer.find(`${fingerprintLabel}=${signal.fingerprint}`);
+    const same = found.find((request) => request.name === name);
+    const open = found.find((request) => !request.resolved && episodeStartOfRequestName(request.name) !== undefined);
+    if (same) adopted = { episodeStart: start, resolved: same.resolved };
+    else if (open) adopted = { episodeStart: episodeStartOfRequestName(open.name) as number, resolved: false };
+  }
+  const result: WriteResult = adopted
+    ? 'adopted'
+    : await deps.writer.create(
+        buildRemediationRequest(signal, start, {
+          namespace: deps.namespace,
+          tenant,
+          ...(deps.clusterId !== undefined && { clusterId: deps.clusterId }),
+        }),
+      );
+  const confirmed = await deps.episodes.confirm(tenant, signal.fingerprint, start, adopted);
+  if (!confirmed) return result;
+  const now = nowSeconds(deps);
+  await deps.writer.writeStatus(remediationRequestName(signal.fingerprint, confirmed.episodeStart), {
+    deduplication: deduplicationStatus(confirmed.occurrenceCount, confirmed.episodeStart, confirmed.lastSeen),
+    signal: confirmed.state === 'resolved' ? { state: 'Resolved', resolvedAt: isoSeconds(now) } : { state: 'Firing' },
   });
+  return result;
+}
+
+/**
+ * A closed episode's request shows Resolved. When its request is not created yet, the creator writes
+ * Resolved after confirming (it reads the closed record), so a 404 here is fine. A resolved alert that
+ * found no record at all (Redis lost state) resolves the request of exactly its own episode, if any.
+ */
+async function markResolved(signal: Signal, outcome: ObservedSignal, deps: DedupDeps): Promise<WriteResult> {
+  if (outcome.kind === 'tombstone' && !outcome.noRecord) return 'ignored';
+  const start = outcome.kind === 'tombstone' ? unixSeconds(signal.startsAt) : outcome.episodeStart;
+  const now = nowSeconds(deps);
+  const written = await deps.writer.writeStatus(remediationRequestName(signal.fingerprint, start), {
+    ...(outcome.kind === 'closed' && { deduplication: deduplicationStatus(outcome.occurrenceCount, start, now) }),
+    signal: { state: 'Resolved', resolvedAt: isoSeconds(now) },
+  });
+  return written === 'not-found' ? 'ignored' : 'resolved';
 }

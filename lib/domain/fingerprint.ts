@@ -78,3 +78,15 @@ export function deliveryKey(input: DeliveryKeyInput): string {
     .subarray(0, 8)
     .toString('base64url');
 }
+
+/**
+ * An alert's identity within its signal: Alertmanager's label-set fingerprint (or the label set itself),
+ * as a 32-bit digest with bit 0 clear (the episode record keeps the alert's firing flag there).
+ */
+export function alertDigest(input: { readonly alertmanagerFingerprint?: string | undefined; readonly labels: Readonly<Record<string, string>> }): number {
+  const identity =
+    input.alertmanagerFingerprint !== undefined
+      ? ['am', input.alertmanagerFingerprint]
+      : ['labels', ...Object.entries(input.labels).sort(([a], [b]) => (a < b ? -1 : 1)).flat()];
+  return (sha256(identity).readUInt32LE(0) & 0xfffffffe) >>> 0;
+}

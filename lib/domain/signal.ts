@@ -30,5 +30,10 @@ export const signalSchema = z.object({
   deliveryKey: z.string().regex(/^[A-Za-z0-9_-]{11}$/),
   groupKey: z.string(),
   receiver: z.string(),
+  /**
+   * The namespace of the signal's storm key (absent in cluster scope, or when the alert names none):
+   * derived once, with the target, so that windows and aggregated requests never derive it again.
+   */
+  stormNamespace: z.string().min(1).optional(),
 });
 export type Signal = z.infer<typeof signalSchema>;

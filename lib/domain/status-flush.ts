@@ -1,3 +1,5 @@
+import type { EpisodeState } from './lifecycle.js';
+
 /** What the sweep does with a deferred status write, given the episode record it finds. */
 export type StatusFlushDecision =
   | { readonly action: 'write'; readonly reason: 'occurrences-not-yet-in-status' }
@@ -5,16 +7,18 @@ export type StatusFlushDecision =
 
 
 export interface StatusFlushInput {
-  readonly state: 'held' | 'reserved' | 'created' | 'closed';
+  readonly state: EpisodeState;
+  readonly confirmed: boolean;
   readonly statusDirty: boolean;
 }
 
 /** Pure: write the latest counts only for an open episode whose request exists and whose status is stale. */
 export function decideStatusFlush(record: StatusFlushInput | undefined): StatusFlushDecision {
   if (!record) return { action: 'drop', reason: 'episode-gone' };
-  if (record.state === 'closed') return { action: 'drop', reason: 'episode-closed' };
-  // A reserved episode's creation path writes the counts itself when it completes.
-  if (record.state === 'reserved' || record.state === 'held') return { action: 'drop', reason: 'request-not-confirmed' };
+  // A closed episode's request was marked Resolved with its counts by the resolve.
+  if (record.state === 'ended' || record.state === 'resolved') return { action: 'drop', reason: 'episode-closed' };
+  // An unconfirmed episode's creation path writes the counts itself when it completes.
+  if (record.state === 'held' || !record.confirmed) return { action: 'drop', reason: 'request-not-confirmed' };
   if (!record.statusDirty) return { action: 'drop', reason: 'status-current' };
   return { action: 'write', reason: 'occurrences-not-yet-in-status' };
 }

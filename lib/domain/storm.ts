@@ -20,11 +20,6 @@ export function stormRequestFingerprint(tenant: string, stormPart: string): stri
   return createHash('sha256').update(`storm-request\0${tenant}\0${stormPart}`).digest().subarray(0, 16).toString('hex');
 }
 
-/** A window closes after `inactivitySeconds` without a new resource, or at its maximum length. */
-export function windowDueAt(start: number, lastNewResource: number, limits: { inactivitySeconds: number; maxWindowSeconds: number }): number {
-  return Math.min(lastNewResource + limits.inactivitySeconds, start + limits.maxWindowSeconds);
-}
-
 /** How a resource is listed in a window: the namespace is implied in namespace scope. */
 export function resourceLabel(target: TargetResource, scope: StormScope): string {
   return scope === 'cluster' && target.namespace !== undefined ? `${target.kind}/${target.namespace}/${target.name}` : `${target.kind}/${target.name}`;
@@ -43,11 +38,19 @@ export function sharedLabels(signals: readonly Signal[]): Record<string, string>
   return Object.fromEntries(Object.entries(first.labels).filter(([name, value]) => rest.every((signal) => signal.labels[name] === value)));
 }
 
-/** A storm window as it is closed: everything its aggregated request says. */
-export interface ClosedStorm {
+/** A storm episode as the sweep reads it: everything its aggregated request says, in spec and status. */
+export interface StormSnapshot {
+  /** The window's start; names the aggregated request. */
   readonly start: number;
-  readonly end: number;
+  /** The last new resource (the window's end when it closed). */
+  readonly lastNewResource: number;
+  readonly lastSeen: number;
+  /** Firing deliveries absorbed (new members and re-sent ones). */
   readonly alertCount: number;
+  /** Distinct firing alerts seen, and how many of them still fire / have resolved. */
+  readonly members: number;
+  readonly firing: number;
+  readonly resolved: number;
   readonly trigger: StormTrigger;
   readonly alertname: string;
   readonly namespace?: string;
@@ -57,9 +60,13 @@ export interface ClosedStorm {
   readonly resources: string[];
   /** Distinct resources beyond the cap (counted, not listed). */
   readonly resourcesBeyondCap: number;
+  /** Every member resolved (or idle for the idle TTL): the request shows Resolved. */
+  readonly ended: boolean;
+  /** The version of this state; the status write reports it back. */
+  readonly version: number;
 }
 
-/** The due-index member of a storm window's close. */
+/** The due-index member of a storm episode (its window's close, its status writes, its end). */
 export function stormWindowMember(tenant: string, stormPart: string): string {
   return `w|${tenant}|${stormPart}`;
 }
@@ -67,4 +74,27 @@ export function stormWindowMember(tenant: string, stormPart: string): string {
 export function parseStormWindowMember(member: string): { tenant: string; stormPart: string } | undefined {
   const match = /^w\|([a-z0-9][a-z0-9-]{0,31})\|([0-9a-f]{12})$/.exec(member);
   return match?.[1] && match[2] ? { tenant: match[1], stormPart: match[2] } : undefined;
+}
+
+/**
+ * Which storm keys Alertmanager's truncation (`truncatedAlerts`, max_alerts) speaks for: only a group whose
+ * labels pin one storm key (its alertname, and its namespace in namespace scope) says that key stormed.
+ * A group spanning several storm keys does not say which of them lost alerts; none is marked by it alone
+ * (their resources still count towards detection).
+ */
+export function truncatedStormParts(
+  signals: readonly Pick<Signal, 'fingerprint' | 'alertname' | 'stormNamespace'>[],
+  groupLabels: Readonly<Record<string, string>>,
+  truncatedAlerts: number,
+  scope: StormScope,
+): Map<string, number> {
+  const parts = new Map<string, number>();
+  if (truncatedAlerts <= 0) return parts;
+  const pinnedNamespace = groupLabels.exported_namespace ?? groupLabels.namespace;
+  for (const signal of signals) {
+    const pinsAlertname = groupLabels.alertname !== undefined && groupLabels.alertname === signal.alertname;
+    const pinsScope = scope === 'cluster' || (pinnedNamespace !== undefined && pinnedNamespace === signal.stormNamespace);
+    if (pinsAlertname && pinsScope) parts.set(stormPartOf(signal.fingerprint), truncatedAlerts);
+  }
+  return parts;
 }

@@ -66,7 +66,7 @@ export async function acceptWebhook(input: AcceptWebhookInput, deps: AcceptWebho
     stormScope: deps.stormScope,
     ...(deps.clusterId !== undefined && { clusterId: deps.clusterId }),
   });
-  await deps.handoff.send({ tenant: input.tenant, requestId: input.requestId, truncatedAlerts: payload.truncatedAlerts, signals });
+  await deps.handoff.send({ tenant: input.tenant, requestId: input.requestId, truncatedAlerts: payload.truncatedAlerts, groupLabels: payload.groupLabels, signals });
   logger.info('notification accepted', {
     requestId: input.requestId,
     tenant: input.tenant,

@@ -1,6 +1,7 @@
-import { remediationRequestName } from '../domain/dedup-decision.js';
+import { remediationRequestName } from '../domain/request-name.js';
+import { deduplicationStatus, type RequestStatus } from '../domain/request-status.js';
 import type { Signal, TargetResource } from '../domain/signal.js';
-import { type ClosedStorm, resourceFromLabel, type StormTrigger } from '../domain/storm.js';
+import { resourceFromLabel, stormPartOf, type StormSnapshot, type StormTrigger } from '../domain/storm.js';
 import { isoSeconds } from '../domain/time.js';
 
 export const remediationRequestResource = {
@@ -13,6 +14,8 @@ export const remediationRequestResource = {
 export const fingerprintLabel = 'stormgate.dev/fingerprint';
 export const tenantLabel = 'stormgate.dev/tenant';
 export const stormLabel = 'stormgate.dev/storm';
+/** The storm key (its 12-hex part of the fingerprint) on every request: lost state finds requests by it. */
+export const stormKeyLabel = 'stormgate.dev/storm-key';
 
 export interface RemediationRequestSpec {
   signalFingerprint: string;
@@ -38,16 +41,6 @@ export interface RemediationRequestSpec {
   };
 }
 
-export interface RemediationRequestStatus {
-  deduplication?: { occurrenceCount: number; firstSeenAt: string; lastSeenAt: string };
-  signal?: { state: 'Firing' | 'Resolved'; resolvedAt?: string };
-}
-
-/** stormgate's `status.deduplication`: how often an episode (or a storm) was delivered, and when. */
-export function deduplicationStatus(occurrenceCount: number, firstSeen: number, lastSeen: number): NonNullable<RemediationRequestStatus['deduplication']> {
-  return { occurrenceCount, firstSeenAt: isoSeconds(firstSeen), lastSeenAt: isoSeconds(lastSeen) };
-}
-
 export interface RemediationRequest {
   apiVersion: string;
   kind: string;
@@ -70,7 +63,12 @@ export function buildRemediationRequest(signal: Signal, episodeStartMs: number, 
     metadata: {
       name: remediationRequestName(signal.fingerprint, episodeStartMs),
       namespace,
-      labels: { [fingerprintLabel]: signal.fingerprint, [tenantLabel]: tenant, 'app.kubernetes.io/managed-by': 'stormgate' },
+      labels: {
+        [fingerprintLabel]: signal.fingerprint,
+        [stormKeyLabel]: stormPartOf(signal.fingerprint),
+        [tenantLabel]: tenant,
+        'app.kubernetes.io/managed-by': 'stormgate',
+      },
     },
     spec: {
       signalFingerprint: signal.fingerprint,
@@ -89,7 +87,7 @@ export function buildRemediationRequest(signal: Signal, episodeStartMs: number, 
 
 
 /** The ONE RemediationRequest for a storm window: what stormed, where, how much, and which resources. */
-export function buildStormRemediationRequest(stormFingerprint: string, storm: ClosedStorm, placement: RemediationRequestPlacement): RemediationRequest {
+export function buildStormRemediationRequest(stormFingerprint: string, stormPart: string, storm: StormSnapshot, placement: RemediationRequestPlacement): RemediationRequest {
   const { namespace, tenant, clusterId } = placement;
   const resourceCount = storm.resources.length + storm.resourcesBeyondCap;
   const target: TargetResource =
@@ -100,7 +98,13 @@ export function buildStormRemediationRequest(stormFingerprint: string, storm: Cl
     metadata: {
       name: remediationRequestName(stormFingerprint, storm.start),
       namespace,
-      labels: { [fingerprintLabel]: stormFingerprint, [tenantLabel]: tenant, [stormLabel]: 'true', 'app.kubernetes.io/managed-by': 'stormgate' },
+      labels: {
+        [fingerprintLabel]: stormFingerprint,
+        [stormKeyLabel]: stormPart,
+        [tenantLabel]: tenant,
+        [stormLabel]: 'true',
+        'app.kubernetes.io/managed-by': 'stormgate',
+      },
     },
     spec: {
       signalFingerprint: stormFingerprint,
@@ -121,9 +125,23 @@ export function buildStormRemediationRequest(stormFingerprint: string, storm: Cl
         affectedResourcesTruncated: storm.resourcesBeyondCap > 0,
         commonLabels: storm.commonLabels,
         windowStart: isoSeconds(storm.start),
-        windowEnd: isoSeconds(storm.end),
+        windowEnd: isoSeconds(storm.lastNewResource),
         trigger: storm.trigger,
       },
+    },
+  };
+}
+
+/** What a storm episode's aggregated request shows in status: its members, alerts and resources so far. */
+export function stormRequestStatus(storm: StormSnapshot, now: number): RequestStatus {
+  return {
+    deduplication: deduplicationStatus(storm.alertCount, storm.start, storm.lastSeen),
+    signal: storm.ended ? { state: 'Resolved', resolvedAt: isoSeconds(now) } : { state: 'Firing' },
+    storm: {
+      members: storm.members,
+      alertCount: storm.alertCount,
+      resourceCount: storm.resources.length + storm.resourcesBeyondCap,
+      resolvedMembers: storm.resolved,
     },
   };
 }

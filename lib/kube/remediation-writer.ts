@@ -3,11 +3,8 @@ import { z } from 'zod';
 import { KubeWriteError } from '../errors.js';
 import type { KubeClient } from './client.js';
 import { KubeGuard } from './kube-guard.js';
-import {
-  type RemediationRequest,
-  type RemediationRequestStatus,
-  remediationRequestResource,
-} from './remediation-request.js';
+import { decideStatusWrite, type RequestStatus, requestStatusSchema } from '../domain/request-status.js';
+import { type RemediationRequest, remediationRequestResource } from './remediation-request.js';
 
 const kubeStatusSchema = z.object({ reason: z.string().optional(), message: z.string().optional() });
 
@@ -70,12 +67,34 @@ function toKubeWriteError(operation: string, error: unknown): KubeWriteError {
 }
 
 export type CreateResult = 'created' | 'already-exists';
-export type PatchResult = 'patched' | 'not-found';
+/** written: the status moved forward; current: it already showed as much or more; not-found: no such request. */
+export type StatusWriteResult = 'written' | 'current' | 'not-found';
+
+/** A request found by label: its name and whether it already shows Resolved. */
+export interface FoundRequest {
+  readonly name: string;
+  readonly resolved: boolean;
+}
+
+const objectSchema = z.object({
+  metadata: z.object({ name: z.string(), resourceVersion: z.string().optional() }),
+  status: z.unknown().optional(),
+});
+const listSchema = z.object({ items: z.array(objectSchema) });
+
+function ownStatus(status: unknown): RequestStatus | undefined {
+  const parsed = requestStatusSchema.safeParse(status);
+  return parsed.success ? parsed.data : undefined;
+}
+
+// Optimistic concurrency: a status write that meets a newer resourceVersion reads again, this often.
+const maxConflictRetries = 5;
 
 /**
  * Writes RemediationRequests into one namespace, through the process's KubeGuard (retries and breaker).
- * Status is written with a JSON merge patch of stormgate's own fields and no resourceVersion, so the
- * controller's concurrent status changes never conflict with it and nothing needs a read-modify-write.
+ * Status writes are guarded: read the request, merge so that nothing moves backwards
+ * (lib/domain/request-status.ts), and patch with the read resourceVersion, so that a concurrent writer's
+ * newer state is never overwritten by an older one.
  */
 export class RemediationRequestWriter {
   private readonly client: Promise<KubeClient>;
@@ -103,19 +122,44 @@ export class RemediationRequestWriter {
     });
   }
 
-  /** Merge-patches the status subresource (stormgate's own fields only). */
-  async patchStatus(name: string, status: RemediationRequestStatus): Promise<PatchResult> {
+  /** Requests matching a label selector (lost state: is there already a request for this episode or storm?). */
+  async find(labelSelector: string): Promise<FoundRequest[]> {
     const client = await this.client;
-    return this.guard.run(`patch status of ${name}`, async () => {
+    return this.guard.run(`list ${labelSelector}`, async () => {
       try {
-        await client.api.patchNamespacedCustomObjectStatus(
-          { ...this.resource(), name, body: { status } },
-          callOptions(client, this.timeoutMs, 'application/merge-patch+json'),
-        );
-        return 'patched';
+        const list = listSchema.parse(await client.api.listNamespacedCustomObject({ ...this.resource(), labelSelector }, callOptions(client, this.timeoutMs)));
+        return list.items.map((item) => ({ name: item.metadata.name, resolved: ownStatus(item.status)?.signal?.state === 'Resolved' }));
       } catch (error) {
-        if (error instanceof ApiException && error.code === 404) return 'not-found';
-        throw toKubeWriteError(`patch status of ${name}`, error);
+        throw toKubeWriteError(`list ${labelSelector}`, error);
+      }
+    });
+  }
+
+  /** Moves stormgate's part of the request's status forward to `desired` (never backwards). */
+  async writeStatus(name: string, desired: RequestStatus): Promise<StatusWriteResult> {
+    const client = await this.client;
+    return this.guard.run(`write status of ${name}`, async () => {
+      for (let attempt = 1; ; attempt += 1) {
+        let current: z.infer<typeof objectSchema>;
+        try {
+          current = objectSchema.parse(await client.api.getNamespacedCustomObject({ ...this.resource(), name }, callOptions(client, this.timeoutMs)));
+        } catch (error) {
+          if (error instanceof ApiException && error.code === 404) return 'not-found';
+          throw toKubeWriteError(`read ${name}`, error);
+        }
+        const decision = decideStatusWrite(ownStatus(current.status), desired);
+        if (decision.action === 'skip') return 'current';
+        try {
+          await client.api.patchNamespacedCustomObjectStatus(
+            { ...this.resource(), name, body: { metadata: { resourceVersion: current.metadata.resourceVersion }, status: decision.status } },
+            callOptions(client, this.timeoutMs, 'application/merge-patch+json'),
+          );
+          return 'written';
+        } catch (error) {
+          if (error instanceof ApiException && error.code === 404) return 'not-found';
+          if (error instanceof ApiException && error.code === 409 && attempt < maxConflictRetries) continue;
+          throw toKubeWriteError(`patch status of ${name}`, error);
+        }
       }
     });
   }

@@ -13,10 +13,17 @@ export interface DueEntry {
   readonly dueAt: number;
 }
 
+/** A member the sweep claimed, with the score of its claim (the lease's end). */
+export interface ClaimedEntry {
+  readonly member: string;
+  readonly claimedUntil: number;
+}
+
 /**
- * Work with a due time (deferred status writes, storm-window deadlines), spread over 16 ZSET buckets.
- * Adding never moves an existing entry (NX); claiming leases entries so that a crashed sweep's work comes
- * back after the lease, and `done` removes them.
+ * Work with a due time (deferred status writes, storm episodes), spread over 16 ZSET buckets. Adding only
+ * ever moves an entry earlier (ZADD LT); claiming leases entries so that a crashed sweep's work comes back
+ * after the lease; finishing a claim changes the entry only while it still holds the claim's score, so
+ * work that dedup added meanwhile is never dropped.
  */
 export class DueIndex {
   constructor(private readonly redis: RedisClient) {}
@@ -37,24 +44,22 @@ export class DueIndex {
   }
 
   /** Claims up to `limit` due members per bucket for `leaseSeconds`. */
-  async claim(now: number, leaseSeconds: number, limit: number): Promise<string[]> {
+  async claim(now: number, leaseSeconds: number, limit: number): Promise<ClaimedEntry[]> {
     const claimed = await Promise.all(
       Array.from({ length: dueBucketCount }, async (_, bucket) => {
         const reply = await callRedis('due claim', () => this.redis.sgDueClaim(1, dueBucketKey(bucket), now, leaseSeconds, limit, bucketTtlMs));
         const parsed = z.array(z.string()).safeParse(reply);
         if (!parsed.success) throw new RedisProtocolError(`unexpected due claim reply: ${JSON.stringify(reply)}`);
-        return parsed.data;
+        return parsed.data.map((member) => ({ member, claimedUntil: now + leaseSeconds }));
       }),
     );
     return claimed.flat();
   }
 
-  /** Moves a claimed member to a new due time (more work arrived while it was being done). */
-  async reschedule(entry: DueEntry): Promise<void> {
-    await callRedis('due reschedule', () => this.redis.zadd(dueBucketKey(dueBucketOf(entry.member)), entry.dueAt, entry.member));
-  }
-
-  async done(member: string): Promise<void> {
-    await callRedis('due done', () => this.redis.zrem(dueBucketKey(dueBucketOf(member)), member));
+  /** The claimed work is done: removes the entry, or moves it to `nextDueAt`, unless it changed meanwhile. */
+  async finish(entry: ClaimedEntry, nextDueAt?: number): Promise<void> {
+    await callRedis('due finish', () =>
+      this.redis.sgDueFinish(1, dueBucketKey(dueBucketOf(entry.member)), entry.member, entry.claimedUntil, ...(nextDueAt === undefined ? [] : [nextDueAt])),
+    );
   }
 }

@@ -1,57 +1,53 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { EpisodeOutcome } from '../domain/dedup-decision.js';
-import { fingerprintKeyDigest } from '../domain/fingerprint.js';
+import { alertDigest, fingerprintKeyDigest } from '../domain/fingerprint.js';
+import { episodeOutcomes, type OutcomeKind, stormOutcomes } from '../domain/lifecycle.js';
 import { resourceLabel, sharedLabels, type StormScope, stormPartOf } from '../domain/storm.js';
 import type { Signal } from '../domain/signal.js';
+import { unixSeconds } from '../domain/time.js';
 import { RedisProtocolError } from '../errors.js';
 import { callRedis } from './call-redis.js';
 import type { RedisClient } from './client.js';
 import { decodeEpisodeRecord, type EpisodeRecord } from './episode-record.js';
-import { batchIdempotencyKey, episodeKey, stormKeys } from './keys.js';
+import { batchMarkerKey, episodeKey, stormKeys } from './keys.js';
+import { observeFlags } from './lua/episode-scripts.js';
 
-const windowReplySchema = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number(), z.number()]);
-const observeReplySchema = z.tuple([
-  windowReplySchema,
-  z.array(
-    z.tuple([
-      z.enum(['opened', 'pending', 'repeated', 'redelivered', 'closed', 'unmatched', 'held', 'stormed']),
-      z.coerce.number(),
-      z.coerce.number(),
-      z.union([z.literal(0), z.literal(1)]),
-    ]),
-  ),
-]);
-const resolveReplySchema = z.tuple([windowReplySchema, z.array(z.tuple([z.enum(['stormed', 'released', 'gone']), z.number(), z.number()]))]);
+const outcomeKindSchema = z.enum([...(Object.keys(episodeOutcomes) as (keyof typeof episodeOutcomes)[]), ...stormOutcomes]);
+const stormTouchSchema = z.tuple([z.number(), z.number()]);
+const observeReplySchema = z.tuple([stormTouchSchema, z.array(z.tuple([outcomeKindSchema, z.coerce.number(), z.coerce.number(), z.coerce.number()]))]);
+const resolveReplySchema = z.tuple([stormTouchSchema, z.array(z.tuple([z.enum(['stormed', 'released', 'gone']), z.number(), z.number()]))]);
+const confirmReplySchema = z.union([z.tuple([]), z.tuple([z.enum(['firing', 'resolved']), z.number(), z.number(), z.number()])]);
 
+/** What the atomic dedup step reported for one signal. */
 export interface ObservedSignal {
-  readonly outcome: EpisodeOutcome;
+  readonly kind: OutcomeKind;
+  /** The episode's start (names its request); for storm outcomes, the storm episode's start. 0 when none. */
+  readonly episodeStart: number;
+  readonly occurrenceCount: number;
   /** This occurrence made the request's status stale; a status write must be scheduled. */
   readonly statusWriteDue: boolean;
+  /** No record existed before: Redis may have lost the state, so Kubernetes is asked before acting. */
+  readonly noRecord: boolean;
 }
 
 export type HeldResolution = { kind: 'stormed'; episodeStart: number } | { kind: 'released'; episodeStart: number; occurrenceCount: number } | { kind: 'gone' };
 
-/** A storm window this call opened or added to; its close must be scheduled. */
-export interface WindowTouch {
+/** A storm episode that a dedup step changed in a way that needs the sweep by `dueAt`. */
+export interface StormTouch {
   readonly stormPart: string;
-  readonly start: number;
-  readonly lastNewResource: number;
-  readonly opened: boolean;
+  readonly dueAt: number;
 }
 
-function toObserved([kind, episodeStart, occurrenceCount, schedule]: z.infer<typeof observeReplySchema>[1][number]): ObservedSignal {
-  const outcome: EpisodeOutcome =
-    kind === 'opened' || kind === 'stormed'
-      ? { kind, episodeStart }
-      : kind === 'unmatched'
-        ? { kind }
-        : { kind, episodeStart, occurrenceCount };
-  return { outcome, statusWriteDue: schedule === 1 };
+/** What an episode's request must show, read atomically when the request was confirmed. */
+export interface ConfirmedEpisode {
+  readonly state: 'firing' | 'resolved';
+  readonly episodeStart: number;
+  readonly occurrenceCount: number;
+  readonly lastSeen: number;
 }
 
-function toWindow(stormPart: string, [opened, start, lastNewResource]: z.infer<typeof windowReplySchema>): WindowTouch[] {
-  return start > 0 ? [{ stormPart, start, lastNewResource, opened: opened === 1 }] : [];
+function toTouch(stormPart: string, [dueAt]: z.infer<typeof stormTouchSchema>): StormTouch[] {
+  return dueAt > 0 ? [{ stormPart, dueAt }] : [];
 }
 
 /** The 8-bit delivery hash kept in the record: enough to tell an HA copy from another delivery. */
@@ -75,52 +71,40 @@ export interface StormOptions {
   readonly detectionWindowSeconds: number;
   readonly holdSeconds: number;
   readonly resourceCap: number;
+  readonly inactivitySeconds: number;
   readonly maxWindowSeconds: number;
 }
 
 export interface EpisodeStoreOptions {
-  /** An open episode with no new occurrence expires after this (safety net; resolve closes it). */
+  /** An open episode (or storm) with no new occurrence expires after this (safety net; resolve closes it). */
   readonly idleTtlSeconds: number;
-  /** How long a closed episode's record stays readable (decision receipt, late HA copies). */
+  /** How long a closed episode's record stays: decision receipts, and the tombstone that stops late copies. */
   readonly closedTtlSeconds: number;
   /** A repeat with the last delivery key within this window is an HA peer's copy. */
   readonly haWindowSeconds: number;
+  /** How long a batch's marker stays, so that a Lambda retry of it counts nothing again. */
+  readonly retryHorizonSeconds: number;
+  readonly statusWriteIntervalSeconds: number;
   readonly storm: StormOptions;
 }
 
+/** What an aggregated request needs to know about its storm key, kept in the storm episode at open. */
+function stormMeta(signal: Signal | undefined): string {
+  return JSON.stringify({ alertname: signal?.alertname, namespace: signal?.stormNamespace, severity: signal?.severity });
+}
+
+/** The per-signal arguments of the dedup scripts: resource digest and label, alert digest, startsAt. */
+function memberArgs(tenant: string, signal: Signal, scope: StormScope): (string | number | Buffer)[] {
+  return [fingerprintKeyDigest(tenant, signal.fingerprint), resourceLabel(signal.target, scope), alertDigest(signal), unixSeconds(signal.startsAt)];
+}
+
+// A storm episode outlives its idle TTL by this much, so that a late sweep still ends it.
+const stormTtlSlackSeconds = 6 * 3600;
+
 /**
- * KEYS of the dedup scripts: the storm key's detection, window, overflow and hot marker, the batch's
- * idempotency record, then one episode record per signal.
+ * Episode records of signals and storm episodes in Redis. One script call per storm key (hash slot) per
+ * batch; docs/LIFECYCLE.md describes the states and transitions, lib/domain/lifecycle.ts names them.
  */
-function dedupStepKeys(tenant: string, stormPart: string, batch: readonly Signal[], requestId: string): Buffer[] {
-  const storm = stormKeys(tenant, stormPart);
-  const fingerprints = batch.map((signal) => signal.fingerprint);
-  return [
-    storm.detection,
-    storm.window,
-    storm.overflow,
-    storm.hot,
-    batchIdempotencyKey(tenant, stormPart, requestId, fingerprints),
-    ...fingerprints.map((fingerprint) => episodeKey(tenant, fingerprint)),
-  ];
-}
-
-// A retried dedup event replays its decisions for this long (Lambda retries within a few minutes).
-const idempotencyTtlMs = 15 * 60 * 1000;
-
-/** What an aggregated request needs to know about its storm key, kept in the window at open. */
-function windowMeta(signal: Signal | undefined, scope: StormScope): string {
-  return JSON.stringify({
-    alertname: signal?.alertname,
-    namespace: scope === 'namespace' ? signal?.labels.namespace ?? signal?.labels.exported_namespace : undefined,
-    severity: signal?.severity,
-  });
-}
-
-// A window outlives its maximum length by this much, so that a late sweep still closes it.
-const windowTtlSlackSeconds = 6 * 3600;
-
-/** Episode records of signals in Redis. One script call per storm key (hash slot) per batch. */
 export class EpisodeStore {
   constructor(
     private readonly redis: RedisClient,
@@ -128,26 +112,29 @@ export class EpisodeStore {
   ) {}
 
   /**
-   * Atomically records each signal: episodes, storm detection, storm windows and the hold, one script
-   * call per storm key. Results in the signals' order, and the windows that were touched.
+   * Atomically records each signal: episodes, storm detection and the storm episode, one script call per
+   * storm key. Results in the signals' order, and the storm episodes that need the sweep.
+   * `truncatedStormParts`: the storm keys whose group Alertmanager truncated (with how many alerts).
    */
   async observe(
     tenant: string,
     signals: readonly Signal[],
     now: number,
-    batch: { readonly requestId: string; readonly truncatedAlerts?: number } = { requestId: randomUUID() },
-  ): Promise<{ results: ObservedSignal[]; windows: WindowTouch[] }> {
+    batch: { readonly requestId: string; readonly truncated?: ReadonlyMap<string, number> } = { requestId: randomUUID() },
+  ): Promise<{ results: ObservedSignal[]; storms: StormTouch[] }> {
     const results = new Array<ObservedSignal>(signals.length);
     const storm = this.options.storm;
-    const windows = await Promise.all(
+    const storms = await Promise.all(
       groupByStorm(signals, (signal) => signal.fingerprint).map(async ([stormPart, indexes]) => {
         const group = indexes.map((index) => signals[index] as Signal);
-        const keys = dedupStepKeys(tenant, stormPart, group, batch.requestId);
+        const keys = stormKeys(tenant, stormPart);
+        const marker = batchMarkerKey(tenant, stormPart, batch.requestId, group.map((signal) => `${signal.fingerprint}/${signal.status}/${signal.startsAt}/${signal.deliveryKey}`));
         const firing = group.filter((signal) => signal.status === 'firing');
+        const allKeys = [keys.detection, keys.storm, keys.overflow, keys.bloom, marker, ...group.map((signal) => episodeKey(tenant, signal.fingerprint))];
         const reply = await callRedis('episode observe', () =>
           this.redis.sgEpisodeObserve(
-            keys.length,
-            ...keys,
+            allKeys.length,
+            ...allKeys,
             now,
             this.options.idleTtlSeconds * 1000,
             this.options.closedTtlSeconds * 1000,
@@ -156,50 +143,57 @@ export class EpisodeStore {
             storm.detectionWindowSeconds,
             storm.holdSeconds,
             storm.resourceCap,
-            batch.truncatedAlerts ?? 0,
-            this.windowTtlMs(),
-            windowMeta(firing[0] ?? group[0], storm.scope),
+            batch.truncated?.get(stormPart) ?? 0,
+            this.stormTtlMs(),
+            stormMeta(firing[0] ?? group[0]),
             JSON.stringify(sharedLabels(firing)),
-            idempotencyTtlMs,
-            ...group.flatMap((signal) => [
-              signal.status === 'firing' ? 'f' : 'r',
-              deliveryHash(signal.deliveryKey),
-              fingerprintKeyDigest(tenant, signal.fingerprint),
-              resourceLabel(signal.target, storm.scope),
-            ]),
+            this.options.retryHorizonSeconds * 1000,
+            storm.inactivitySeconds,
+            storm.maxWindowSeconds,
+            this.options.statusWriteIntervalSeconds,
+            ...group.flatMap((signal) => {
+              const [digest, label, alert, startsAt] = memberArgs(tenant, signal, storm.scope);
+              return [signal.status === 'firing' ? 'f' : 'r', deliveryHash(signal.deliveryKey), digest as Buffer, label as string, alert as number, startsAt as number];
+            }),
           ),
         );
         const parsed = observeReplySchema.safeParse(reply);
         if (!parsed.success || parsed.data[1].length !== group.length) {
           throw new RedisProtocolError(`unexpected episode observe reply: ${JSON.stringify(reply)}`);
         }
-        parsed.data[1].forEach((entry, position) => {
-          results[indexes[position] as number] = toObserved(entry);
+        parsed.data[1].forEach(([kind, episodeStart, occurrenceCount, flags], position) => {
+          results[indexes[position] as number] = {
+            kind,
+            episodeStart,
+            occurrenceCount,
+            statusWriteDue: (flags & observeFlags.statusWriteDue) !== 0,
+            noRecord: (flags & observeFlags.noRecord) !== 0,
+          };
         });
-        return toWindow(stormPart, parsed.data[0]);
+        return toTouch(stormPart, parsed.data[0]);
       }),
     );
-    return { results, windows: windows.flat() };
+    return { results, storms: storms.flat() };
   }
 
   /** After the hold: held signals join a storm that formed meanwhile, or are released to get their own request. */
-  async resolveHeld(tenant: string, signals: readonly Signal[], now: number): Promise<{ results: HeldResolution[]; windows: WindowTouch[] }> {
+  async resolveHeld(tenant: string, signals: readonly Signal[], now: number): Promise<{ results: HeldResolution[]; storms: StormTouch[] }> {
     const results = new Array<HeldResolution>(signals.length);
     const storm = this.options.storm;
-    const windows = await Promise.all(
+    const storms = await Promise.all(
       groupByStorm(signals, (signal) => signal.fingerprint).map(async ([stormPart, indexes]) => {
         const batch = indexes.map((index) => signals[index] as Signal);
-        const keys = dedupStepKeys(tenant, stormPart, batch, 'resolve-held');
+        const keys = stormKeys(tenant, stormPart);
+        const allKeys = [keys.detection, keys.storm, keys.overflow, keys.bloom, keys.detection, ...batch.map((signal) => episodeKey(tenant, signal.fingerprint))];
         const reply = await callRedis('episode resolve held', () =>
           this.redis.sgEpisodeResolveHeld(
-            keys.length,
-            ...keys,
+            allKeys.length,
+            ...allKeys,
             now,
             storm.resourceCap,
-            this.windowTtlMs(),
-            windowMeta(batch[0], storm.scope),
-            JSON.stringify(sharedLabels(batch)),
-            ...batch.flatMap((signal) => [fingerprintKeyDigest(tenant, signal.fingerprint), resourceLabel(signal.target, storm.scope)]),
+            this.stormTtlMs(),
+            this.options.statusWriteIntervalSeconds,
+            ...batch.flatMap((signal) => memberArgs(tenant, signal, storm.scope)),
           ),
         );
         const parsed = resolveReplySchema.safeParse(reply);
@@ -210,30 +204,34 @@ export class EpisodeStore {
           results[indexes[position] as number] =
             kind === 'stormed' ? { kind, episodeStart } : kind === 'released' ? { kind, episodeStart, occurrenceCount } : { kind };
         });
-        return toWindow(stormPart, parsed.data[0]);
+        return toTouch(stormPart, parsed.data[0]);
       }),
     );
-    return { results, windows: windows.flat() };
+    return { results, storms: storms.flat() };
   }
 
-  private windowTtlMs(): number {
-    return (this.options.storm.maxWindowSeconds + windowTtlSlackSeconds) * 1000;
+  private stormTtlMs(): number {
+    return (this.options.idleTtlSeconds + stormTtlSlackSeconds) * 1000;
   }
 
-  /** Marks episodes whose RemediationRequest exists, so later repeats are plain duplicates. */
-  async confirmCreated(tenant: string, created: readonly { fingerprint: string; episodeStart: number }[]): Promise<void> {
-    await Promise.all(
-      groupByStorm(created, (entry) => entry.fingerprint).map(([, indexes]) => {
-        const batch = indexes.map((index) => created[index] as (typeof created)[number]);
-        return callRedis('episode confirm', () =>
-          this.redis.sgEpisodeConfirm(
-            batch.length,
-            ...batch.map((entry) => episodeKey(tenant, entry.fingerprint)),
-            ...batch.map((entry) => entry.episodeStart),
-          ),
-        );
-      }),
+  /**
+   * The episode's request exists: `adopted` when an existing request (found after lost state) was taken
+   * instead of creating one. Returns what its status must show, or undefined when the episode is gone.
+   */
+  async confirm(
+    tenant: string,
+    fingerprint: string,
+    episodeStart: number,
+    adopted?: { readonly episodeStart: number; readonly resolved: boolean },
+  ): Promise<ConfirmedEpisode | undefined> {
+    const reply = await callRedis('episode confirm', () =>
+      this.redis.sgEpisodeConfirm(1, episodeKey(tenant, fingerprint), episodeStart, adopted?.episodeStart ?? 0, adopted?.resolved ? 1 : 0, this.options.closedTtlSeconds * 1000),
     );
+    const parsed = confirmReplySchema.safeParse(reply);
+    if (!parsed.success) throw new RedisProtocolError(`unexpected episode confirm reply: ${JSON.stringify(reply)}`);
+    if (parsed.data.length === 0) return undefined;
+    const [state, start, occurrenceCount, lastSeen] = parsed.data;
+    return { state, episodeStart: start, occurrenceCount, lastSeen };
   }
 
   /** The episode record of one fingerprint, or undefined when there is none (never seen, or expired). */

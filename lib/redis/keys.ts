@@ -7,9 +7,9 @@ import { fingerprintKeyDigest, stormTagOf } from '../domain/fingerprint.js';
  *   sg:{<tag 2>}<6 raw bytes>   episode record of one signal: exactly 13 bytes, binary. With its 12-byte
  *                              record it costs 88 bytes (MEMORY USAGE) standalone and in cluster mode,
  *                              where a 20-byte key would cost 104. Every other family is longer.
- *   sg:{<tag 2>}<f><6 bytes>   storm-key families (14 bytes): d detection ZSET, w window HASH,
- *                              o window overflow HLL, z closing window, x hot marker, i the stored reply
- *                              of one dedup batch (idempotency across Lambda retries, 15 minutes)
+ *   sg:{<tag 2>}<f><6 bytes>   storm-key families (14 bytes): d detection ZSET, w storm episode HASH,
+ *                              o its overflow HLL, b its membership filter (Bloom, 16 KiB), i the marker
+ *                              of one applied dedup batch (a Lambda retry counts nothing again)
  *   sg:r:<tenant digest>       the tenant's rate budget (GCRA, one key)
  *   sg:{q<bucket>}             due index bucket (ZSET), 16 buckets
  */
@@ -34,10 +34,9 @@ export function dueBucketOf(member: string): number {
 
 export interface StormKeys {
   readonly detection: Buffer;
-  readonly window: Buffer;
+  readonly storm: Buffer;
   readonly overflow: Buffer;
-  readonly closing: Buffer;
-  readonly hot: Buffer;
+  readonly bloom: Buffer;
 }
 
 /** The keys of one storm key, from the storm part (first 12 hex chars) of its signals' fingerprints. */
@@ -45,12 +44,16 @@ export function stormKeys(tenant: string, stormPart: string): StormKeys {
   const tag = Buffer.from(`sg:{${stormTagOf(tenant, stormPart)}}`);
   const digest = createHash('sha256').update(`storm-key\0${tenant}\0${stormPart}`).digest().subarray(0, 6);
   const key = (family: string) => Buffer.concat([tag, Buffer.from(family), digest]);
-  return { detection: key('d'), window: key('w'), overflow: key('o'), closing: key('z'), hot: key('x') };
+  return { detection: key('d'), storm: key('w'), overflow: key('o'), bloom: key('b') };
 }
 
-/** The idempotency record of one dedup batch's step on one storm key: the same event retried finds it. */
-export function batchIdempotencyKey(tenant: string, stormPart: string, requestId: string, fingerprints: readonly string[]): Buffer {
+/**
+ * The marker of one dedup batch's step on one storm key: the same event retried finds it. The digest
+ * covers every signal's delivery (fingerprint, status, startsAt, delivery key), so the parts of a split
+ * notification, or a resolved sent beside its own firing, never share a marker.
+ */
+export function batchMarkerKey(tenant: string, stormPart: string, requestId: string, deliveries: readonly string[]): Buffer {
   const tag = Buffer.from(`sg:{${stormTagOf(tenant, stormPart)}}i`);
-  const digest = createHash('sha256').update(['batch', tenant, requestId, ...fingerprints].join('\0')).digest().subarray(0, 6);
+  const digest = createHash('sha256').update(['batch', tenant, requestId, ...deliveries].join('\0')).digest().subarray(0, 6);
   return Buffer.concat([tag, digest]);
 }

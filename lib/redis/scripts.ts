@@ -1,7 +1,7 @@
 import type { ClientContext, Cluster, Redis, Result } from 'ioredis';
-import { dueAdd, dueClaim } from './lua/due-scripts.js';
+import { dueAdd, dueClaim, dueFinish } from './lua/due-scripts.js';
 import { episodeConfirm, episodeObserve, episodeResolveHeld, episodeStatusWritten } from './lua/episode-scripts.js';
-import { stormClose, stormFinish } from './lua/storm-scripts.js';
+import { stormCreated, stormDue, stormStatusWritten } from './lua/storm-scripts.js';
 import { rateBudgetTake } from './lua/rate-budget-script.js';
 
 /**
@@ -12,11 +12,13 @@ export const scripts = {
   sgEpisodeObserve: episodeObserve,
   sgEpisodeResolveHeld: episodeResolveHeld,
   sgEpisodeConfirm: episodeConfirm,
-  sgStormClose: stormClose,
-  sgStormFinish: stormFinish,
+  sgStormDue: stormDue,
+  sgStormCreated: stormCreated,
+  sgStormStatusWritten: stormStatusWritten,
   sgEpisodeStatusWritten: episodeStatusWritten,
   sgDueAdd: dueAdd,
   sgDueClaim: dueClaim,
+  sgDueFinish: dueFinish,
   sgRateBudgetTake: rateBudgetTake,
 } as const;
 
@@ -28,11 +30,13 @@ declare module 'ioredis' {
     sgEpisodeObserve: ScriptCall<Context>;
     sgEpisodeResolveHeld: ScriptCall<Context>;
     sgEpisodeConfirm: ScriptCall<Context>;
-    sgStormClose: ScriptCall<Context>;
-    sgStormFinish: ScriptCall<Context>;
+    sgStormDue: ScriptCall<Context>;
+    sgStormCreated: ScriptCall<Context>;
+    sgStormStatusWritten: ScriptCall<Context>;
     sgEpisodeStatusWritten: ScriptCall<Context>;
     sgDueAdd: ScriptCall<Context>;
     sgDueClaim: ScriptCall<Context>;
+    sgDueFinish: ScriptCall<Context>;
     sgRateBudgetTake: ScriptCall<Context>;
   }
 }

@@ -3,13 +3,13 @@ import { KubeGuard } from '../kube/kube-guard.js';
 import { DueIndex } from '../redis/due-index.js';
 import { EpisodeStore } from '../redis/episode-store.js';
 import { KubeHealth } from '../redis/kube-health.js';
-import { StormWindows } from '../redis/storm-windows.js';
+import { StormEpisodes } from '../redis/storm-episodes.js';
 import { kubeClient, redisClient, runtimeConfig } from './clients.js';
 
 /** The Redis-backed stores the handlers share, configured once per process. */
 let episodes: EpisodeStore | undefined;
 let due: DueIndex | undefined;
-let windows: StormWindows | undefined;
+let storms: StormEpisodes | undefined;
 let health: KubeHealth | undefined;
 let writer: RemediationRequestWriter | undefined;
 
@@ -24,9 +24,10 @@ export function dueIndex(): DueIndex {
   return due;
 }
 
-export function stormWindows(): StormWindows {
-  windows ??= new StormWindows(redisClient(), runtimeConfig().storm);
-  return windows;
+export function stormEpisodes(): StormEpisodes {
+  const config = runtimeConfig();
+  storms ??= new StormEpisodes(redisClient(), { ...config.storm, ...config.dedup });
+  return storms;
 }
 
 export function kubeHealth(): KubeHealth {

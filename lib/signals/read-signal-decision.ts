@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { decideSignalAction, type EpisodeOutcomeKind, remediationRequestName, type SignalDecision } from '../domain/dedup-decision.js';
+import { decideSignalAction, type OutcomeKind, type SignalDecision } from '../domain/lifecycle.js';
+import { remediationRequestName } from '../domain/request-name.js';
 import { stormPartOf, stormRequestFingerprint } from '../domain/storm.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { EpisodeStore } from '../redis/episode-store.js';
-import type { StormWindows } from '../redis/storm-windows.js';
+import type { StormEpisodes } from '../redis/storm-episodes.js';
 import { isoSeconds } from '../domain/time.js';
 
 const fingerprintSchema = z.string().regex(/^[0-9a-f]{32}$/);
@@ -12,24 +13,24 @@ export interface SignalDecisionReceipt {
   readonly fingerprint: string;
   /** The signal's own episode; absent when it joined a storm (storm members have none). */
   readonly episode?: {
-    readonly state: 'held' | 'open' | 'resolved';
+    readonly state: 'held' | 'open' | 'resolved' | 'ended';
     readonly startedAt: string;
     readonly lastSeenAt: string;
     readonly occurrenceCount: number;
   };
-  readonly storm?: { readonly state: 'open' | 'closing' | 'closed'; readonly windowStart: string };
-  readonly lastDecision: SignalDecision & { readonly outcome: EpisodeOutcomeKind };
+  readonly storm?: { readonly state: 'collecting' | 'open' | 'resolved'; readonly windowStart: string };
+  readonly lastDecision: SignalDecision & { readonly outcome: OutcomeKind };
   readonly remediationRequest: {
     readonly namespace: string;
     readonly name: string;
-    /** pending: not yet confirmed (dedup completes it); aggregating: the storm's request comes when its window closes. */
-    readonly state: 'created' | 'pending' | 'aggregating' | 'unknown';
+    /** pending: not yet confirmed (dedup completes it); aggregating: the storm's request comes when its window closes; none: no request was made (resolved during the hold, or resolved before it fired). */
+    readonly state: 'created' | 'pending' | 'aggregating' | 'none';
   };
 }
 
 export interface ReadSignalDeps {
   readonly episodes: EpisodeStore;
-  readonly windows: StormWindows;
+  readonly storms: StormEpisodes;
   readonly namespace: string;
 }
 
@@ -42,29 +43,29 @@ export async function readSignalDecision(tenant: string, fingerprint: string | u
     return {
       fingerprint: parsed.data,
       episode: {
-        state: record.state === 'closed' ? 'resolved' : record.state === 'held' ? 'held' : 'open',
+        state: record.state,
         startedAt: isoSeconds(record.episodeStart),
         lastSeenAt: isoSeconds(record.lastSeen),
         occurrenceCount: record.occurrenceCount,
       },
-      lastDecision: { outcome: record.lastOutcome, ...decideSignalAction({ kind: record.lastOutcome }) },
+      lastDecision: { outcome: record.lastOutcome, ...decideSignalAction(record.lastOutcome) },
       remediationRequest: {
         namespace: deps.namespace,
         name: remediationRequestName(parsed.data, record.episodeStart),
-        state: record.state === 'created' ? 'created' : record.state === 'reserved' ? 'pending' : 'unknown',
+        state: record.confirmed ? 'created' : record.state === 'open' || record.state === 'resolved' ? 'pending' : 'none',
       },
     };
   }
-  const window = await deps.windows.windowOf(tenant, parsed.data);
+  const window = await deps.storms.episodeOf(tenant, parsed.data);
   if (!window) throw new NotFoundError('no decision is recorded for this fingerprint (not seen yet, or expired)');
   return {
     fingerprint: parsed.data,
     storm: { state: window.state, windowStart: isoSeconds(window.start) },
-    lastDecision: { outcome: 'stormed', ...decideSignalAction({ kind: 'stormed' }) },
+    lastDecision: { outcome: 'stormed', ...decideSignalAction('stormed') },
     remediationRequest: {
       namespace: deps.namespace,
       name: remediationRequestName(stormRequestFingerprint(tenant, stormPartOf(parsed.data)), window.start),
-      state: window.state === 'closed' ? 'created' : 'aggregating',
+      state: window.state === 'collecting' ? 'aggregating' : 'created',
     },
   };
 }

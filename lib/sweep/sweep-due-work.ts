@@ -1,22 +1,23 @@
-import { remediationRequestName } from '../domain/dedup-decision.js';
+import { remediationRequestName } from '../domain/request-name.js';
+import { deduplicationStatus } from '../domain/request-status.js';
 import { decideStatusFlush, parseStatusFlushMember } from '../domain/status-flush.js';
-import { parseStormWindowMember, stormRequestFingerprint, windowDueAt } from '../domain/storm.js';
-import { buildStormRemediationRequest, deduplicationStatus } from '../kube/remediation-request.js';
+import { parseStormWindowMember, stormRequestFingerprint, type StormSnapshot } from '../domain/storm.js';
+import { episodeStartOfRequestName } from '../domain/request-name.js';
+import { buildStormRemediationRequest, stormKeyLabel, stormLabel, stormRequestStatus } from '../kube/remediation-request.js';
 import type { RemediationRequestWriter } from '../kube/remediation-writer.js';
-import type { DueIndex } from '../redis/due-index.js';
+import type { ClaimedEntry, DueIndex } from '../redis/due-index.js';
 import type { EpisodeStore } from '../redis/episode-store.js';
-import type { StormWindows } from '../redis/storm-windows.js';
+import type { StormEpisodes } from '../redis/storm-episodes.js';
 import { logger } from '../telemetry/logger.js';
 
 export interface SweepDeps {
   readonly dueIndex: DueIndex;
   readonly episodes: EpisodeStore;
-  readonly windows: StormWindows;
+  readonly storms: StormEpisodes;
   readonly writer: RemediationRequestWriter;
   readonly namespace: string;
   readonly clusterId?: string;
   readonly statusWriteIntervalSeconds: number;
-  readonly storm: { readonly inactivitySeconds: number; readonly maxWindowSeconds: number };
   /** How long a claimed entry stays with this sweep before another may take it. */
   readonly leaseSeconds: number;
   /** Entries claimed per bucket per sweep (16 buckets). */
@@ -27,90 +28,114 @@ export interface SweepDeps {
 export interface SweepSummary {
   readonly claimed: number;
   readonly statusWrites: number;
-  readonly stormsClosed: number;
+  readonly stormsCreated: number;
+  readonly stormsEnded: number;
   readonly rescheduled: number;
   readonly dropped: number;
   readonly failed: number;
 }
 
-type WorkResult = 'status-written' | 'storm-closed' | 'rescheduled' | 'dropped';
-
+type WorkResult = 'status-written' | 'storm-created' | 'storm-ended' | 'rescheduled' | 'dropped';
 
 /**
  * The scheduled sweep: claims due work (leased, so concurrent sweeps never do the same entry and a crashed
- * sweep's entries come back) and does it: deferred status writes with the latest counts, and closing
- * storm windows into their one aggregated RemediationRequest.
+ * sweep's entries come back) and does it: deferred status writes of episodes with the latest counts, and
+ * storm episodes: close the window into their one aggregated request, keep its status current, mark it
+ * Resolved when the storm ends.
  */
 export async function sweepDueWork(deps: SweepDeps): Promise<SweepSummary> {
   const now = Math.floor(deps.now().getTime() / 1000);
-  const members = await deps.dueIndex.claim(now, deps.leaseSeconds, deps.claimLimit);
-  const results = await Promise.allSettled(members.map((member) => doWork(member, now, deps)));
+  const claimed = await deps.dueIndex.claim(now, deps.leaseSeconds, deps.claimLimit);
+  const results = await Promise.allSettled(claimed.map((entry) => doWork(entry, now, deps)));
   results.forEach((result, index) => {
-    if (result.status === 'rejected') logger.warn('due work failed; it comes back after its lease', { member: members[index], error: String(result.reason) });
+    if (result.status === 'rejected') logger.warn('due work failed; it comes back after its lease', { member: claimed[index]?.member, error: String(result.reason) });
   });
   const count = (wanted: WorkResult) => results.filter((result) => result.status === 'fulfilled' && result.value === wanted).length;
   return {
-    claimed: members.length,
+    claimed: claimed.length,
     statusWrites: count('status-written'),
-    stormsClosed: count('storm-closed'),
+    stormsCreated: count('storm-created'),
+    stormsEnded: count('storm-ended'),
     rescheduled: count('rescheduled'),
     dropped: count('dropped'),
     failed: results.filter((result) => result.status === 'rejected').length,
   };
 }
 
-async function doWork(member: string, now: number, deps: SweepDeps): Promise<WorkResult> {
-  const status = parseStatusFlushMember(member);
-  if (status) return flushStatus(member, status.tenant, status.fingerprint, now, deps);
-  const window = parseStormWindowMember(member);
-  if (window) return closeWindow(member, window.tenant, window.stormPart, now, deps);
-  logger.error('unknown due member dropped', { member });
-  await deps.dueIndex.done(member);
+async function doWork(entry: ClaimedEntry, now: number, deps: SweepDeps): Promise<WorkResult> {
+  const status = parseStatusFlushMember(entry.member);
+  if (status) return flushStatus(entry, status.tenant, status.fingerprint, now, deps);
+  const storm = parseStormWindowMember(entry.member);
+  if (storm) return advanceStorm(entry, storm.tenant, storm.stormPart, now, deps);
+  logger.error('unknown due member dropped', { member: entry.member });
+  await deps.dueIndex.finish(entry);
   return 'dropped';
 }
 
-async function flushStatus(member: string, tenant: string, fingerprint: string, now: number, deps: SweepDeps): Promise<WorkResult> {
+async function flushStatus(entry: ClaimedEntry, tenant: string, fingerprint: string, now: number, deps: SweepDeps): Promise<WorkResult> {
   const record = await deps.episodes.read(tenant, fingerprint);
   if (decideStatusFlush(record).action === 'drop' || !record) {
-    await deps.dueIndex.done(member);
+    await deps.dueIndex.finish(entry);
     return 'dropped';
   }
-  const patched = await deps.writer.patchStatus(remediationRequestName(fingerprint, record.episodeStart), {
+  const written = await deps.writer.writeStatus(remediationRequestName(fingerprint, record.episodeStart), {
     deduplication: deduplicationStatus(record.occurrenceCount, record.episodeStart, record.lastSeen),
   });
-  const after = patched === 'patched' ? await deps.episodes.statusWritten(tenant, fingerprint, record.episodeStart, record.occurrenceCount) : 'gone';
-  if (after === 'stale') {
-    await deps.dueIndex.reschedule({ member, dueAt: now + deps.statusWriteIntervalSeconds });
-  } else {
-    await deps.dueIndex.done(member);
-  }
-  return patched === 'patched' ? 'status-written' : 'dropped';
+  const after = written === 'not-found' ? 'gone' : await deps.episodes.statusWritten(tenant, fingerprint, record.episodeStart, record.occurrenceCount);
+  await deps.dueIndex.finish(entry, after === 'stale' ? now + deps.statusWriteIntervalSeconds : undefined);
+  return written === 'not-found' ? 'dropped' : 'status-written';
 }
 
-async function closeWindow(member: string, tenant: string, stormPart: string, now: number, deps: SweepDeps): Promise<WorkResult> {
-  const closing = await deps.windows.close(tenant, stormPart, now);
-  if (closing.kind === 'none') {
-    await deps.dueIndex.done(member);
+/** One step of a storm episode: create its request when the window closed, or bring its status up to date. */
+async function advanceStorm(entry: ClaimedEntry, tenant: string, stormPart: string, now: number, deps: SweepDeps): Promise<WorkResult> {
+  const due = await deps.storms.due(tenant, stormPart, now);
+  if (due.kind === 'none') {
+    await deps.dueIndex.finish(entry);
     return 'dropped';
   }
-  if (closing.kind === 'not-due') {
-    await deps.dueIndex.reschedule({ member, dueAt: closing.dueAt });
+  if (due.kind === 'not-due') {
+    await deps.dueIndex.finish(entry, due.dueAt);
     return 'rescheduled';
   }
-  const storm = closing.window;
-  const request = buildStormRemediationRequest(stormRequestFingerprint(tenant, stormPart), storm, {
+  let storm: StormSnapshot | undefined = due.storm;
+  let result: WorkResult = 'status-written';
+  if (due.kind === 'create') {
+    storm = await createStormRequest(tenant, stormPart, due.storm, deps);
+    result = 'storm-created';
+  }
+  if (!storm) {
+    await deps.dueIndex.finish(entry);
+    return 'dropped';
+  }
+  const name = remediationRequestName(stormRequestFingerprint(tenant, stormPart), storm.start);
+  await deps.writer.writeStatus(name, stormRequestStatus(storm, now));
+  const written = await deps.storms.statusWritten(tenant, stormPart, storm.start, storm.version, now);
+  await deps.dueIndex.finish(entry, written.kind === 'done' ? undefined : written.dueAt);
+  if (storm.ended && written.kind === 'done') {
+    logger.info('storm ended', { tenant, name, members: storm.members, alerts: storm.alertCount });
+    return result === 'storm-created' ? result : 'storm-ended';
+  }
+  return result;
+}
+
+/**
+ * The window closed: create the ONE aggregated request, unless an open one of this storm key survived a
+ * Redis that lost its state (found by label), which is adopted instead.
+ */
+async function createStormRequest(tenant: string, stormPart: string, storm: StormSnapshot, deps: SweepDeps): Promise<StormSnapshot | undefined> {
+  const stormFingerprint = stormRequestFingerprint(tenant, stormPart);
+  const found = await deps.writer.find(`${stormKeyLabel}=${stormPart},${stormLabel}=true`);
+  const open = found.find((request) => !request.resolved && episodeStartOfRequestName(request.name) !== undefined && request.name !== remediationRequestName(stormFingerprint, storm.start));
+  if (open) {
+    logger.info('storm adopts an open request', { tenant, name: open.name });
+    return deps.storms.created(tenant, stormPart, storm.start, episodeStartOfRequestName(open.name));
+  }
+  const request = buildStormRemediationRequest(stormFingerprint, stormPart, storm, {
     namespace: deps.namespace,
     tenant,
     ...(deps.clusterId !== undefined && { clusterId: deps.clusterId }),
   });
   await deps.writer.create(request);
-  await deps.writer.patchStatus(request.metadata.name, {
-    deduplication: deduplicationStatus(Math.max(storm.alertCount, 1), storm.start, storm.end),
-    signal: { state: 'Firing' },
-  });
-  logger.info('storm closed', { tenant, name: request.metadata.name, alerts: storm.alertCount, trigger: storm.trigger, resources: storm.resources.length + storm.resourcesBeyondCap });
-  const followUp = await deps.windows.finish(tenant, stormPart);
-  if (followUp) await deps.dueIndex.reschedule({ member, dueAt: windowDueAt(followUp.start, followUp.lastNewResource, deps.storm) });
-  else await deps.dueIndex.done(member);
-  return 'storm-closed';
+  logger.info('storm request created', { tenant, name: request.metadata.name, alerts: storm.alertCount, trigger: storm.trigger, resources: storm.resources.length + storm.resourcesBeyondCap });
+  return deps.storms.created(tenant, stormPart, storm.start);
 }

@@ -13,7 +13,7 @@ function masters(client: Redis | Cluster): Redis[] {
   return client instanceof Cluster ? client.nodes('master') : [client];
 }
 
-/** Every key that holds state (all but the transient per-batch idempotency records). */
+/** Every key that holds state (all but the transient per-batch markers). */
 export async function stateKeys(client: Redis | Cluster): Promise<StoredKey[]> {
   return (await storedKeys(client)).filter(({ key }) => !keyFamilies.batch.test(key.toString('latin1')));
 }
@@ -50,8 +50,8 @@ export const keyFamilies = {
   episode: /^sg:\{[A-Za-z0-9_-]{2}\}[\s\S]{6}$/, // episode record (13 bytes)
   rate: /^sg:r:[A-Za-z0-9_-]{8}$/, // tenant rate budget
   due: /^sg:\{q[0-9a-f]\}$/, // due index bucket
-  storm: /^sg:\{[A-Za-z0-9_-]{2}\}[dwozx][\s\S]{6}$/, // storm detection, window, overflow, closing, hot
-  batch: /^sg:\{[A-Za-z0-9_-]{2}\}i[\s\S]{6}$/, // a dedup batch's stored reply (idempotency, 15 minutes)
+  storm: /^sg:\{[A-Za-z0-9_-]{2}\}[dwob][\s\S]{6}$/, // storm detection, storm episode, overflow, membership filter
+  batch: /^sg:\{[A-Za-z0-9_-]{2}\}i[\s\S]{6}$/, // a dedup batch's marker (a Lambda retry counts nothing again)
   kube: /^sg:k$/, // the Kubernetes API's health (open circuit)
 } as const;
 

@@ -1,13 +1,15 @@
 /**
  * The due index: ZSETs (one per bucket, each its own slot) of work with a due time in unix seconds:
- * deferred status writes and storm-window deadlines. The sweep claims due members with a lease, so that
- * two sweeps never do the same work and a sweep that crashes mid-way leaves the work to the next one.
+ * deferred status writes and storm episodes' deadlines. The sweep claims due members with a lease (their
+ * score becomes the lease's end), so that two sweeps never do the same work and a sweep that crashes
+ * mid-way leaves the work to the next one. Dedup may move an entry earlier at any time, claimed or not;
+ * the sweep then finds the score changed and leaves the entry for the next round instead of dropping it.
  */
 
-/** KEYS[1]: bucket. ARGV[1]: key TTL (ms), then score/member pairs. Adds members that are not there yet. */
+/** KEYS[1]: bucket. ARGV[1]: key TTL (ms), then score/member pairs. Adds members, or moves them earlier. */
 export const dueAdd = `
 for i = 2, #ARGV, 2 do
-  redis.call('ZADD', KEYS[1], 'NX', ARGV[i], ARGV[i + 1])
+  redis.call('ZADD', KEYS[1], 'LT', ARGV[i], ARGV[i + 1])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return (#ARGV - 1) / 2
@@ -25,4 +27,20 @@ for _, member in ipairs(due) do
 end
 if #due > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 return due
+`;
+
+/**
+ * Finishes a claimed member: KEYS[1] bucket, ARGV[1] member, ARGV[2] the claim's score, ARGV[3] the next
+ * due time (absent: remove). Only while the score is still the claim's: when dedup moved it meanwhile,
+ * that newer work stays due. Returns 1 when applied, 0 when left alone.
+ */
+export const dueFinish = `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or tonumber(score) ~= tonumber(ARGV[2]) then return 0 end
+if ARGV[3] then
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+else
+  redis.call('ZREM', KEYS[1], ARGV[1])
+end
+return 1
 `;

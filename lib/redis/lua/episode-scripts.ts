@@ -1,195 +1,314 @@
+import { luaLifecycleConstants } from '../../domain/lifecycle.js';
 import { luaEpisodeRecord } from '../episode-record.js';
-import { luaStormWindow } from './storm-window.js';
+import { luaStormEpisode } from './storm-episode.js';
+
+const prelude = `
+${luaLifecycleConstants()}
+${luaEpisodeRecord}
+${luaStormEpisode}
+`;
+
+/** Reply flags of one signal (4th element): a status write is due; no record existed (state may be lost). */
+export const observeFlags = { statusWriteDue: 1, noRecord: 2 } as const;
 
 /**
- * The dedup step for a batch of signals of ONE storm key (all KEYS share its hash tag): episode records,
- * storm detection, storm windows and the hold, decided together and atomically.
+ * The dedup step for a batch of signals of ONE storm key (all KEYS share its hash tag): episodes, storm
+ * detection and the storm episode, decided together and atomically. docs/LIFECYCLE.md is the prose of it.
  *
- * KEYS[1] detection ZSET (member digest -> last seen), KEYS[2] window HASH, KEYS[3] window overflow HLL,
- * KEYS[4] hot marker (a storm just closed; its value is the trigger), KEYS[5] idempotency record of this
- * batch (a Lambda retry of the same event replays the stored reply instead of counting again),
- * KEYS[5+i] episode record of signal i.
+ * KEYS[1] detection ZSET (resource digest -> last seen), KEYS[2] storm episode HASH, KEYS[3] its overflow
+ * HLL, KEYS[4] its membership filter, KEYS[5] marker of this batch (a Lambda retry of the same event does
+ * not count again), KEYS[5+i] episode record of signal i.
  * ARGV[1] now (s), ARGV[2] idle TTL (ms), ARGV[3] closed-record TTL (ms), ARGV[4] HA window (s),
  * ARGV[5] storm threshold (distinct resources), ARGV[6] detection window (s), ARGV[7] hold (s, 0 = off),
- * ARGV[8] resource cap, ARGV[9] truncated alerts in the notification, ARGV[10] window TTL (ms),
- * ARGV[11] window meta (JSON: alertname, namespace, severity), ARGV[12] labels every signal of the batch
- * shares (JSON), ARGV[13] idempotency TTL (ms), then per signal i at 13+4(i-1): 'f'|'r', delivery hash,
- * member digest, resource label.
+ * ARGV[8] resource cap, ARGV[9] alerts Alertmanager truncated from this storm key's group, ARGV[10] storm
+ * TTL (ms), ARGV[11] storm meta (JSON: alertname, namespace, severity), ARGV[12] labels every firing signal
+ * of the batch shares (JSON), ARGV[13] batch-marker TTL (ms), ARGV[14] storm inactivity (s), ARGV[15] storm
+ * maximum window (s), ARGV[16] status write interval (s); then per signal i at 16+6(i-1): 'f'|'r',
+ * delivery hash, resource digest, resource label, alert digest (even uint32), startsAt (s).
  *
- * The window's layout is in storm-window.ts.
- *
- * Returns {window, outcomes}: window = {opened (0|1), start, lastNew} or {0, 0, 0} without a window;
- * outcomes[i] = {outcome, episodeStart, occurrences, scheduleStatus}.
+ * Returns {storm, outcomes}: storm = {dueAt, start} (dueAt 0: nothing to schedule); outcomes[i] =
+ * {outcome, episodeStart, occurrences, flags}.
  */
 export const episodeObserve = `
-${luaEpisodeRecord}
-${luaStormWindow}
+${prelude}
 local now = tonumber(ARGV[1])
-local idleTtl, closedTtl, haWindow = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local idleTtl, closedTtl, haWindow = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local threshold, detection, hold = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local cap, truncated, windowTtl = tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
-local DETECT, WINDOW, OVERFLOW, HOT, DONE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local cap, truncated, stormTtl = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local inactivity, maxWindow, statusInterval = tonumber(ARGV[14]), tonumber(ARGV[15]), tonumber(ARGV[16])
+local DETECT, STORM, OVERFLOW, BLOOM, DONE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local count = #KEYS - 5
-local function arg(i, k) return ARGV[13 + 4 * (i - 1) + k] end
-local function record(i) return KEYS[5 + i] end
+local function signal(i)
+  local base = 16 + 6 * (i - 1)
+  return {firing = ARGV[base + 1] == 'f', delivery = tonumber(ARGV[base + 2]), digest = ARGV[base + 3],
+    label = ARGV[base + 4], id = tonumber(ARGV[base + 5]), startsAt = tonumber(ARGV[base + 6])}
+end
+local function recordKey(i) return KEYS[5 + i] end
+local function reply(name, e, flags) if e then return {name, e.f, e.n, flags or 0} end return {name, 0, 0, flags or 0} end
 
--- Already done: this is a retry of the same batch. Replay, do not count again.
-local replay = redis.call('GET', DONE)
-if replay then return cjson.decode(replay) end
+-- A retry of a batch already applied: count nothing again; report the work each episode still needs.
+local function retried(key)
+  local e = decode(redis.call('GET', key))
+  if not e then return reply('retried') end
+  if e.state == ST_HELD then return reply('held', e) end
+  if (e.state == ST_OPEN or e.state == ST_RESOLVED) and not e.confirmed then return reply('pending', e) end
+  if e.state == ST_RESOLVED then return reply('closed', e) end
+  if e.state == ST_OPEN and not e.dirty then
+    e.dirty = true
+    redis.call('SET', key, encode(e), 'KEEPTTL')
+    return reply('retried', e, 1)
+  end
+  return reply('retried', e)
+end
 
-local fresh, freshResources, seen = {}, 0, {}
+-- Whether a record already knows this alert at this start or later (so the signal is an old copy).
+local function knowsAsOfOrLater(e, s)
+  local a = e and findAlert(e, s.id)
+  return a ~= nil and (a.startsAt > s.startsAt or (a.startsAt == s.startsAt and not a.firing))
+end
+local function isLive(e) return e ~= nil and (e.state == ST_HELD or e.state == ST_OPEN) end
+
+-- A firing alert on a live episode: a repeat, an HA copy, another alert of the resource, or an old copy.
+local function firingOnLive(key, e, s)
+  local a = findAlert(e, s.id)
+  if knowsAsOfOrLater(e, s) then return reply('stale', e) end
+  local outcome = OC_REPEATED
+  if a and a.startsAt == s.startsAt then
+    if e.d == s.delivery and now - e.l < haWindow then outcome = OC_REDELIVERED end
+  elseif a then
+    a.startsAt = s.startsAt
+    a.firing = true
+  elseif #e.alerts < MAX_ALERTS then
+    e.alerts[#e.alerts + 1] = {id = s.id, firing = true, startsAt = s.startsAt}
+    outcome = OC_JOINED
+  end
+  local flags = 0
+  if e.state == ST_OPEN and e.confirmed and not e.dirty then
+    e.dirty = true
+    flags = 1
+  end
+  e.n, e.l, e.d, e.outcome = e.n + 1, now, s.delivery, outcome
+  redis.call('SET', key, encode(e), 'PX', idleTtl)
+  if e.state == ST_HELD then return reply('held', e, flags) end
+  if not e.confirmed then return reply('pending', e, flags) end
+  return reply(OUTCOME_NAME[outcome], e, flags)
+end
+
+-- A new episode, opened by this firing alert. Resolved alerts of a closed record stay as tombstones.
+local function openEpisode(key, e, s, held)
+  local start = s.startsAt
+  -- Another alert of the resource starting in the same second as the closed episode: its own request name.
+  if e and e.f == start then start = start + 1 end
+  local alerts = {{id = s.id, firing = true, startsAt = s.startsAt}}
+  if e then
+    for _, a in ipairs(e.alerts) do
+      if a.id ~= s.id and #alerts < MAX_ALERTS then alerts[#alerts + 1] = {id = a.id, firing = false, startsAt = a.startsAt} end
+    end
+  end
+  local state, outcome = ST_OPEN, OC_OPENED
+  if held then state, outcome = ST_HELD, OC_HELD end
+  local fresh = {f = start, l = now, n = 1, d = s.delivery, state = state, outcome = outcome, dirty = false, confirmed = false, alerts = alerts}
+  redis.call('SET', key, encode(fresh), 'PX', idleTtl)
+  local flags = 0
+  if not e then flags = 2 end
+  return reply(OUTCOME_NAME[outcome], fresh, flags)
+end
+
+-- A resolved alert on an episode record (or on none: a tombstone).
+local function resolvedOnEpisode(key, e, s)
+  if not e then
+    local tomb = {f = s.startsAt, l = now, n = 0, d = s.delivery, state = ST_ENDED, outcome = OC_TOMBSTONE, dirty = false, confirmed = false,
+      alerts = {{id = s.id, firing = false, startsAt = s.startsAt}}}
+    redis.call('SET', key, encode(tomb), 'PX', closedTtl)
+    return reply('tombstone', tomb, 2)
+  end
+  if knowsAsOfOrLater(e, s) then return reply('stale', e) end
+  local a = findAlert(e, s.id)
+  if a then
+    a.firing, a.startsAt = false, s.startsAt
+  elseif #e.alerts < MAX_ALERTS then
+    e.alerts[#e.alerts + 1] = {id = s.id, firing = false, startsAt = s.startsAt}
+  end
+  e.l, e.d = now, s.delivery
+  if not isLive(e) or not a then
+    -- Remembered so that its late firing creates nothing; the episode itself does not change.
+    if isLive(e) then
+      redis.call('SET', key, encode(e), 'KEEPTTL')
+    else
+      redis.call('SET', key, encode(e), 'PX', closedTtl)
+    end
+    return reply('tombstone', e)
+  end
+  if firingAlerts(e) > 0 then
+    e.outcome = OC_MEMBER_RESOLVED
+    redis.call('SET', key, encode(e), 'KEEPTTL')
+    return reply('member-resolved', e)
+  end
+  -- Resolved during the hold: no request was promised, none is made.
+  if e.state == ST_HELD then e.state = ST_ENDED else e.state = ST_RESOLVED end
+  e.outcome, e.dirty = OC_CLOSED, false
+  redis.call('SET', key, encode(e), 'PX', closedTtl)
+  return reply('closed', e)
+end
+
+if redis.call('EXISTS', DONE) == 1 then
+  local out = {}
+  for i = 1, count do out[i] = retried(recordKey(i)) end
+  return {{0, 0}, out}
+end
+
+-- Pass 1, read-only: which signals the storm takes, and which firing ones are fresh (no episode, no storm).
+local st = stormRead(STORM)
+local route, fresh, freshResources, seen = {}, {}, 0, {}
 for i = 1, count do
-  local e = decode(redis.call('GET', record(i)))
-  if arg(i, 1) == 'f' and not (e and e.state ~= 3) then
+  local s = signal(i)
+  local e = decode(redis.call('GET', recordKey(i)))
+  if isLive(e) or knowsAsOfOrLater(e, s) then
+    route[i] = 'episode'
+  elseif stormTakes(BLOOM, st, s) then
+    route[i] = 'storm'
+  elseif s.firing then
+    route[i] = 'fresh'
     fresh[#fresh + 1] = i
-    if not seen[arg(i, 3)] then seen[arg(i, 3)], freshResources = true, freshResources + 1 end
+    if not seen[s.digest] then seen[s.digest], freshResources = true, freshResources + 1 end
+  else
+    route[i] = 'episode'
   end
 end
 
--- Storm detection: distinct resources of this storm key within the sliding window.
-local windowOpen = redis.call('EXISTS', WINDOW) == 1
-local trigger = tonumber(redis.call('GET', HOT) or '0')
-local joinStorm = windowOpen or trigger > 0
-local recentBefore = 0
-if #fresh > 0 and not joinStorm then
+-- Storm detection over the fresh signals: distinct resources of this storm key within the sliding window.
+local trigger, recentBefore = 0, 0
+if #fresh > 0 then
   redis.call('ZREMRANGEBYSCORE', DETECT, '-inf', now - detection)
   recentBefore = redis.call('ZCARD', DETECT)
-  for _, i in ipairs(fresh) do redis.call('ZADD', DETECT, now, arg(i, 3)) end
+  for _, i in ipairs(fresh) do redis.call('ZADD', DETECT, now, signal(i).digest) end
   if redis.call('ZCARD', DETECT) > threshold then trigger = 2 elseif truncated > 0 then trigger = 3 end
   if trigger > 0 then
-    joinStorm = true
     redis.call('DEL', DETECT)
   else
     redis.call('PEXPIRE', DETECT, detection * 1000)
   end
 end
 
-local windowOpened = 0
-if joinStorm and #fresh > 0 then
-  if windowOpen then
-    intersectLabels(WINDOW, ARGV[12])
-  else
-    openWindow(WINDOW, now, trigger, ARGV[11], ARGV[12])
-    redis.call('DEL', HOT)
-    windowOpened, windowOpen = 1, true
+local stormDueAt, wasClean, endedBefore = 0, st ~= nil and st.written >= st.version, st ~= nil and st.ended
+if trigger > 0 then
+  if stormOpen(STORM, OVERFLOW, BLOOM, st, now, trigger, ARGV[11], ARGV[12]) then
+    stormDueAt = math.min(now + inactivity, now + maxWindow)
   end
+  st = stormRead(STORM)
+  endedBefore = false
+  for _, i in ipairs(fresh) do route[i] = 'storm' end
 end
-local holdNew = hold > 0 and not joinStorm and (recentBefore > 0 or freshResources > 1)
+local holdNew = hold > 0 and trigger == 0 and (recentBefore > 0 or freshResources > 1)
 
-local out = {}
+local out, stormFiring = {}, false
 for i = 1, count do
+  local s, key = signal(i), recordKey(i)
   -- Read again: the same fingerprint may occur twice in one notification.
-  local key = record(i)
   local e = decode(redis.call('GET', key))
-  local firing, delivery = arg(i, 1) == 'f', tonumber(arg(i, 2))
-  local isFresh = firing and not (e and e.state ~= 3)
-  if isFresh and joinStorm then
-    addResource(WINDOW, OVERFLOW, now, cap, arg(i, 3), arg(i, 4))
-    redis.call('HINCRBY', WINDOW, '_a', 1)
-    out[i] = {'stormed', tonumber(redis.call('HGET', WINDOW, '_s')), 0, 0}
-  elseif isFresh then
-    local start = now
-    -- A new episode starting in the same second as the closed one still needs its own request name.
-    if e and e.f >= now then start = e.f + 1 end
-    local state, outcome, name = 1, 1, 'opened'
-    if holdNew then state, outcome, name = 0, 6, 'held' end
-    redis.call('SET', key, encode({f = start, l = now, n = 1, d = delivery, state = state, outcome = outcome, dirty = false}), 'PX', idleTtl)
-    out[i] = {name, start, 1, 0}
-  elseif firing then
-    local outcome, name = 3, 'repeated'
-    if e.state == 0 then
-      outcome, name = 6, 'held'
-    elseif e.state == 1 then
-      outcome, name = 2, 'pending'
-    elseif e.d == delivery and now - e.l < haWindow then
-      outcome, name = 4, 'redelivered'
-    end
-    local schedule = 0
-    if e.state == 2 and not e.dirty then
-      e.dirty = true
-      schedule = 1
-    end
-    e.n, e.l, e.d, e.outcome = e.n + 1, now, delivery, outcome
-    redis.call('SET', key, encode(e), 'PX', idleTtl)
-    out[i] = {name, e.f, e.n, schedule}
-  elseif e and e.state ~= 3 then
-    e.state, e.outcome, e.dirty, e.l, e.d = 3, 5, false, now, delivery
-    redis.call('SET', key, encode(e), 'PX', closedTtl)
-    out[i] = {'closed', e.f, e.n, 0}
+  if route[i] == 'storm' then
+    out[i] = {stormObserve(STORM, OVERFLOW, BLOOM, st, now, cap, s), st.start, 0, 0}
+    if s.firing then stormFiring = true end
+  elseif isLive(e) and s.firing then
+    out[i] = firingOnLive(key, e, s)
+  elseif s.firing and not knowsAsOfOrLater(e, s) then
+    out[i] = openEpisode(key, e, s, holdNew)
+  elseif s.firing then
+    out[i] = reply('stale', e)
   else
-    out[i] = {'unmatched', 0, 0, 0}
+    out[i] = resolvedOnEpisode(key, e, s)
   end
 end
-if windowOpen then keepWindow(WINDOW, OVERFLOW, windowTtl) end
-local window = {0, 0, 0}
-if windowOpen then window = {windowOpened, tonumber(redis.call('HGET', WINDOW, '_s')), tonumber(redis.call('HGET', WINDOW, '_l'))} end
-redis.call('SET', DONE, cjson.encode({window, out}), 'PX', ARGV[13])
-return {window, out}
+
+if st then
+  if stormFiring then stormIntersectLabels(STORM, ARGV[12]) end
+  st = stormRead(STORM)
+  if st then
+    stormKeep(STORM, OVERFLOW, BLOOM, stormTtl)
+    if st.ended and not endedBefore then
+      stormDueAt = now
+    elseif st.phase == PH_OPEN and wasClean and st.written < st.version then
+      stormDueAt = now + statusInterval
+    end
+  end
+end
+redis.call('SET', DONE, 1, 'PX', ARGV[13])
+local start = 0
+if st then start = st.start end
+return {{stormDueAt, start}, out}
 `;
 
 /**
- * After the hold: each held episode either joins the storm that formed meanwhile (its record goes, the
- * window counts its occurrences) or is released to get its own request (reserved). A storm that closed
- * meanwhile (hot) gets a follow-up window. KEYS as for the episode step (KEYS[5] unused). ARGV[1] now (s), ARGV[2] cap,
- * ARGV[3] window TTL (ms), ARGV[4] window meta, ARGV[5] common labels (JSON), then per signal i at
- * 5+2(i-1): member digest, resource label.
- * Returns {window, outcomes}: window as for the episode step; outcomes[i] = {outcome ('stormed' |
- * 'released' | 'gone'), episodeStart, occurrences}.
+ * After the hold: each held episode joins the storm that formed meanwhile (its record goes, it becomes a
+ * member), or is released to get its own request. KEYS as for the dedup step (KEYS[1] and KEYS[5]
+ * unused). ARGV[1] now (s), ARGV[2] cap, ARGV[3] storm TTL (ms), then per signal i at 3+4(i-1): resource
+ * digest, resource label, alert digest, startsAt (s).
+ * Returns {storm, outcomes}: storm as for the dedup step (a storm that this call changed is rescheduled
+ * by its status interval: ARGV[4]); outcomes[i] = {outcome ('stormed' | 'released' | 'gone'), episodeStart, occurrences}.
  */
 export const episodeResolveHeld = `
-${luaEpisodeRecord}
-${luaStormWindow}
-local now, cap, windowTtl = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local WINDOW, OVERFLOW, HOT = KEYS[2], KEYS[3], KEYS[4]
-local windowOpen = redis.call('EXISTS', WINDOW) == 1
-local windowOpened = 0
+${prelude}
+local now, cap, stormTtl, statusInterval = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local STORM, OVERFLOW, BLOOM = KEYS[2], KEYS[3], KEYS[4]
+local st = stormRead(STORM)
+local wasClean = st ~= nil and st.written >= st.version
 local out = {}
 for i = 6, #KEYS do
+  local base = 4 + 4 * (i - 6)
+  local s = {firing = true, digest = ARGV[base + 1], label = ARGV[base + 2], id = tonumber(ARGV[base + 3]), startsAt = tonumber(ARGV[base + 4])}
   local e = decode(redis.call('GET', KEYS[i]))
-  local digest, label = ARGV[6 + 2 * (i - 6)], ARGV[7 + 2 * (i - 6)]
-  if not e then
+  if not e or e.state == ST_ENDED or e.state == ST_RESOLVED then
+    -- Resolved during the hold (or expired): no request.
     out[i - 5] = {'gone', 0, 0}
-  elseif e.state ~= 0 then
+  elseif e.state ~= ST_HELD then
     -- Released by a concurrent invocation: completing its request is idempotent.
     out[i - 5] = {'released', e.f, e.n}
-  elseif windowOpen or redis.call('EXISTS', HOT) == 1 then
-    if not windowOpen then
-      openWindow(WINDOW, now, tonumber(redis.call('GET', HOT)), ARGV[4], ARGV[5])
-      redis.call('DEL', HOT)
-      windowOpen, windowOpened = true, 1
-    end
-    addResource(WINDOW, OVERFLOW, now, cap, digest, label)
-    redis.call('HINCRBY', WINDOW, '_a', e.n)
+  elseif st and not st.ended then
+    stormObserve(STORM, OVERFLOW, BLOOM, st, now, cap, s)
+    if e.n > 1 then redis.call('HINCRBY', STORM, '_a', e.n - 1) end
     redis.call('DEL', KEYS[i])
-    out[i - 5] = {'stormed', tonumber(redis.call('HGET', WINDOW, '_s')), e.n}
+    out[i - 5] = {'stormed', st.start, e.n}
   else
-    e.state = 1
+    e.state, e.outcome = ST_OPEN, OC_PENDING
     redis.call('SET', KEYS[i], encode(e), 'KEEPTTL')
     out[i - 5] = {'released', e.f, e.n}
   end
 end
-local window = {0, 0, 0}
-if windowOpen then
-  keepWindow(WINDOW, OVERFLOW, windowTtl)
-  window = {windowOpened, tonumber(redis.call('HGET', WINDOW, '_s')), tonumber(redis.call('HGET', WINDOW, '_l'))}
+local stormDueAt = 0
+if st then
+  stormKeep(STORM, OVERFLOW, BLOOM, stormTtl)
+  st = stormRead(STORM)
+  if st.phase == PH_OPEN and wasClean and st.written < st.version then stormDueAt = now + statusInterval end
 end
-return {window, out}
+local start = 0
+if st then start = st.start end
+return {{stormDueAt, start}, out}
 `;
 
 /**
- * Marks episodes whose RemediationRequest now exists. Only the same, still reserved episode is marked.
- * KEYS[i]: episode record. ARGV[i]: the episode's start.
+ * Marks an episode's RemediationRequest as existing and reports the state its status must show.
+ * KEYS[1] episode record. ARGV[1] the episode start the caller created, ARGV[2] the start of an existing
+ * request it adopted instead (0: none), ARGV[3] 1 when the adopted request is already Resolved, ARGV[4]
+ * closed-record TTL (ms).
+ * Returns {state, episodeStart, occurrences, lastSeen} or {} when the record is gone or another episode.
  */
 export const episodeConfirm = `
-${luaEpisodeRecord}
-for i, key in ipairs(KEYS) do
-  local e = decode(redis.call('GET', key))
-  if e and e.state == 1 and e.f == tonumber(ARGV[i]) then
-    e.state = 2
-    redis.call('SET', key, encode(e), 'KEEPTTL')
-  end
+${prelude}
+local e = decode(redis.call('GET', KEYS[1]))
+if not e or e.f ~= tonumber(ARGV[1]) then return {} end
+local adopted = tonumber(ARGV[2])
+if adopted > 0 then e.f = adopted end
+e.confirmed, e.dirty = true, false
+if ARGV[3] == '1' and e.state ~= ST_RESOLVED then
+  -- The request of this very episode is already Resolved: this firing was an old copy (state was lost).
+  e.state, e.outcome = ST_RESOLVED, OC_STALE
+  redis.call('SET', KEYS[1], encode(e), 'PX', ARGV[4])
+else
+  redis.call('SET', KEYS[1], encode(e), 'KEEPTTL')
 end
-return #KEYS
+local state = 'firing'
+if e.state == ST_RESOLVED or e.state == ST_ENDED then state = 'resolved' end
+return {state, e.f, e.n, e.l}
 `;
 
 /**
@@ -198,7 +317,7 @@ return #KEYS
  * Returns 1 when clean, 0 when newer occurrences arrived (another write is due), -1 when the episode is gone.
  */
 export const episodeStatusWritten = `
-${luaEpisodeRecord}
+${prelude}
 local e = decode(redis.call('GET', KEYS[1]))
 if not e or e.f ~= tonumber(ARGV[1]) then return -1 end
 if e.n ~= tonumber(ARGV[2]) then return 0 end

@@ -1,46 +1,82 @@
-/**
- * Closing a storm window, in two atomic steps around the Kubernetes create, so that a sweep crashing in
- * between leaves a closing record the next sweep resumes (the request's name is deterministic).
- *
- * Close: KEYS[1] window, KEYS[2] overflow HLL, KEYS[3] closing record, KEYS[4] hot marker.
- * ARGV[1] now (s), ARGV[2] inactivity (s), ARGV[3] max length (s), ARGV[4] hot TTL (ms),
- * ARGV[5] closing-record TTL (ms). Returns {'none'} | {'not-due', dueAt} | {'closing', field, value, …}.
- */
-export const stormClose = `
-local WINDOW, OVERFLOW, CLOSING, HOT = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local now = tonumber(ARGV[1])
--- A finished record (kept readable for the decision receipt) is not a close in progress.
-if redis.call('EXISTS', CLOSING) == 0 or redis.call('HEXISTS', CLOSING, '_f') == 1 then
-  if redis.call('EXISTS', WINDOW) == 0 then return {'none'} end
-  local start = tonumber(redis.call('HGET', WINDOW, '_s'))
-  local lastNew = tonumber(redis.call('HGET', WINDOW, '_l'))
-  local dueAt = math.min(lastNew + tonumber(ARGV[2]), start + tonumber(ARGV[3]))
-  if now < dueAt then return {'not-due', dueAt} end
-  local beyond = 0
-  if redis.call('EXISTS', OVERFLOW) == 1 then
-    beyond = redis.call('PFCOUNT', OVERFLOW)
-    redis.call('DEL', OVERFLOW)
-  end
-  redis.call('RENAME', WINDOW, CLOSING)
-  redis.call('HDEL', CLOSING, '_f')
-  redis.call('HSET', CLOSING, '_e', now, '_x', beyond)
-  redis.call('PEXPIRE', CLOSING, ARGV[5])
-  -- Late alerts of this storm key open a follow-up window instead of individual requests.
-  redis.call('SET', HOT, redis.call('HGET', CLOSING, '_t'), 'PX', ARGV[4])
+import { luaLifecycleConstants } from '../../domain/lifecycle.js';
+import { luaStormEpisode } from './storm-episode.js';
+
+const prelude = `
+${luaLifecycleConstants()}
+${luaStormEpisode}
+local function snapshot(kind, storm, overflow)
+  local reply = {kind}
+  for _, item in ipairs(redis.call('HGETALL', storm)) do reply[#reply + 1] = item end
+  reply[#reply + 1] = '_X'
+  reply[#reply + 1] = redis.call('PFCOUNT', overflow)
+  return reply
 end
-local reply = {'closing'}
-for _, item in ipairs(redis.call('HGETALL', CLOSING)) do reply[#reply + 1] = item end
-return reply
 `;
 
 /**
- * Finish: the aggregated request exists. The closing record stays readable (which signals the storm took)
- * for as long as the storm key is hot, then expires. KEYS[1] closing record, KEYS[2] window.
- * ARGV[1] how long it stays (ms). Returns {start, lastNew} of a follow-up window opened meanwhile, or {}.
+ * The sweep's step on a storm episode's due entry. KEYS[1] storm HASH, KEYS[2] overflow HLL, KEYS[3]
+ * membership filter. ARGV[1] now (s), ARGV[2] inactivity (s), ARGV[3] maximum window (s), ARGV[4] idle
+ * TTL (s). Returns {'none'} (nothing left to do) | {'not-due', dueAt} | {'create', field, value, …} (the
+ * window closed: create the aggregated request; resumable, the name is deterministic) | {'write', field,
+ * value, …} (the request's status is behind the storm's state).
  */
-export const stormFinish = `
-redis.call('HSET', KEYS[1], '_f', 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-if redis.call('EXISTS', KEYS[2]) == 0 then return {} end
-return {tonumber(redis.call('HGET', KEYS[2], '_s')), tonumber(redis.call('HGET', KEYS[2], '_l'))}
+export const stormDue = `
+${prelude}
+local STORM, OVERFLOW = KEYS[1], KEYS[2]
+local now = tonumber(ARGV[1])
+local st = stormRead(STORM)
+if not st then return {'none'} end
+if st.phase == PH_COLLECTING then
+  local dueAt = math.min(st.lastNew + tonumber(ARGV[2]), st.start + tonumber(ARGV[3]))
+  if now < dueAt and not st.ended then return {'not-due', dueAt} end
+  redis.call('HSET', STORM, '_p', PH_CREATING)
+  return snapshot('create', STORM, OVERFLOW)
+end
+if st.phase == PH_CREATING then return snapshot('create', STORM, OVERFLOW) end
+local idleUntil = st.lastSeen + tonumber(ARGV[4])
+if not st.ended and now >= idleUntil then
+  -- No occurrence for the idle TTL: Alertmanager would have repeated a firing alert by now.
+  redis.call('HSET', STORM, '_E', 1)
+  redis.call('HINCRBY', STORM, '_v', 1)
+  st = stormRead(STORM)
+end
+if st.written < st.version then return snapshot('write', STORM, OVERFLOW) end
+if st.ended then return {'none'} end
+return {'not-due', idleUntil}
+`;
+
+/**
+ * The aggregated request exists (created, or an open one of the storm key adopted after lost state).
+ * KEYS[1] storm HASH, KEYS[2] overflow HLL. ARGV[1] the start the sweep created it for, ARGV[2] the start
+ * of an adopted request (0: none). Returns the snapshot its status must show, or {} for another episode.
+ */
+export const stormCreated = `
+${prelude}
+local STORM, OVERFLOW = KEYS[1], KEYS[2]
+local st = stormRead(STORM)
+if not st or st.start ~= tonumber(ARGV[1]) then return {} end
+redis.call('HSET', STORM, '_p', PH_OPEN)
+if tonumber(ARGV[2]) > 0 then redis.call('HSET', STORM, '_s', ARGV[2]) end
+return snapshot('write', STORM, OVERFLOW)
+`;
+
+/**
+ * After a status write of version ARGV[2] for the episode started at ARGV[1]. KEYS as for stormDue.
+ * ARGV[3] closed-record TTL (ms), ARGV[4] idle TTL (s), ARGV[5] status interval (s), ARGV[6] now (s).
+ * Returns {'done'} (ended and shown: the record stays as a tombstone for the closed TTL), {'again', dueAt}
+ * (changed meanwhile) or {'idle', dueAt} (shown; check for idleness then).
+ */
+export const stormStatusWritten = `
+${prelude}
+local STORM, OVERFLOW, BLOOM = KEYS[1], KEYS[2], KEYS[3]
+local st = stormRead(STORM)
+if not st or st.start ~= tonumber(ARGV[1]) then return {'done'} end
+local written = math.max(st.written, tonumber(ARGV[2]))
+redis.call('HSET', STORM, '_W', written)
+if written < st.version then return {'again', tonumber(ARGV[6]) + tonumber(ARGV[5])} end
+if st.ended then
+  stormKeep(STORM, OVERFLOW, BLOOM, ARGV[3])
+  return {'done'}
+end
+return {'idle', st.lastSeen + tonumber(ARGV[4])}
 `;

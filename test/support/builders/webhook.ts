@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { normalizeWebhook } from '../../../lib/alertmanager/normalize.js';
 import { parseWebhook } from '../../../lib/alertmanager/parse-webhook.js';
@@ -21,25 +22,32 @@ export interface AlertFixture {
   fingerprint: string;
 }
 
+/** Like Alertmanager's: 16 hex chars that identify the label set. */
+export function labelSetFingerprint(labels: Record<string, string>): string {
+  const sorted = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
+}
+
 /** A realistic Alertmanager v4 alert; labels are merged over a crash-looping pod's. */
 export function alert(overrides: AlertOverrides = {}): AlertFixture {
   const status = overrides.status ?? 'firing';
+  const labels = {
+    alertname: 'KubePodCrashLooping',
+    namespace: 'payments',
+    pod: 'checkout-7d9f8b6c5-x2x4q',
+    container: 'checkout',
+    job: 'kube-state-metrics',
+    severity: 'warning',
+    ...overrides.labels,
+  };
   return {
     status,
-    labels: {
-      alertname: 'KubePodCrashLooping',
-      namespace: 'payments',
-      pod: 'checkout-7d9f8b6c5-x2x4q',
-      container: 'checkout',
-      job: 'kube-state-metrics',
-      severity: 'warning',
-      ...overrides.labels,
-    },
+    labels,
     annotations: overrides.annotations ?? { summary: 'Pod is crash looping' },
     startsAt: overrides.startsAt ?? '2026-11-21T10:00:00.123456789Z',
     endsAt: overrides.endsAt ?? (status === 'resolved' ? '2026-11-21T10:05:00Z' : '0001-01-01T00:00:00Z'),
     generatorURL: 'http://prometheus.example:9090/graph',
-    fingerprint: '5a1e2b3c4d5e6f70',
+    fingerprint: labelSetFingerprint(labels),
   };
 }
 

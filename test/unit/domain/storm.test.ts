@@ -7,19 +7,22 @@ import {
   sharedLabels,
   stormRequestFingerprint,
   stormWindowMember,
-  windowDueAt,
+  truncatedStormParts,
 } from '../../../lib/domain/storm.js';
 import { signalsOf } from '../../support/builders/webhook.js';
 
 describe('storm windows', () => {
-  const limits = { inactivitySeconds: 60, maxWindowSeconds: 300 };
-
-  it.each([
-    ['closes after inactivity', 1_000, 1_010, 1_070],
-    ['keeps a busy window open until its maximum length', 1_000, 1_290, 1_300],
-    ['never past the maximum length', 1_000, 1_400, 1_300],
-  ])('%s', (_case, start, lastNew, expected) => {
-    expect(windowDueAt(start, lastNew, limits)).toBe(expected);
+  it('marks only the storm key that a truncated group pins (alertname and namespace in its group labels)', () => {
+    const signals = signalsOf({ labels: { namespace: 'shop', pod: 'a' } }, { labels: { namespace: 'payments', pod: 'b' } });
+    const [shop, payments] = signals.map((signal) => signal.fingerprint.slice(0, 12));
+    const pinned = truncatedStormParts(signals, { alertname: 'KubePodCrashLooping', namespace: 'shop' }, 40, 'namespace');
+    expect([...pinned]).toEqual([[shop, 40]]);
+    expect(pinned.has(payments as string)).toBe(false);
+    // A group by alertname alone spans namespaces: its truncation does not say which one stormed.
+    expect(truncatedStormParts(signals, { alertname: 'KubePodCrashLooping' }, 40, 'namespace').size).toBe(0);
+    // Cluster scope: the alertname pins the one storm key.
+    expect(truncatedStormParts(signals, { alertname: 'KubePodCrashLooping' }, 40, 'cluster').size).toBeGreaterThan(0);
+    expect(truncatedStormParts(signals, { alertname: 'KubePodCrashLooping', namespace: 'shop' }, 0, 'namespace').size).toBe(0);
   });
 
   it('lists resources without the implied namespace, and reads them back', () => {
@@ -55,11 +58,12 @@ describe('storm windows', () => {
 describe('decideStatusFlush', () => {
   it.each([
     [undefined, 'drop', 'episode-gone'],
-    [{ state: 'closed', statusDirty: true }, 'drop', 'episode-closed'],
-    [{ state: 'held', statusDirty: true }, 'drop', 'request-not-confirmed'],
-    [{ state: 'reserved', statusDirty: true }, 'drop', 'request-not-confirmed'],
-    [{ state: 'created', statusDirty: false }, 'drop', 'status-current'],
-    [{ state: 'created', statusDirty: true }, 'write', 'occurrences-not-yet-in-status'],
+    [{ state: 'resolved', confirmed: true, statusDirty: true }, 'drop', 'episode-closed'],
+    [{ state: 'ended', confirmed: false, statusDirty: true }, 'drop', 'episode-closed'],
+    [{ state: 'held', confirmed: false, statusDirty: true }, 'drop', 'request-not-confirmed'],
+    [{ state: 'open', confirmed: false, statusDirty: true }, 'drop', 'request-not-confirmed'],
+    [{ state: 'open', confirmed: true, statusDirty: false }, 'drop', 'status-current'],
+    [{ state: 'open', confirmed: true, statusDirty: true }, 'write', 'occurrences-not-yet-in-status'],
   ] as const)('%j → %s (%s)', (record, action, reason) => {
     expect(decideStatusFlush(record)).toEqual({ action, reason });
   });

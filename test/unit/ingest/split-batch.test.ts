@@ -5,7 +5,7 @@ import { signalsOf } from '../../support/builders/webhook.js';
 
 function batchOf(count: number) {
   const signals = signalsOf(...Array.from({ length: count }, (_, index) => ({ labels: { pod: `web-${index}` }, annotations: { description: 'x'.repeat(500) } })));
-  return { tenant: 'default', requestId: 'req-1', truncatedAlerts: 0, signals };
+  return { tenant: 'default', requestId: 'req-1', truncatedAlerts: 0, groupLabels: {}, signals };
 }
 
 describe('splitBatch', () => {
