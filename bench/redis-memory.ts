@@ -10,8 +10,8 @@ import { signalsOf } from '../test/support/builders/webhook.js';
 import { startRedisCluster, startRedisStandalone } from '../test/support/redis-harness.js';
 import { flushAll, memoryUsage, stateKeys } from '../test/support/redis-keys.js';
 
-const storm = { scope: 'namespace', threshold: 5, detectionWindowSeconds: 60, holdSeconds: 0, resourceCap: 200, maxWindowSeconds: 300 } as const;
-const options = { idleTtlSeconds: 86_400, closedTtlSeconds: 3_600, haWindowSeconds: 120, storm };
+const storm = { scope: 'namespace', threshold: 5, detectionWindowSeconds: 60, holdSeconds: 0, resourceCap: 200, inactivitySeconds: 60, maxWindowSeconds: 300 } as const;
+const options = { idleTtlSeconds: 86_400, closedTtlSeconds: 21_600, haWindowSeconds: 120, retryHorizonSeconds: 21_600, statusWriteIntervalSeconds: 10, storm };
 const podNames = (count: number, from = 0) => Array.from({ length: count }, (_, index) => ({ labels: { pod: `checkout-7d9f8b6c5-${String(from + index).padStart(5, '0')}` } }));
 
 /** Bytes of the state keys (per-batch idempotency records are transient and measured apart). */
@@ -30,11 +30,23 @@ async function measure(redis: RedisClient): Promise<Record<string, number>> {
   await flushAll(redis);
 
   const stormStore = new EpisodeStore(redis, options);
-  await stormStore.observe('default', signalsOf(...podNames(15)), now);
+  await stormStore.observe('default', signalsOf(...podNames(15)), now, { requestId: 'storm-15' });
   const storm15 = await totalBytes(redis);
   await flushAll(redis);
 
-  for (let batch = 0; batch < 20; batch += 1) await stormStore.observe('default', signalsOf(...podNames(500, batch * 500)), now + batch);
+  // The membership filter's false positives: members added, then as many new pods probed; a new pod the
+  // filter takes for a member is absorbed instead of counted (its alert is still part of the storm).
+  const falsePositives: Record<string, number> = {};
+  let members = 0;
+  for (let batch = 0; batch < 20; batch += 1) {
+    await stormStore.observe('default', signalsOf(...podNames(500, batch * 500)), now + batch, { requestId: `fill-${batch}` });
+    members += 500;
+    if (members === 1_000 || members === 5_000 || members === 10_000) {
+      const probes = [...signalsOf(...podNames(1_000, 1_000_000 + members * 10)), ...signalsOf(...podNames(1_000, 2_000_000 + members * 10))];
+      const { results } = await stormStore.observe('default', probes, now + batch, { requestId: `probe-${members}` });
+      falsePositives[`bloom_false_positive_rate_${members}_members`] = results.filter((result) => result.kind === 'absorbed').length / probes.length;
+    }
+  }
   const storm10k = await totalBytes(redis);
   await flushAll(redis);
 
@@ -43,6 +55,7 @@ async function measure(redis: RedisClient): Promise<Record<string, number>> {
     bytes_open_storm_15_resources: storm15.bytes,
     bytes_storm_10000_resources: storm10k.bytes,
     keys_storm_10000_resources: storm10k.keys,
+    ...falsePositives,
   };
 }
 

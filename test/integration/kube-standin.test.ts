@@ -98,8 +98,8 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
   it('merge-patches status only through the status subresource, and keeps spec immutable', async () => {
     const request = buildRemediationRequest(signal, 3, placement);
     await writer.create(request);
-    expect(await writer.patchStatus(request.metadata.name, { signal: { state: 'Firing' }, deduplication: { occurrenceCount: 4, firstSeenAt: '2026-11-21T10:00:00Z', lastSeenAt: '2026-11-21T10:01:00Z' } })).toBe('patched');
-    expect(await writer.patchStatus(request.metadata.name, { signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:02:00Z' } })).toBe('patched');
+    expect(await writer.writeStatus(request.metadata.name, { signal: { state: 'Firing' }, deduplication: { occurrenceCount: 4, firstSeenAt: '2026-11-21T10:00:00Z', lastSeenAt: '2026-11-21T10:01:00Z' } })).toBe('written');
+    expect(await writer.writeStatus(request.metadata.name, { signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:02:00Z' } })).toBe('written');
     const stored = (await api.getNamespacedCustomObject({ ...resource, name: request.metadata.name })) as { status: unknown };
     expect(stored.status).toEqual({
       signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:02:00Z' },
@@ -115,8 +115,21 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
     expect(relabeled.metadata.labels.team).toBe('shop');
   });
 
+  // The lifecycle issue, observed failures 6 and 7: a late or replayed write put a Resolved request back to Firing.
+  it('never moves a status backwards: Resolved stays Resolved, counts only grow, concurrent writers all land', async () => {
+    const request = buildRemediationRequest(signal, 9, placement);
+    await writer.create(request);
+    const dedup = (count: number, last: string) => ({ occurrenceCount: count, firstSeenAt: '2026-11-21T10:00:00Z', lastSeenAt: last });
+    expect(await writer.writeStatus(request.metadata.name, { signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:05:00Z' }, deduplication: dedup(5, '2026-11-21T10:04:00Z') })).toBe('written');
+    expect(await writer.writeStatus(request.metadata.name, { signal: { state: 'Firing' }, deduplication: dedup(1, '2026-11-21T10:00:00Z') })).toBe('current');
+    // Twelve writers at once, each with its own count: every one reads, merges and retries on conflict.
+    await Promise.all(Array.from({ length: 12 }, (_, index) => writer.writeStatus(request.metadata.name, { deduplication: dedup(index + 1, `2026-11-21T10:0${index % 10}:30Z`) })));
+    const stored = (await api.getNamespacedCustomObject({ ...resource, name: request.metadata.name })) as { status: unknown };
+    expect(stored.status).toEqual({ signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:05:00Z' }, deduplication: dedup(12, '2026-11-21T10:09:30Z') });
+  });
+
   it('answers 404 NotFound for a missing object; the writer reports it as not-found', async () => {
-    expect(await writer.patchStatus('rr-missing', { signal: { state: 'Resolved' } })).toBe('not-found');
+    expect(await writer.writeStatus('rr-missing', { signal: { state: 'Resolved' } })).toBe('not-found');
     const missing = await statusOf(api.getNamespacedCustomObject({ ...resource, name: 'rr-missing' }));
     expect(missing).toMatchObject({ code: 404, body: { reason: 'NotFound' } });
   });

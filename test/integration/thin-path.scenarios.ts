@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { remediationRequestName } from '../../lib/domain/dedup-decision.js';
+import { remediationRequestName } from '../../lib/domain/request-name.js';
 import type { Signal } from '../../lib/domain/signal.js';
 import { buildRemediationRequest } from '../../lib/kube/remediation-request.js';
 import { createRedisClient, type RedisClient } from '../../lib/redis/client.js';
@@ -74,7 +74,9 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       idleTtlSeconds: 3_600,
       closedTtlSeconds: 600,
       haWindowSeconds: 60,
-      storm: { scope: 'namespace', threshold: 5, detectionWindowSeconds: 60, holdSeconds: 1, resourceCap: 200, maxWindowSeconds: 300 },
+      retryHorizonSeconds: 600,
+      statusWriteIntervalSeconds: 1,
+      storm: { scope: 'namespace', threshold: 5, detectionWindowSeconds: 60, holdSeconds: 1, resourceCap: 200, inactivitySeconds: 60, maxWindowSeconds: 300 },
     });
   });
 
@@ -126,14 +128,15 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       await deliver({ labels: { instance: '10.0.0.9:8080' } });
       expect(requests()).toHaveLength(1);
       expect(standin.writes()).toHaveLength(writesAfterFirst);
-      expect(await episodeOf(signalOf())).toMatchObject({ state: 'created', occurrenceCount: 3 });
+      expect(await episodeOf(signalOf())).toMatchObject({ state: 'open', confirmed: true, occurrenceCount: 3 });
     });
 
     it('turns an alert and 1000 repeats into one request with count 1001 and one deferred status write', async () => {
       await deliver({});
       const writesAfterCreate = statusWrites();
       for (let round = 0; round < 10; round += 1) {
-        const responses = await Promise.all(Array.from({ length: 100 }, (_, index) => post(webhook([alert({ startsAt: `2026-11-21T10:${String(round).padStart(2, '0')}:${String(index % 60).padStart(2, '0')}Z` })]))));
+        // Every re-send carries the alert's own startsAt, as Alertmanager's do.
+        const responses = await Promise.all(Array.from({ length: 100 }, () => post(webhook([alert()]))));
         expect(responses.every((response) => response.status === 202)).toBe(true);
       }
       await stack.runtime.drain();
@@ -179,22 +182,32 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       expect(await episodeOf(signalOf())).toMatchObject({ occurrenceCount: 12 });
     });
 
-    it('marks the request resolved, then opens a new one when the alert fires again', async () => {
+    it('marks the request resolved, ignores a late copy of the firing, and opens a new one when the alert fires again', async () => {
       await deliver({});
       await deliver({ status: 'resolved' });
       const [resolved] = requests();
       expect(resolved?.status).toMatchObject({ signal: { state: 'Resolved', resolvedAt: expect.any(String) as unknown } });
-      expect(await episodeOf(signalOf())).toMatchObject({ state: 'closed' });
+      expect(await episodeOf(signalOf())).toMatchObject({ state: 'resolved' });
+      // An HA peer's firing copy arriving after the resolve: the same startsAt, the same (closed) episode.
       await deliver({});
+      expect(requests()).toHaveLength(1);
+      expect(requests()[0]?.status).toMatchObject({ signal: { state: 'Resolved' } });
+      // Firing again: Alertmanager starts a new alert (a new startsAt), and that is a new episode.
+      await deliver({ startsAt: '2026-11-21T12:00:00Z' });
       const all = requests();
       expect(all).toHaveLength(2);
       expect(all.map((request) => (request.status as { signal: { state: string } }).signal.state).sort()).toEqual(['Firing', 'Resolved']);
     });
 
-    it('ignores a resolved alert it never saw firing', async () => {
+    it('creates nothing for a resolved alert it never saw firing, nor for its firing arriving late', async () => {
       await deliver({ status: 'resolved' });
       expect(requests()).toEqual([]);
-      expect(await keysOfFamily(redis, 'episode')).toEqual([]);
+      // A bounded tombstone (the closed TTL) remembers it.
+      const [tombstone] = await keysOfFamily(redis, 'episode');
+      expect(tombstone?.ttl).toBeGreaterThan(0);
+      expect(await episodeOf(signalOf())).toMatchObject({ state: 'ended', lastOutcome: 'tombstone' });
+      await deliver({});
+      expect(requests()).toEqual([]);
     });
 
     it('handles every alert of a notification across namespaces (many hash slots)', async () => {
@@ -208,7 +221,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       standin.injectFault({ respond: 503, times: 1, methods: ['POST'] });
       await deliver({});
       expect(requests()).toHaveLength(1);
-      expect(await episodeOf(signalOf())).toMatchObject({ state: 'created' });
+      expect(await episodeOf(signalOf())).toMatchObject({ state: 'open', confirmed: true });
     });
 
     it('completes the same request after a connection drop between reserve and create', async () => {
@@ -221,7 +234,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
     it('adopts a request created by an invocation that crashed before confirming it', async () => {
       const signal = signalOf();
       const [reserved] = (await inspector.observe('default', [signal], Math.floor(Date.now() / 1000) - 5)).results;
-      const episodeStart = reserved?.outcome.kind === 'opened' ? reserved.outcome.episodeStart : Number.NaN;
+      const episodeStart = reserved?.kind === 'opened' ? reserved.episodeStart : Number.NaN;
       const orphan = buildRemediationRequest(signal, episodeStart, { namespace, tenant: 'default' });
       await fetch(`${standin.url}/apis/remediation.stormgate.dev/v1alpha1/namespaces/${namespace}/remediationrequests`, {
         method: 'POST',
@@ -231,7 +244,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       await deliver({});
       expect(requests()).toHaveLength(1);
       expect(requests()[0]).toMatchObject({ metadata: { name: orphan.metadata.name }, status: { deduplication: { occurrenceCount: 2 } } });
-      expect(await episodeOf(signal)).toMatchObject({ state: 'created', occurrenceCount: 2 });
+      expect(await episodeOf(signal)).toMatchObject({ state: 'open', confirmed: true, occurrenceCount: 2 });
     });
 
     it('answers malformed JSON with 400 naming the body; nothing reaches Redis or Kubernetes', async () => {
@@ -298,7 +311,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       // A new occurrence (another delivery of the alert).
       await deliver({ startsAt: '2026-11-21T10:30:00Z' });
       expect((await readDecision(fingerprint)).body).toMatchObject({ lastDecision: { reason: 'duplicate-of-open-episode' }, episode: { occurrenceCount: 3 } });
-      await deliver({ status: 'resolved' });
+      await deliver({ status: 'resolved', startsAt: '2026-11-21T10:30:00Z' });
       expect((await readDecision(fingerprint)).body).toMatchObject({ episode: { state: 'resolved' }, lastDecision: { action: 'mark-resolved', reason: 'resolved-open-episode' } });
 
       expect(await readDecision('0'.repeat(32))).toMatchObject({ status: 404, body: { status: 404 } });

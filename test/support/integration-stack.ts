@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import { createRedisClient, type RedisClient } from '../../lib/redis/client.js';
+import type { SweepSummary } from '../../lib/sweep/sweep-due-work.js';
 import type { LocalStack } from '../../local/local-stack.js';
 import { type AlertFixture, webhook } from './builders/webhook.js';
 import { KubeStandin, type KubeObject } from './kube-standin/server.js';
@@ -22,7 +23,7 @@ export interface IntegrationStack {
   /** Posts one notification and waits until dedup (and any retries) finished. */
   deliver(alerts: AlertFixture[], overrides?: Record<string, unknown>): Promise<{ accepted: number; alerts: { fingerprint: string }[] }>;
   /** Runs one scheduled sweep, as the EventBridge rule would. */
-  sweep(): Promise<{ claimed: number; statusWrites: number; stormsClosed: number; rescheduled: number }>;
+  sweep(): Promise<SweepSummary>;
   requests(): KubeObject[];
   /** After each test: work finished, nothing dead-lettered, Redis clean (TTLs, known families), then emptied. */
   checkAndReset(): Promise<void>;

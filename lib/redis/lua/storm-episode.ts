@@ -1,5 +1,8 @@
-/** Bits of a storm episode's membership filter (16 KiB) and hash functions per token. */
-export const stormBloomBits = 131_072;
+/**
+ * Bits of a storm episode's membership filter and hash functions per token. 16 KiB less 16 bytes, so that
+ * the string with Redis's header fits the allocator's 16 KiB size class (16 KiB exactly would take 20 KiB).
+ */
+export const stormBloomBits = (16_384 - 16) * 8;
 export const stormBloomHashes = 5;
 
 /**
