@@ -50,13 +50,16 @@ function retryAfterMs(headers: Record<string, string> | undefined): number | und
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** 429 and 5xx, timeouts and connection errors are worth retrying; any other answer is final. */
+/**
+ * 429 and 5xx, timeouts and connection errors are worth retrying, and so is a conflict that outlasted the
+ * writer's own re-reads (409 on create is success and never gets here); any other answer is final.
+ */
 function toKubeWriteError(operation: string, error: unknown): KubeWriteError {
   if (error instanceof ApiException) {
     const code = error.code;
     const detail = statusMessage(error.body) ?? `HTTP ${code}`;
     const wait = retryAfterMs(error.headers);
-    return new KubeWriteError(`kubernetes ${operation} failed: ${detail}`, code, code === 429 || code >= 500, {
+    return new KubeWriteError(`kubernetes ${operation} failed: ${detail}`, code, code === 409 || code === 429 || code >= 500, {
       cause: error,
       ...(wait !== undefined && { retryAfterMs: wait }),
     });
@@ -88,7 +91,7 @@ function ownStatus(status: unknown): RequestStatus | undefined {
 }
 
 // Optimistic concurrency: a status write that meets a newer resourceVersion reads again, this often.
-const maxConflictRetries = 5;
+const maxConflictRetries = 8;
 
 /**
  * Writes RemediationRequests into one namespace, through the process's KubeGuard (retries and breaker).

@@ -42,6 +42,8 @@ beforeAll(async () => {
     // Intake, not storms, is under test here: bursts of one alertname must stay individual requests.
     STORM_THRESHOLD: '1000',
     STORM_HOLD_SECONDS: '0',
+    // No timer sweeps: their reads would count as commands in the no-write check.
+    SWEEP_INTERVAL_SECONDS: '3600',
     PORT: '0',
   });
   const { startLocalStack } = await import('../../local/local-stack.js');

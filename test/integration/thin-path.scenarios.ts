@@ -118,7 +118,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
         },
         status: { deduplication: { occurrenceCount: 1 }, signal: { state: 'Firing' } },
       });
-      expect(await episodeOf(signal)).toMatchObject({ state: 'created', occurrenceCount: 1 });
+      expect(await episodeOf(signal)).toMatchObject({ state: 'open', confirmed: true, occurrenceCount: 1 });
     });
 
     it('creates nothing for a repeat of the same alert and counts it', async () => {

@@ -8,6 +8,12 @@ export interface AlertmanagerOptions {
   /** The stormgate webhook URL. */
   readonly webhookUrl: string;
   readonly bearerToken: string;
+  /** Route timing (Alertmanager durations such as '2s'; its minimum is 1s). Defaults: 1s, 1s, 1h. */
+  readonly groupWait?: string;
+  readonly groupInterval?: string;
+  readonly repeatInterval?: string;
+  /** The route's group_by labels. Default: alertname and namespace. */
+  readonly groupBy?: readonly string[];
 }
 
 export interface RunningAlertmanager {
@@ -26,10 +32,10 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
     [
       'route:',
       '  receiver: stormgate',
-      "  group_by: ['alertname', 'namespace']",
-      '  group_wait: 1s',
-      '  group_interval: 1s',
-      '  repeat_interval: 1h',
+      `  group_by: [${(options.groupBy ?? ['alertname', 'namespace']).map((label) => `'${label}'`).join(', ')}]`,
+      `  group_wait: ${options.groupWait ?? '1s'}`,
+      `  group_interval: ${options.groupInterval ?? '1s'}`,
+      `  repeat_interval: ${options.repeatInterval ?? '1h'}`,
       'receivers:',
       '  - name: stormgate',
       '    webhook_configs:',
