@@ -18,7 +18,8 @@ export const stormBloomHashes = 5;
  * Values stay short (≤ 64 bytes) so that a window of up to 128 fields keeps the compact listpack encoding.
  *
  * Membership: a member is one alert occurrence (signal digest, alert digest, startsAt). The filter holds a
- * firing token for each member seen firing and a resolved token for each member seen resolved, so a
+ * firing token for each member seen firing in this storm episode and a resolved token for each alert
+ * occurrence seen resolved (kept across the key's storm episodes while the filter lives), so a
  * re-sent member is recognised (absorbed, not a new member), a resolved member is counted once however
  * often it is re-sent, and a firing that arrives after its resolved is stale. Fixed size, whatever the
  * storm's size; its false-positive rate is measured by `npm run bench`.
@@ -41,7 +42,11 @@ end
 local function bloomAdd(bloom, token)
   for _, position in ipairs(bloomPositions(token)) do redis.call('SETBIT', bloom, position, 1) end
 end
-local function memberToken(kind, s) return kind .. s.digest .. ':' .. s.id .. ':' .. s.startsAt end
+-- A firing token belongs to one storm episode (its start): a late resolve of an earlier storm's member must
+-- never count against the current one. A resolved token belongs to the alert occurrence alone: its late
+-- firing copies are stale whichever storm episode is live.
+local function firingToken(st, s) return 'f' .. st.start .. ':' .. s.digest .. ':' .. s.id .. ':' .. s.startsAt end
+local function resolvedToken(s) return 'r' .. s.digest .. ':' .. s.id .. ':' .. s.startsAt end
 
 local function stormRead(storm)
   if redis.call('EXISTS', storm) == 0 then return nil end
@@ -62,9 +67,10 @@ local function stormOpen(storm, overflow, bloom, st, now, trigger, metaJson, lab
     redis.call('HSET', storm, '_E', 0)
     return false
   end
-  redis.call('DEL', storm, overflow, bloom)
+  -- The filter outlives storm episodes of the key (its resolved tokens are the tombstones of earlier ones).
   -- Allocated whole at once: grown bit by bit, Redis would double the string to 32 KiB.
-  redis.call('SET', bloom, string.rep('\\0', BLOOM_BITS / 8))
+  redis.call('DEL', storm, overflow)
+  redis.call('SET', bloom, string.rep('\\0', BLOOM_BITS / 8), 'NX')
   local meta = cjson.decode(metaJson)
   redis.call('HSET', storm, '_s', now, '_l', now, '_w', now, '_a', 0, '_m', 0, '_f', 0, '_r', 0, '_n', 0,
     '_t', trigger, '_p', PH_COLLECTING, '_E', 0, '_v', 1, '_W', 0)
@@ -107,34 +113,34 @@ end
 local function stormTakes(bloom, st, s)
   if not st then return false end
   if not st.ended then return true end
-  if bloomHas(bloom, memberToken('r', s)) then return true end
-  return (not s.firing) and bloomHas(bloom, memberToken('f', s))
+  if bloomHas(bloom, resolvedToken(s)) then return true end
+  return (not s.firing) and bloomHas(bloom, firingToken(st, s))
 end
 
 -- One signal into the storm: returns the outcome name.
 local function stormObserve(storm, overflow, bloom, st, now, cap, s)
-  local firingToken, resolvedToken = memberToken('f', s), memberToken('r', s)
-  if bloomHas(bloom, resolvedToken) then return 'stale' end
+  local firing, resolved = firingToken(st, s), resolvedToken(s)
+  if bloomHas(bloom, resolved) then return 'stale' end
   if s.firing then
     redis.call('HINCRBY', storm, '_a', 1)
     stormChanged(storm, now)
-    if bloomHas(bloom, firingToken) then return 'absorbed' end
-    bloomAdd(bloom, firingToken)
+    if bloomHas(bloom, firing) then return 'absorbed' end
+    bloomAdd(bloom, firing)
     redis.call('HINCRBY', storm, '_m', 1)
     redis.call('HINCRBY', storm, '_f', 1)
     stormAddResource(storm, overflow, now, cap, s.digest, s.label)
     return 'stormed'
   end
-  bloomAdd(bloom, resolvedToken)
-  if not bloomHas(bloom, firingToken) then
-    -- Resolved before its firing arrived: the token is the tombstone.
+  bloomAdd(bloom, resolved)
+  if not bloomHas(bloom, firing) then
+    -- Resolved before its firing arrived (or a member of an earlier storm): the token is the tombstone.
     return 'tombstone'
   end
   redis.call('HINCRBY', storm, '_r', 1)
-  local firing = redis.call('HINCRBY', storm, '_f', -1)
-  if firing < 0 then redis.call('HSET', storm, '_f', 0) end
+  local stillFiring = redis.call('HINCRBY', storm, '_f', -1)
+  if stillFiring < 0 then redis.call('HSET', storm, '_f', 0) end
   stormChanged(storm, now)
-  if firing <= 0 and not st.ended then
+  if stillFiring <= 0 and not st.ended then
     redis.call('HSET', storm, '_E', 1)
     st.ended = true
     return 'storm-resolved'
