@@ -95,7 +95,10 @@ export class Monitoring extends Construct {
               fromLogs(dedup, 'StormAlerts', 'batch deduplicated', 'stormed'),
             ],
           }),
-          new GraphWidget({ title: 'Storms closed', left: [fromLogs(storm, 'StormsClosed', 'sweep done', 'stormsClosed')] }),
+          new GraphWidget({
+            title: 'Storms',
+            left: [fromLogs(storm, 'StormsCreated', 'sweep done', 'stormsCreated'), fromLogs(storm, 'StormsEnded', 'sweep done', 'stormsEnded')],
+          }),
         ],
         [
           new GraphWidget({ title: 'Webhook latency', left: [props.api.metricLatency({ statistic: 'p50' }), props.api.metricLatency({ statistic: 'p99' })] }),

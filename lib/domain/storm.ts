@@ -40,8 +40,10 @@ export function sharedLabels(signals: readonly Signal[]): Record<string, string>
 
 /** A storm episode as the sweep reads it: everything its aggregated request says, in spec and status. */
 export interface StormSnapshot {
-  /** The window's start; names the aggregated request. */
+  /** The window's start: identifies the storm episode. */
   readonly start: number;
+  /** The start its aggregated request is named by: the window's, or an adopted request's. */
+  readonly requestStart: number;
   /** The last new resource (the window's end when it closed). */
   readonly lastNewResource: number;
   readonly lastSeen: number;

@@ -27,8 +27,10 @@ function parseSnapshot(flat: readonly unknown[]): StormSnapshot {
   const [start, lastNewResource, lastSeen, alertCount, members, firing, resolved, beyond, version] = numbers.map((parsed) => parsed.data as number) as [
     number, number, number, number, number, number, number, number, number,
   ];
+  const adopted = numberField.safeParse(fields.get('_k'));
   return {
     start,
+    requestStart: adopted.success ? adopted.data : start,
     lastNewResource,
     lastSeen,
     alertCount,
@@ -121,12 +123,12 @@ export class StormEpisodes {
     return parsed.data[0] === 'done' ? { kind: 'done' } : { kind: parsed.data[0], dueAt: parsed.data[1] };
   }
 
-  /** The storm episode that lists this signal's resource, if any. */
+  /** The storm episode that lists this signal's resource, if any; `start` names its request. */
   async episodeOf(tenant: string, fingerprint: string): Promise<{ start: number; state: 'collecting' | 'open' | 'resolved' } | undefined> {
     const keys = stormKeys(tenant, stormPartOf(fingerprint));
     const member = Buffer.concat([Buffer.from('#'), fingerprintKeyDigest(tenant, fingerprint)]);
-    const [listed, start, phase, ended] = await callRedis('storm lookup', () => this.redis.hmget(keys.storm, member, '_s', '_p', '_E'));
+    const [listed, start, adopted, phase, ended] = await callRedis('storm lookup', () => this.redis.hmget(keys.storm, member, '_s', '_k', '_p', '_E'));
     if (listed === null || start === null) return undefined;
-    return { start: Number(start), state: ended === '1' ? 'resolved' : phase === 'o' ? 'open' : 'collecting' };
+    return { start: Number(adopted ?? start), state: ended === '1' ? 'resolved' : phase === 'o' ? 'open' : 'collecting' };
   }
 }

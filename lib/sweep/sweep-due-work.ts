@@ -107,7 +107,7 @@ async function advanceStorm(entry: ClaimedEntry, tenant: string, stormPart: stri
     await deps.dueIndex.finish(entry);
     return 'dropped';
   }
-  const name = remediationRequestName(stormRequestFingerprint(tenant, stormPart), storm.start);
+  const name = remediationRequestName(stormRequestFingerprint(tenant, stormPart), storm.requestStart);
   await deps.writer.writeStatus(name, stormRequestStatus(storm, now));
   const written = await deps.storms.statusWritten(tenant, stormPart, storm.start, storm.version, now);
   await deps.dueIndex.finish(entry, written.kind === 'done' ? undefined : written.dueAt);

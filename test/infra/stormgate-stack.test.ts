@@ -88,7 +88,7 @@ describe('StormgateStack (defaults: serverless Valkey, new VPC, kubeconfig secre
     expect(alarms).toHaveLength(1 + 3 * 2 + 3 + 3);
     expect(alarms).toEqual(expect.arrayContaining([expect.stringMatching(/5xx/), expect.stringMatching(/dead-letter/), expect.stringMatching(/memory above 80%/), expect.stringMatching(/CPU/), expect.stringMatching(/evicted/)]));
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    template.resourceCountIs('AWS::Logs::MetricFilter', 5);
+    template.resourceCountIs('AWS::Logs::MetricFilter', 6);
   });
 });
 

@@ -210,6 +210,60 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       expect(requests()).toEqual([]);
     });
 
+    // The lifecycle issue, observed failure 4: one container resolving closed the resource's episode.
+    it('keeps one request for a resource while any of its alerts (containers) fires', async () => {
+      await deliver({ labels: { container: 'app' } }, { labels: { container: 'sidecar' } });
+      await deliver({ status: 'resolved', labels: { container: 'app' } }, { labels: { container: 'sidecar' } });
+      expect(requests()).toHaveLength(1);
+      expect(requests()[0]?.status).toMatchObject({ signal: { state: 'Firing' } });
+      // The repeat of the remaining container is a duplicate, not a second request.
+      await deliver({ labels: { container: 'sidecar' } });
+      expect(requests()).toHaveLength(1);
+      await deliver({ status: 'resolved', labels: { container: 'sidecar' } });
+      expect(requests()).toHaveLength(1);
+      expect(requests()[0]?.status).toMatchObject({ signal: { state: 'Resolved' } });
+    });
+
+    // Observed failure 6: the Resolved patch met 404 and the slow create then left the request Firing.
+    it('ends Resolved when the resolve overtakes a slow create', async () => {
+      standin.injectFault({ respond: 'slow', delayMs: 1_500, times: 1, methods: ['POST'] });
+      const firing = post(webhook([alert()]));
+      expect((await firing).status).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(requests()).toHaveLength(0);
+      expect((await post(webhook([alert({ status: 'resolved' })]))).status).toBe(202);
+      await stack.runtime.drain();
+      expect(requests()).toHaveLength(1);
+      expect(requests()[0]?.status).toMatchObject({ signal: { state: 'Resolved' } });
+    });
+
+    // Observed failure 7: a Lambda retry replayed the first attempt's decisions after a later resolve.
+    it('keeps a request Resolved when Lambda retries an earlier batch after the resolve', async () => {
+      const batch = { tenant: 'default', requestId: 'retried-batch', truncatedAlerts: 0, groupLabels: {}, signals: [signalOf()] };
+      await stack.runtime.invoke('stormgate-dedup', batch);
+      await deliver({ status: 'resolved' });
+      await stack.runtime.invoke('stormgate-dedup', batch);
+      expect(requests()).toHaveLength(1);
+      expect(requests()[0]?.status).toMatchObject({ signal: { state: 'Resolved' }, deduplication: { occurrenceCount: 1 } });
+    });
+
+    // Observed failure 10: after Redis lost its state the next repeat created a second request.
+    it('adopts the request of an episode after Redis lost its state: one request, resolved by the late resolve', async () => {
+      await deliver({});
+      await flushAll(redis);
+      await deliver({});
+      expect(requests()).toHaveLength(1);
+      expect(await episodeOf(signalOf())).toMatchObject({ state: 'open', confirmed: true });
+      await flushAll(redis);
+      await deliver({ status: 'resolved' });
+      expect(requests()[0]?.status).toMatchObject({ signal: { state: 'Resolved' } });
+      // A late firing copy after yet another loss: the request of this very episode is Resolved, so nothing opens.
+      await flushAll(redis);
+      await deliver({});
+      expect(requests()).toHaveLength(1);
+      expect(requests()[0]?.status).toMatchObject({ signal: { state: 'Resolved' } });
+    });
+
     it('handles every alert of a notification across namespaces (many hash slots)', async () => {
       const receipt = await deliver(...Array.from({ length: 30 }, (_, index) => ({ labels: { namespace: `team-${index % 10}`, pod: `api-${index}` } })));
       expect(receipt.accepted).toBe(30);

@@ -8,7 +8,8 @@ export const stormBloomHashes = 5;
 /**
  * Lua helpers for a storm episode: one HASH per storm key plus an HLL of resources beyond the cap and a
  * Bloom filter of member tokens. Fields:
- *   _s start (s; names the aggregated request), _l last new resource (s), _w last occurrence (s),
+ *   _s start (s; identifies the episode and names its request), _k the start of an adopted request's
+ *   name (after Redis lost the storm), _l last new resource (s), _w last occurrence (s),
  *   _a alerts (firing deliveries absorbed), _m members (distinct firing alerts), _f members firing,
  *   _r members resolved, _n resources listed, _t trigger (1 rate, 2 resources, 3 truncated-payload),
  *   _p phase (lifecycle.ts stormPhases), _E ended (1: every member resolved, or idle), _v version of the

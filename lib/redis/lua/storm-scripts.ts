@@ -56,7 +56,8 @@ local STORM, OVERFLOW = KEYS[1], KEYS[2]
 local st = stormRead(STORM)
 if not st or st.start ~= tonumber(ARGV[1]) then return {} end
 redis.call('HSET', STORM, '_p', PH_OPEN)
-if tonumber(ARGV[2]) > 0 then redis.call('HSET', STORM, '_s', ARGV[2]) end
+-- The adopted request keeps its name; the episode keeps its start (its members' tokens carry it).
+if tonumber(ARGV[2]) > 0 then redis.call('HSET', STORM, '_k', ARGV[2]) end
 return snapshot('write', STORM, OVERFLOW)
 `;
 

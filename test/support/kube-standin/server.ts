@@ -32,8 +32,12 @@ export interface KubeObject {
 
 /** A fault the next matching requests meet instead of a normal answer. */
 export interface Fault {
-  /** HTTP status to answer with (429, 500, 503 …), or 'reset' to destroy the connection. */
-  readonly respond: number | 'reset';
+  /**
+   * HTTP status to answer with (429, 500, 503 …), 'reset' to destroy the connection, or 'slow' to answer
+   * normally after `delayMs` (the write takes effect only then: a slow create).
+   */
+  readonly respond: number | 'reset' | 'slow';
+  readonly delayMs?: number;
   /** How many requests meet it. */
   times: number;
   /** Only requests with these methods (default: every write: POST, PUT, PATCH, DELETE). */
@@ -182,13 +186,17 @@ export class KubeStandin {
         request.socket.destroy();
         return;
       }
-      const fault = this.takeFault(method) ?? this.randomFault(method);
+      let fault = this.takeFault(method) ?? this.randomFault(method);
+      if (fault?.respond === 'slow') {
+        await new Promise((resolve) => setTimeout(resolve, fault?.delayMs ?? 1_000));
+        fault = undefined;
+      }
       if (fault?.respond === 'reset') {
         record(0);
         request.socket.destroy();
         return;
       }
-      if (fault) {
+      if (fault && typeof fault.respond === 'number') {
         const status = failure(fault.respond, fault.respond === 429 ? 'TooManyRequests' : 'InternalError', `injected fault: HTTP ${fault.respond}`);
         record(fault.respond);
         this.send(response, fault.respond, status, fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) });

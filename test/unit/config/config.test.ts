@@ -13,7 +13,7 @@ describe('loadConfig', () => {
       webhookLimits: { maxAlerts: 1000, maxLabelsPerAlert: 64, maxLabelValueLength: 1024, maxAnnotationValueLength: 16_384 },
       rateBudget: { alertsPerSecond: 100, burst: 5000 },
       storm: { threshold: 5, detectionWindowSeconds: 60, inactivitySeconds: 60, maxWindowSeconds: 300, resourceCap: 200 },
-      dedup: { idleTtlSeconds: 86_400, closedTtlSeconds: 3_600, haWindowSeconds: 120, statusWriteIntervalSeconds: 10 },
+      dedup: { idleTtlSeconds: 86_400, closedTtlSeconds: 21_600, haWindowSeconds: 120, retryHorizonSeconds: 21_600, statusWriteIntervalSeconds: 10 },
       sweepIntervalSeconds: 5,
       maxBodyBytes: 1_048_576,
       functions: { dedup: 'stormgate-dedup', stormAggregator: 'stormgate-storm-aggregator' },
