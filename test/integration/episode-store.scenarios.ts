@@ -118,6 +118,14 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
       expect(await holding.read('default', pods[0]?.fingerprint as string)).toMatchObject({ state: 'ended' });
     });
 
+    it('makes no request for a held alert whose resolve comes in the same notification', async () => {
+      const holding = new EpisodeStore(redis, { ...options, storm: { ...options.storm, holdSeconds: 3 } });
+      const app = one({ labels: { pod: 'web-1', container: 'app' } });
+      const batch = [app, one({ labels: { pod: 'web-2' } }), one({ status: 'resolved', labels: { pod: 'web-1', container: 'app' } })];
+      expect((await holding.observe('default', batch, t0, { requestId: 'both' })).results.map((result) => result.kind)).toEqual(['held', 'held', 'closed']);
+      expect((await holding.resolveHeld('default', batch.slice(0, 2), t0 + 3)).results.map((result) => result.kind)).toEqual(['gone', 'released']);
+    });
+
     it('counts nothing again when Lambda retries a batch, and reports the work still to do', async () => {
       const firing = one({});
       expect((await store.observe('default', [firing], t0, { requestId: 'retry-me' })).results.map((r) => r.kind)).toEqual(['opened']);

@@ -314,12 +314,16 @@ export function lifecycleModelScenarios(topology: 'standalone' | 'cluster', runs
       const delivered = truth.waves.filter((wave) => wave.namespace === ns && [...occurrences.values()].some((occurrence) => occurrence.namespace === ns && wave.fires.get(occurrence.pod) === occurrence.startsAt * 1000 - epochMs));
       const ofKey = aggregated.filter((request) => (request.spec as { storm: { stormKey: string } }).storm.stormKey === `KubePodNotReady/${ns}`);
       expect({ ns, aggregated: ofKey.length }).toEqual({ ns, aggregated: delivered.length });
-      const expectedStates = delivered.map((wave) => {
-        const members = [...occurrences.values()].filter((occurrence) => occurrence.namespace === ns && wave.fires.get(occurrence.pod) === occurrence.startsAt * 1000 - epochMs);
-        return wave.resolved && members.every((member) => member.resolvedSeen) ? 'Resolved' : 'Firing';
+      // Every acknowledged firing alert of the wave is a member of its request (one that resolved before its
+      // firing was processed is a tombstone, not a member).
+      const expected = delivered.map((wave) => {
+        const seen = [...occurrences.values()].filter((occurrence) => occurrence.namespace === ns && wave.fires.get(occurrence.pod) === occurrence.startsAt * 1000 - epochMs);
+        const members = seen.filter((occurrence) => occurrence.firstStatus === 'firing').length;
+        return { state: wave.resolved && seen.every((member) => member.resolvedSeen) ? 'Resolved' : 'Firing', members };
       });
       const byStart = [...ofKey].sort((a, b) => String((a.spec as { firingTime: string }).firingTime).localeCompare(String((b.spec as { firingTime: string }).firingTime)));
-      expect({ ns, states: byStart.map(state) }).toEqual({ ns, states: expectedStates });
+      const actual = byStart.map((request) => ({ state: state(request), members: (request.status as { storm?: { members?: number } } | undefined)?.storm?.members }));
+      expect({ ns, storms: actual }).toEqual({ ns, storms: expected });
     }
     await expectRedisHygiene(redis);
   }
