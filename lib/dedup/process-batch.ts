@@ -154,8 +154,8 @@ async function ensureRequest(tenant: string, signal: Signal, outcome: ObservedSi
     if (same) adopted = { episodeStart: start, resolved: same.resolved };
     else if (open) adopted = { episodeStart: episodeStartOfRequestName(open.name) as number, resolved: false };
   }
-  const result: WriteResult = adopted
-    ? 'adopted'
+  const created = adopted
+    ? undefined
     : await deps.writer.create(
         buildRemediationRequest(signal, start, {
           namespace: deps.namespace,
@@ -164,13 +164,18 @@ async function ensureRequest(tenant: string, signal: Signal, outcome: ObservedSi
         }),
       );
   const confirmed = await deps.episodes.confirm(tenant, signal.fingerprint, start, adopted);
-  if (!confirmed) return result;
-  const now = nowSeconds(deps);
-  await deps.writer.writeStatus(remediationRequestName(signal.fingerprint, confirmed.episodeStart), {
-    deduplication: deduplicationStatus(confirmed.occurrenceCount, confirmed.episodeStart, confirmed.lastSeen),
-    signal: confirmed.state === 'resolved' ? { state: 'Resolved', resolvedAt: isoSeconds(now) } : { state: 'Firing' },
-  });
-  return result;
+  if (confirmed) {
+    const now = nowSeconds(deps);
+    await deps.writer.writeStatus(
+      remediationRequestName(signal.fingerprint, confirmed.episodeStart),
+      {
+        deduplication: deduplicationStatus(confirmed.occurrenceCount, confirmed.episodeStart, confirmed.lastSeen),
+        signal: confirmed.state === 'resolved' ? { state: 'Resolved', resolvedAt: isoSeconds(now) } : { state: 'Firing' },
+      },
+      created?.known,
+    );
+  }
+  return created?.result ?? 'adopted';
 }
 
 /**

@@ -2,6 +2,16 @@
  * The lifecycle of signal episodes and storm episodes, named once. docs/LIFECYCLE.md describes it; the
  * Lua step (lib/redis/lua/) uses the codes generated here, and the pure decisions below turn what the
  * step reported into what dedup does, with a named reason.
+ *
+ * Where each rule is applied (atomically, one script call per storm key and batch):
+ * - episodes: `firingOnLive`, `openEpisode`, `resolvedOnEpisode` and `retried` in
+ *   lib/redis/lua/episode-scripts.ts (`episodeObserve`); the record layout in lib/redis/episode-record.ts;
+ * - storm detection (threshold, truncation): the "Storm detection" block of `episodeObserve`;
+ * - storm membership and its end: `stormTakes`, `stormObserve`, `stormOpen` in lib/redis/lua/storm-episode.ts;
+ * - window close, status writes, idle end: `stormDue`, `stormCreated`, `stormStatusWritten` in
+ *   lib/redis/lua/storm-scripts.ts, driven by lib/sweep/sweep-due-work.ts;
+ * - what reaches Kubernetes: lib/dedup/process-batch.ts, never moving a status backwards
+ *   (lib/domain/request-status.ts).
  */
 
 /**

@@ -70,6 +70,12 @@ function toKubeWriteError(operation: string, error: unknown): KubeWriteError {
 }
 
 export type CreateResult = 'created' | 'already-exists';
+
+/** What a write learned of the request: its version and stormgate's status in it (a later write need not read it). */
+export interface KnownRequest {
+  readonly resourceVersion: string;
+  readonly status: RequestStatus | undefined;
+}
 /** written: the status moved forward; current: it already showed as much or more; not-found: no such request. */
 export type StatusWriteResult = 'written' | 'current' | 'not-found';
 
@@ -111,15 +117,19 @@ export class RemediationRequestWriter {
     this.client = Promise.resolve(client);
   }
 
-  /** Creates the request; AlreadyExists means an earlier attempt (or a concurrent one) won: success. */
-  async create(request: RemediationRequest): Promise<CreateResult> {
+  /**
+   * Creates the request; AlreadyExists means an earlier attempt (or a concurrent one) won: success. A
+   * created request comes back with its version, so that the first status write needs no read.
+   */
+  async create(request: RemediationRequest): Promise<{ readonly result: CreateResult; readonly known?: KnownRequest }> {
     const client = await this.client;
     return this.guard.run(`create ${request.metadata.name}`, async () => {
       try {
-        await client.api.createNamespacedCustomObject({ ...this.resource(), body: request }, callOptions(client, this.timeoutMs));
-        return 'created';
+        const created = objectSchema.safeParse(await client.api.createNamespacedCustomObject({ ...this.resource(), body: request }, callOptions(client, this.timeoutMs)));
+        const resourceVersion = created.success ? created.data.metadata.resourceVersion : undefined;
+        return { result: 'created' as const, ...(resourceVersion !== undefined && { known: { resourceVersion, status: undefined } }) };
       } catch (error) {
-        if (error instanceof ApiException && error.code === 409) return 'already-exists';
+        if (error instanceof ApiException && error.code === 409) return { result: 'already-exists' as const };
         throw toKubeWriteError(`create ${request.metadata.name}`, error);
       }
     });
@@ -138,29 +148,38 @@ export class RemediationRequestWriter {
     });
   }
 
-  /** Moves stormgate's part of the request's status forward to `desired` (never backwards). */
-  async writeStatus(name: string, desired: RequestStatus): Promise<StatusWriteResult> {
+  /**
+   * Moves stormgate's part of the request's status forward to `desired` (never backwards). `known`: the
+   * request as a write just left it (skips the first read; a conflict means it changed, and is re-read).
+   */
+  async writeStatus(name: string, desired: RequestStatus, known?: KnownRequest): Promise<StatusWriteResult> {
     const client = await this.client;
     return this.guard.run(`write status of ${name}`, async () => {
+      let current = known;
       for (let attempt = 1; ; attempt += 1) {
-        let current: z.infer<typeof objectSchema>;
-        try {
-          current = objectSchema.parse(await client.api.getNamespacedCustomObject({ ...this.resource(), name }, callOptions(client, this.timeoutMs)));
-        } catch (error) {
-          if (error instanceof ApiException && error.code === 404) return 'not-found';
-          throw toKubeWriteError(`read ${name}`, error);
+        if (current === undefined) {
+          try {
+            const read = objectSchema.parse(await client.api.getNamespacedCustomObject({ ...this.resource(), name }, callOptions(client, this.timeoutMs)));
+            current = { resourceVersion: read.metadata.resourceVersion ?? '', status: ownStatus(read.status) };
+          } catch (error) {
+            if (error instanceof ApiException && error.code === 404) return 'not-found';
+            throw toKubeWriteError(`read ${name}`, error);
+          }
         }
-        const decision = decideStatusWrite(ownStatus(current.status), desired);
+        const decision = decideStatusWrite(current.status, desired);
         if (decision.action === 'skip') return 'current';
         try {
           await client.api.patchNamespacedCustomObjectStatus(
-            { ...this.resource(), name, body: { metadata: { resourceVersion: current.metadata.resourceVersion }, status: decision.status } },
+            { ...this.resource(), name, body: { metadata: { resourceVersion: current.resourceVersion }, status: decision.status } },
             callOptions(client, this.timeoutMs, 'application/merge-patch+json'),
           );
           return 'written';
         } catch (error) {
           if (error instanceof ApiException && error.code === 404) return 'not-found';
-          if (error instanceof ApiException && error.code === 409 && attempt < maxConflictRetries) continue;
+          if (error instanceof ApiException && error.code === 409 && attempt < maxConflictRetries) {
+            current = undefined;
+            continue;
+          }
           throw toKubeWriteError(`patch status of ${name}`, error);
         }
       }

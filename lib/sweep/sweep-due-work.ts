@@ -4,7 +4,7 @@ import { decideStatusFlush, parseStatusFlushMember } from '../domain/status-flus
 import { parseStormWindowMember, stormRequestFingerprint, type StormSnapshot } from '../domain/storm.js';
 import { episodeStartOfRequestName } from '../domain/request-name.js';
 import { buildStormRemediationRequest, stormKeyLabel, stormLabel, stormRequestStatus } from '../kube/remediation-request.js';
-import type { RemediationRequestWriter } from '../kube/remediation-writer.js';
+import type { KnownRequest, RemediationRequestWriter } from '../kube/remediation-writer.js';
 import type { ClaimedEntry, DueIndex } from '../redis/due-index.js';
 import type { EpisodeStore } from '../redis/episode-store.js';
 import type { StormEpisodes } from '../redis/storm-episodes.js';
@@ -97,18 +97,15 @@ async function advanceStorm(entry: ClaimedEntry, tenant: string, stormPart: stri
     await deps.dueIndex.finish(entry, due.dueAt);
     return 'rescheduled';
   }
-  let storm: StormSnapshot | undefined = due.storm;
-  let result: WorkResult = 'status-written';
-  if (due.kind === 'create') {
-    storm = await createStormRequest(tenant, stormPart, due.storm, deps);
-    result = 'storm-created';
-  }
-  if (!storm) {
+  const step = due.kind === 'create' ? await createStormRequest(tenant, stormPart, due.storm, deps) : { storm: due.storm };
+  if (!step) {
     await deps.dueIndex.finish(entry);
     return 'dropped';
   }
+  const { storm } = step;
+  const result: WorkResult = due.kind === 'create' ? 'storm-created' : 'status-written';
   const name = remediationRequestName(stormRequestFingerprint(tenant, stormPart), storm.requestStart);
-  await deps.writer.writeStatus(name, stormRequestStatus(storm, now));
+  await deps.writer.writeStatus(name, stormRequestStatus(storm, now), step.known);
   const written = await deps.storms.statusWritten(tenant, stormPart, storm.start, storm.version, now);
   await deps.dueIndex.finish(entry, written.kind === 'done' ? undefined : written.dueAt);
   if (storm.ended && written.kind === 'done') {
@@ -122,20 +119,22 @@ async function advanceStorm(entry: ClaimedEntry, tenant: string, stormPart: stri
  * The window closed: create the ONE aggregated request, unless an open one of this storm key survived a
  * Redis that lost its state (found by label), which is adopted instead.
  */
-async function createStormRequest(tenant: string, stormPart: string, storm: StormSnapshot, deps: SweepDeps): Promise<StormSnapshot | undefined> {
+async function createStormRequest(tenant: string, stormPart: string, storm: StormSnapshot, deps: SweepDeps): Promise<{ storm: StormSnapshot; known?: KnownRequest } | undefined> {
   const stormFingerprint = stormRequestFingerprint(tenant, stormPart);
   const found = await deps.writer.find(`${stormKeyLabel}=${stormPart},${stormLabel}=true`);
   const open = found.find((request) => !request.resolved && episodeStartOfRequestName(request.name) !== undefined && request.name !== remediationRequestName(stormFingerprint, storm.start));
   if (open) {
     logger.info('storm adopts an open request', { tenant, name: open.name });
-    return deps.storms.created(tenant, stormPart, storm.start, episodeStartOfRequestName(open.name));
+    const adopted = await deps.storms.created(tenant, stormPart, storm.start, episodeStartOfRequestName(open.name));
+    return adopted && { storm: adopted };
   }
   const request = buildStormRemediationRequest(stormFingerprint, stormPart, storm, {
     namespace: deps.namespace,
     tenant,
     ...(deps.clusterId !== undefined && { clusterId: deps.clusterId }),
   });
-  await deps.writer.create(request);
+  const created = await deps.writer.create(request);
   logger.info('storm request created', { tenant, name: request.metadata.name, alerts: storm.alertCount, trigger: storm.trigger, resources: storm.resources.length + storm.resourcesBeyondCap });
-  return deps.storms.created(tenant, stormPart, storm.start);
+  const snapshot = await deps.storms.created(tenant, stormPart, storm.start);
+  return snapshot && { storm: snapshot, ...(created.known && { known: created.known }) };
 }

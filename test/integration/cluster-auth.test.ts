@@ -53,7 +53,7 @@ describe('authenticating to the cluster without a CLI', () => {
 
   it('writes to EKS with a token minted in-process from IAM credentials', async () => {
     const client = await createKubeClient({ mode: 'eks', server: eksStandin.url, clusterName: 'prod' }, { region: 'us-east-1' });
-    expect(await new RemediationRequestWriter(client, 'stormgate').create(request)).toBe('created');
+    expect((await new RemediationRequestWriter(client, 'stormgate').create(request)).result).toBe('created');
     expect(eksStandin.list('remediationrequests')).toHaveLength(1);
   });
 
@@ -65,7 +65,7 @@ describe('authenticating to the cluster without a CLI', () => {
   it('writes to any cluster with a kubeconfig read from Secrets Manager (real SDK)', async () => {
     const secretsClient = createSecretsClient({ region: 'us-east-1', secretsManagerEndpoint: secrets.url });
     const client = await createKubeClient({ mode: 'kubeconfig-secret', secretId: 'stormgate/kubeconfig' }, { region: 'us-east-1', secrets: secretsClient });
-    expect(await new RemediationRequestWriter(client, 'stormgate').create(request)).toBe('created');
+    expect((await new RemediationRequestWriter(client, 'stormgate').create(request)).result).toBe('created');
     expect(plainStandin.list('remediationrequests')).toHaveLength(1);
     await expect(createKubeClient({ mode: 'kubeconfig-secret', secretId: 'missing' }, { region: 'us-east-1', secrets: secretsClient })).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });

@@ -58,14 +58,14 @@ afterAll(() => standin.stop());
 describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
   it('creates with server-set metadata and answers 409 AlreadyExists on a second create', async () => {
     const request = buildRemediationRequest(signal, 1_763_720_000_000, placement);
-    expect(await writer.create(request)).toBe('created');
+    expect((await writer.create(request)).result).toBe('created');
     const stored = (await api.getNamespacedCustomObject({ ...resource, name: request.metadata.name })) as { metadata: Record<string, unknown> };
     expect(stored.metadata).toMatchObject({ name: request.metadata.name, namespace, generation: 1 });
     expect(stored.metadata.uid).toEqual(expect.any(String));
     expect(stored.metadata.resourceVersion).toEqual(expect.any(String));
     expect(stored.metadata.creationTimestamp).toMatch(/Z$/);
 
-    expect(await writer.create(request)).toBe('already-exists');
+    expect((await writer.create(request)).result).toBe('already-exists');
     const conflict = await statusOf(api.createNamespacedCustomObject({ ...resource, body: request }));
     expect(conflict).toMatchObject({ code: 409, body: { kind: 'Status', reason: 'AlreadyExists', code: 409 } });
   });

@@ -46,18 +46,15 @@ end
 local function recordKey(i) return KEYS[5 + i] end
 local function reply(name, e, flags) if e then return {name, e.f, e.n, flags or 0} end return {name, 0, 0, flags or 0} end
 
--- A retry of a batch already applied: count nothing again; report the work each episode still needs.
+-- A retry of a batch already applied: count nothing again; report the work each episode still needs,
+-- from its state now (never the first attempt's decision): an open episode's request is made sure of and
+-- its status written (the first attempt may have failed after the create), a resolved one is marked so.
 local function retried(key)
   local e = decode(redis.call('GET', key))
   if not e then return reply('retried') end
   if e.state == ST_HELD then return reply('held', e) end
-  if (e.state == ST_OPEN or e.state == ST_RESOLVED) and not e.confirmed then return reply('pending', e) end
+  if e.state == ST_OPEN or (e.state == ST_RESOLVED and not e.confirmed) then return reply('pending', e) end
   if e.state == ST_RESOLVED then return reply('closed', e) end
-  if e.state == ST_OPEN and not e.dirty then
-    e.dirty = true
-    redis.call('SET', key, encode(e), 'KEEPTTL')
-    return reply('retried', e, 1)
-  end
   return reply('retried', e)
 end
 
