@@ -1,5 +1,6 @@
 import { decideSignalAction, type OutcomeKind } from '../domain/lifecycle.js';
-import { episodeStartOfRequestName, remediationRequestName } from '../domain/request-name.js';
+import { decideAdoption } from '../domain/adoption.js';
+import { remediationRequestName } from '../domain/request-name.js';
 import { deduplicationStatus } from '../domain/request-status.js';
 import type { Signal } from '../domain/signal.js';
 import { statusFlushMember } from '../domain/status-flush.js';
@@ -55,15 +56,16 @@ export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Pro
   const now = nowSeconds(deps);
   const truncated = truncatedStormParts(signals, batch.groupLabels, batch.truncatedAlerts, deps.storm.scope);
   const observed = await deps.episodes.observe(tenant, signals, now, { requestId: batch.requestId, truncated });
-  const storms: StormTouch[] = [...observed.storms];
   const outcomes: ObservedSignal[] = [...observed.results];
+  // Scheduled before any Kubernetes work: an invocation that fails later must not leave a window unswept.
+  await scheduleDueWork(tenant, signals, observed.results, observed.storms, now, deps);
 
   const held = signals.flatMap((_, index) => (outcomes[index]?.kind === 'held' ? [index] : []));
   const immediate = Promise.allSettled(signals.map((signal, index) => applyDecision(tenant, signal, outcomes[index] as ObservedSignal, deps)));
   if (held.length > 0) {
     await deps.sleep(deps.storm.holdSeconds * 1000);
     const resolution = await deps.episodes.resolveHeld(tenant, held.map((index) => signals[index] as Signal), nowSeconds(deps));
-    storms.push(...resolution.storms);
+    await scheduleDueWork(tenant, [], [], resolution.storms, now, deps);
     resolution.results.forEach((result, position) => {
       const index = held[position] as number;
       const kind: OutcomeKind = result.kind === 'released' ? 'pending' : result.kind === 'stormed' ? 'stormed' : 'ended-in-hold';
@@ -81,14 +83,6 @@ export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Pro
   held.forEach((index, position) => {
     settled[index] = afterHold[position] as PromiseSettledResult<WriteResult>;
   });
-
-  const due: DueEntry[] = [
-    ...signals.flatMap((signal, index) =>
-      observed.results[index]?.statusWriteDue ? [{ member: statusFlushMember(tenant, signal.fingerprint), dueAt: now + deps.statusWriteIntervalSeconds }] : [],
-    ),
-    ...storms.map((storm) => ({ member: stormWindowMember(tenant, storm.stormPart), dueAt: storm.dueAt })),
-  ];
-  if (due.length > 0) await deps.dueIndex.add(due);
 
   const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
   if (failures.length > 0) {
@@ -108,6 +102,17 @@ export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Pro
     held: held.length,
     ignored: count('ignored'),
   };
+}
+
+/** Deferred status writes of duplicates, and the storm episodes' next steps, into the due index. */
+async function scheduleDueWork(tenant: string, signals: readonly Signal[], results: readonly ObservedSignal[], storms: readonly StormTouch[], now: number, deps: DedupDeps): Promise<void> {
+  const due: DueEntry[] = [
+    ...signals.flatMap((signal, index) =>
+      results[index]?.statusWriteDue ? [{ member: statusFlushMember(tenant, signal.fingerprint), dueAt: now + deps.statusWriteIntervalSeconds }] : [],
+    ),
+    ...storms.map((storm) => ({ member: stormWindowMember(tenant, storm.stormPart), dueAt: storm.dueAt })),
+  ];
+  if (due.length > 0) await deps.dueIndex.add(due);
 }
 
 async function applyDecision(tenant: string, signal: Signal, outcome: ObservedSignal, deps: DedupDeps): Promise<WriteResult> {
@@ -139,21 +144,17 @@ async function applyDecision(tenant: string, signal: Signal, outcome: ObservedSi
 
 /**
  * Makes sure the episode's request exists, then writes the status its record shows at that moment. A new
- * episode first asks Kubernetes (one list by fingerprint label) whether a request for it survived a Redis
- * that lost its state: the same episode's request is adopted as it is (Resolved stays Resolved), an open
- * one of another episode of the fingerprint is adopted and counted on.
+ * episode first asks Kubernetes (one list by fingerprint label, never for a duplicate) whether a request
+ * survived a Redis that lost its state: the same episode's request is adopted as it is (Resolved stays
+ * Resolved and closes the record), and when no record existed at all an open one of another episode of
+ * the fingerprint (another container opened it) is adopted and counted on.
  */
 async function ensureRequest(tenant: string, signal: Signal, outcome: ObservedSignal, deps: DedupDeps): Promise<WriteResult> {
   const start = outcome.episodeStart;
   const name = remediationRequestName(signal.fingerprint, start);
-  let adopted: { episodeStart: number; resolved: boolean } | undefined;
-  if (outcome.kind === 'opened') {
-    const found = await deps.writer.find(`${fingerprintLabel}=${signal.fingerprint}`);
-    const same = found.find((request) => request.name === name);
-    const open = found.find((request) => !request.resolved && episodeStartOfRequestName(request.name) !== undefined);
-    if (same) adopted = { episodeStart: start, resolved: same.resolved };
-    else if (open) adopted = { episodeStart: episodeStartOfRequestName(open.name) as number, resolved: false };
-  }
+  const adoption = outcome.kind === 'opened' ? decideAdoption(await deps.writer.find(`${fingerprintLabel}=${signal.fingerprint}`), name, outcome.noRecord) : undefined;
+  const adopted =
+    adoption?.kind === 'same' ? { episodeStart: start, resolved: adoption.resolved } : adoption?.kind === 'other' ? { episodeStart: adoption.episodeStart, resolved: false } : undefined;
   const created = adopted
     ? undefined
     : await deps.writer.create(
@@ -164,16 +165,25 @@ async function ensureRequest(tenant: string, signal: Signal, outcome: ObservedSi
         }),
       );
   const confirmed = await deps.episodes.confirm(tenant, signal.fingerprint, start, adopted);
-  if (confirmed) {
-    const now = nowSeconds(deps);
-    await deps.writer.writeStatus(
-      remediationRequestName(signal.fingerprint, confirmed.episodeStart),
-      {
-        deduplication: deduplicationStatus(confirmed.occurrenceCount, confirmed.episodeStart, confirmed.lastSeen),
-        signal: confirmed.state === 'resolved' ? { state: 'Resolved', resolvedAt: isoSeconds(now) } : { state: 'Firing' },
-      },
-      created?.known,
-    );
+  if (!confirmed) return created?.result ?? 'adopted';
+  const now = nowSeconds(deps);
+  const resolved = { state: 'Resolved' as const, resolvedAt: isoSeconds(now) };
+  if (confirmed.state === 'superseded') {
+    // The alert resolved and fired again while this request was being created: this episode is over.
+    await deps.writer.writeStatus(name, { signal: resolved }, created?.known);
+    return created?.result ?? 'adopted';
+  }
+  const written = await deps.writer.writeStatus(
+    remediationRequestName(signal.fingerprint, confirmed.episodeStart),
+    {
+      deduplication: deduplicationStatus(confirmed.occurrenceCount, confirmed.episodeStart, confirmed.lastSeen),
+      signal: confirmed.state === 'resolved' ? resolved : { state: 'Firing' },
+    },
+    created?.known,
+  );
+  if (written === 'resolved') {
+    // The request of this very episode already shows Resolved (a late copy after Redis lost its state).
+    await deps.episodes.confirm(tenant, signal.fingerprint, confirmed.episodeStart, { episodeStart: confirmed.episodeStart, resolved: true });
   }
   return created?.result ?? 'adopted';
 }

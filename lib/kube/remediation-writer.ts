@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { KubeWriteError } from '../errors.js';
 import type { KubeClient } from './client.js';
 import { KubeGuard } from './kube-guard.js';
+import type { FoundRequest } from '../domain/adoption.js';
 import { decideStatusWrite, type RequestStatus, requestStatusSchema } from '../domain/request-status.js';
 import { type RemediationRequest, remediationRequestResource } from './remediation-request.js';
 
@@ -76,14 +77,12 @@ export interface KnownRequest {
   readonly resourceVersion: string;
   readonly status: RequestStatus | undefined;
 }
-/** written: the status moved forward; current: it already showed as much or more; not-found: no such request. */
-export type StatusWriteResult = 'written' | 'current' | 'not-found';
-
-/** A request found by label: its name and whether it already shows Resolved. */
-export interface FoundRequest {
-  readonly name: string;
-  readonly resolved: boolean;
-}
+/**
+ * written: the status moved forward; current: it already showed as much or more; resolved: Firing was
+ * asked for but the request already shows Resolved (counts may still have been written); not-found: no
+ * such request.
+ */
+export type StatusWriteResult = 'written' | 'current' | 'resolved' | 'not-found';
 
 const objectSchema = z.object({
   metadata: z.object({ name: z.string(), resourceVersion: z.string().optional() }),
@@ -167,13 +166,14 @@ export class RemediationRequestWriter {
           }
         }
         const decision = decideStatusWrite(current.status, desired);
-        if (decision.action === 'skip') return 'current';
+        const refusedFiring = desired.signal?.state === 'Firing' && current.status?.signal?.state === 'Resolved';
+        if (decision.action === 'skip') return refusedFiring ? 'resolved' : 'current';
         try {
           await client.api.patchNamespacedCustomObjectStatus(
             { ...this.resource(), name, body: { metadata: { resourceVersion: current.resourceVersion }, status: decision.status } },
             callOptions(client, this.timeoutMs, 'application/merge-patch+json'),
           );
-          return 'written';
+          return refusedFiring ? 'resolved' : 'written';
         } catch (error) {
           if (error instanceof ApiException && error.code === 404) return 'not-found';
           if (error instanceof ApiException && error.code === 409 && attempt < maxConflictRetries) {

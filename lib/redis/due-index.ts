@@ -13,7 +13,7 @@ export interface DueEntry {
   readonly dueAt: number;
 }
 
-/** A member the sweep claimed, with the score of its claim (the lease's end). */
+/** A member the sweep claimed, with the score of its claim (the lease's end, plus half a second to mark it). */
 export interface ClaimedEntry {
   readonly member: string;
   readonly claimedUntil: number;
@@ -50,7 +50,7 @@ export class DueIndex {
         const reply = await callRedis('due claim', () => this.redis.sgDueClaim(1, dueBucketKey(bucket), now, leaseSeconds, limit, bucketTtlMs));
         const parsed = z.array(z.string()).safeParse(reply);
         if (!parsed.success) throw new RedisProtocolError(`unexpected due claim reply: ${JSON.stringify(reply)}`);
-        return parsed.data.map((member) => ({ member, claimedUntil: now + leaseSeconds }));
+        return parsed.data.map((member) => ({ member, claimedUntil: now + leaseSeconds + 0.5 }));
       }),
     );
     return claimed.flat();

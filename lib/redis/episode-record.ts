@@ -20,7 +20,7 @@ export const episodeHeaderFormat = '<I4I3I3BB';
 export const episodeHeaderBytes = 12;
 export const episodeAlertBytes = 8;
 /** Alerts tracked per episode; more alerts of one resource are counted but not tracked one by one. */
-export const maxEpisodeAlerts = 8;
+export const maxEpisodeAlerts = 16;
 const statusDirtyBit = 64;
 const confirmedBit = 128;
 

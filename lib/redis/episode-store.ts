@@ -16,7 +16,7 @@ const outcomeKindSchema = z.enum([...(Object.keys(episodeOutcomes) as (keyof typ
 const stormTouchSchema = z.tuple([z.number(), z.number()]);
 const observeReplySchema = z.tuple([stormTouchSchema, z.array(z.tuple([outcomeKindSchema, z.coerce.number(), z.coerce.number(), z.coerce.number()]))]);
 const resolveReplySchema = z.tuple([stormTouchSchema, z.array(z.tuple([z.enum(['stormed', 'released', 'gone']), z.number(), z.number()]))]);
-const confirmReplySchema = z.union([z.tuple([]), z.tuple([z.enum(['firing', 'resolved']), z.number(), z.number(), z.number()])]);
+const confirmReplySchema = z.union([z.tuple([]), z.tuple([z.enum(['firing', 'resolved', 'superseded']), z.number(), z.number(), z.number()])]);
 
 /** What the atomic dedup step reported for one signal. */
 export interface ObservedSignal {
@@ -40,7 +40,8 @@ export interface StormTouch {
 
 /** What an episode's request must show, read atomically when the request was confirmed. */
 export interface ConfirmedEpisode {
-  readonly state: 'firing' | 'resolved';
+  /** superseded: the record went on to another episode meanwhile; this episode's request must show Resolved. */
+  readonly state: 'firing' | 'resolved' | 'superseded';
   readonly episodeStart: number;
   readonly occurrenceCount: number;
   readonly lastSeen: number;
@@ -193,6 +194,9 @@ export class EpisodeStore {
             storm.resourceCap,
             this.stormTtlMs(),
             this.options.statusWriteIntervalSeconds,
+            storm.inactivitySeconds,
+            storm.maxWindowSeconds,
+            this.options.idleTtlSeconds,
             ...batch.flatMap((signal) => memberArgs(tenant, signal, storm.scope)),
           ),
         );

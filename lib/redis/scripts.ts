@@ -1,7 +1,7 @@
 import type { ClientContext, Cluster, Redis, Result } from 'ioredis';
 import { dueAdd, dueClaim, dueFinish } from './lua/due-scripts.js';
 import { episodeConfirm, episodeObserve, episodeResolveHeld, episodeStatusWritten } from './lua/episode-scripts.js';
-import { stormCreated, stormDue, stormStatusWritten } from './lua/storm-scripts.js';
+import { stormCreated, stormDue, stormPreviousShown, stormStatusWritten } from './lua/storm-scripts.js';
 import { rateBudgetTake } from './lua/rate-budget-script.js';
 
 /**
@@ -15,6 +15,7 @@ export const scripts = {
   sgStormDue: stormDue,
   sgStormCreated: stormCreated,
   sgStormStatusWritten: stormStatusWritten,
+  sgStormPreviousShown: stormPreviousShown,
   sgEpisodeStatusWritten: episodeStatusWritten,
   sgDueAdd: dueAdd,
   sgDueClaim: dueClaim,
@@ -33,6 +34,7 @@ declare module 'ioredis' {
     sgStormDue: ScriptCall<Context>;
     sgStormCreated: ScriptCall<Context>;
     sgStormStatusWritten: ScriptCall<Context>;
+    sgStormPreviousShown: ScriptCall<Context>;
     sgEpisodeStatusWritten: ScriptCall<Context>;
     sgDueAdd: ScriptCall<Context>;
     sgDueClaim: ScriptCall<Context>;

@@ -57,21 +57,27 @@ export interface StormEpisodeLimits {
   readonly statusWriteIntervalSeconds: number;
 }
 
-/** What the sweep has to do for a storm episode. */
-export type StormDue =
+/**
+ * What the sweep has to do for a storm episode; `previous`: the request start of an earlier storm episode
+ * of the key whose Resolved is still to be shown (0: none).
+ */
+export type StormDue = { readonly previous: number } & (
   | { kind: 'none' }
   | { kind: 'not-due'; dueAt: number }
   | { kind: 'create'; storm: StormSnapshot }
-  | { kind: 'write'; storm: StormSnapshot };
+  | { kind: 'write'; storm: StormSnapshot }
+);
 
 export type StormWritten = { kind: 'done' } | { kind: 'again' | 'idle'; dueAt: number };
 
 function parseDue(reply: unknown): StormDue {
   if (!Array.isArray(reply) || reply.length === 0) throw new RedisProtocolError(`unexpected storm due reply: ${JSON.stringify(reply)}`);
-  const [kind, ...rest] = reply as unknown[];
-  if (kind === 'none') return { kind };
-  if (kind === 'not-due') return { kind, dueAt: Number(rest[0]) };
-  if (kind === 'create' || kind === 'write') return { kind, storm: parseSnapshot(rest) };
+  const [kind, previousRaw, ...rest] = reply as unknown[];
+  const previous = Number(previousRaw);
+  if (!Number.isInteger(previous)) throw new RedisProtocolError(`unexpected storm due reply: ${JSON.stringify(reply)}`);
+  if (kind === 'none') return { kind, previous };
+  if (kind === 'not-due') return { kind, previous, dueAt: Number(rest[0]) };
+  if (kind === 'create' || kind === 'write') return { kind, previous, storm: parseSnapshot(rest) };
   throw new RedisProtocolError(`unexpected storm due reply: ${JSON.stringify(reply)}`);
 }
 
@@ -121,6 +127,11 @@ export class StormEpisodes {
     const parsed = z.union([z.tuple([z.literal('done')]), z.tuple([z.enum(['again', 'idle']), z.number()])]).safeParse(reply);
     if (!parsed.success) throw new RedisProtocolError(`unexpected storm status-written reply: ${JSON.stringify(reply)}`);
     return parsed.data[0] === 'done' ? { kind: 'done' } : { kind: parsed.data[0], dueAt: parsed.data[1] };
+  }
+
+  /** The previous storm episode's request shows Resolved now. */
+  async previousShown(tenant: string, stormPart: string, previous: number): Promise<void> {
+    await callRedis('storm previous shown', () => this.redis.sgStormPreviousShown(1, stormKeys(tenant, stormPart).storm, previous));
   }
 
   /** The storm episode that lists this signal's resource, if any; `start` names its request. */

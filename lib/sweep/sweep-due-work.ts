@@ -2,12 +2,13 @@ import { remediationRequestName } from '../domain/request-name.js';
 import { deduplicationStatus } from '../domain/request-status.js';
 import { decideStatusFlush, parseStatusFlushMember } from '../domain/status-flush.js';
 import { parseStormWindowMember, stormRequestFingerprint, type StormSnapshot } from '../domain/storm.js';
-import { episodeStartOfRequestName } from '../domain/request-name.js';
+import { decideAdoption } from '../domain/adoption.js';
 import { buildStormRemediationRequest, stormKeyLabel, stormLabel, stormRequestStatus } from '../kube/remediation-request.js';
 import type { KnownRequest, RemediationRequestWriter } from '../kube/remediation-writer.js';
 import type { ClaimedEntry, DueIndex } from '../redis/due-index.js';
 import type { EpisodeStore } from '../redis/episode-store.js';
 import type { StormEpisodes } from '../redis/storm-episodes.js';
+import { isoSeconds } from '../domain/time.js';
 import { logger } from '../telemetry/logger.js';
 
 export interface SweepDeps {
@@ -74,7 +75,7 @@ async function doWork(entry: ClaimedEntry, now: number, deps: SweepDeps): Promis
 
 async function flushStatus(entry: ClaimedEntry, tenant: string, fingerprint: string, now: number, deps: SweepDeps): Promise<WorkResult> {
   const record = await deps.episodes.read(tenant, fingerprint);
-  if (decideStatusFlush(record).action === 'drop' || !record) {
+  if (!record || decideStatusFlush(record).action === 'drop') {
     await deps.dueIndex.finish(entry);
     return 'dropped';
   }
@@ -89,6 +90,13 @@ async function flushStatus(entry: ClaimedEntry, tenant: string, fingerprint: str
 /** One step of a storm episode: create its request when the window closed, or bring its status up to date. */
 async function advanceStorm(entry: ClaimedEntry, tenant: string, stormPart: string, now: number, deps: SweepDeps): Promise<WorkResult> {
   const due = await deps.storms.due(tenant, stormPart, now);
+  if (due.previous > 0) {
+    // The storm before this one ended but a new one began before its request showed it.
+    await deps.writer.writeStatus(remediationRequestName(stormRequestFingerprint(tenant, stormPart), due.previous), {
+      signal: { state: 'Resolved', resolvedAt: isoSeconds(now) },
+    });
+    await deps.storms.previousShown(tenant, stormPart, due.previous);
+  }
   if (due.kind === 'none') {
     await deps.dueIndex.finish(entry);
     return 'dropped';
@@ -121,11 +129,10 @@ async function advanceStorm(entry: ClaimedEntry, tenant: string, stormPart: stri
  */
 async function createStormRequest(tenant: string, stormPart: string, storm: StormSnapshot, deps: SweepDeps): Promise<{ storm: StormSnapshot; known?: KnownRequest } | undefined> {
   const stormFingerprint = stormRequestFingerprint(tenant, stormPart);
-  const found = await deps.writer.find(`${stormKeyLabel}=${stormPart},${stormLabel}=true`);
-  const open = found.find((request) => !request.resolved && episodeStartOfRequestName(request.name) !== undefined && request.name !== remediationRequestName(stormFingerprint, storm.start));
-  if (open) {
-    logger.info('storm adopts an open request', { tenant, name: open.name });
-    const adopted = await deps.storms.created(tenant, stormPart, storm.start, episodeStartOfRequestName(open.name));
+  const adoption = decideAdoption(await deps.writer.find(`${stormKeyLabel}=${stormPart},${stormLabel}=true`), remediationRequestName(stormFingerprint, storm.start), true);
+  if (adoption.kind === 'other') {
+    logger.info('storm adopts an open request', { tenant, name: adoption.name });
+    const adopted = await deps.storms.created(tenant, stormPart, storm.start, adoption.episodeStart);
     return adopted && { storm: adopted };
   }
   const request = buildStormRemediationRequest(stormFingerprint, stormPart, storm, {

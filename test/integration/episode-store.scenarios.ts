@@ -111,7 +111,7 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
       const pods = signalsOf({ labels: { pod: 'web-1' } }, { labels: { pod: 'web-2' } });
       expect((await holding.observe('default', pods, t0, { requestId: 'hold-1' })).results.map((result) => result.kind)).toEqual(['held', 'held']);
       expect((await holding.observe('default', [one({ status: 'resolved', labels: { pod: 'web-1' } })], t0 + 1, { requestId: 'hold-2' })).results.map((r) => r.kind)).toEqual([
-        'closed',
+        'ended-in-hold',
       ]);
       const after = await holding.resolveHeld('default', pods, t0 + 3);
       expect(after.results).toEqual([{ kind: 'gone' }, { kind: 'released', episodeStart: s0, occurrenceCount: 1 }]);
@@ -122,7 +122,7 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
       const holding = new EpisodeStore(redis, { ...options, storm: { ...options.storm, holdSeconds: 3 } });
       const app = one({ labels: { pod: 'web-1', container: 'app' } });
       const batch = [app, one({ labels: { pod: 'web-2' } }), one({ status: 'resolved', labels: { pod: 'web-1', container: 'app' } })];
-      expect((await holding.observe('default', batch, t0, { requestId: 'both' })).results.map((result) => result.kind)).toEqual(['held', 'held', 'closed']);
+      expect((await holding.observe('default', batch, t0, { requestId: 'both' })).results.map((result) => result.kind)).toEqual(['held', 'held', 'ended-in-hold']);
       expect((await holding.resolveHeld('default', batch.slice(0, 2), t0 + 3)).results.map((result) => result.kind)).toEqual(['gone', 'released']);
     });
 
@@ -137,6 +137,37 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
       // A retry arriving after the resolve must not put the request back to Firing.
       expect((await store.observe('default', [firing], t0 + 3600, { requestId: 'retry-me' })).results.map((r) => r.kind)).toEqual(['closed']);
       expect(await store.read('default', firing.fingerprint)).toMatchObject({ state: 'resolved', occurrenceCount: 1 });
+    });
+
+    // Review finding: a retry found the marker and scheduled nothing, so a storm whose first attempt died
+    // before scheduling was never swept.
+    it('schedules the storm again on a retry of the batch that opened it', async () => {
+      const stormStore = new EpisodeStore(redis, { ...options, storm: { ...options.storm, threshold: 5 } });
+      const storm = signalsOf(...Array.from({ length: 6 }, (_, index) => ({ labels: { pod: `web-${index}` } })));
+      const first = await stormStore.observe('default', storm, t0, { requestId: 'opens-storm' });
+      const retry = await stormStore.observe('default', storm, t0 + 30, { requestId: 'opens-storm' });
+      expect(retry.results.map((result) => result.kind)).toEqual(storm.map(() => 'retried'));
+      expect(retry.storms).toEqual(first.storms);
+      expect(first.storms[0]?.dueAt).toBe(t0 + options.storm.inactivitySeconds);
+    });
+
+    it('takes every alert of a held episode into a storm that formed meanwhile: firing ones as members, resolved ones remembered', async () => {
+      const holding = new EpisodeStore(redis, { ...options, storm: { ...options.storm, holdSeconds: 3, threshold: 5 } });
+      const app = one({ labels: { pod: 'web-0', container: 'app' } });
+      const sidecar = one({ labels: { pod: 'web-0', container: 'sidecar' } });
+      await holding.observe('default', [app, sidecar, one({ labels: { pod: 'web-1' } })], t0, { requestId: 'held' });
+      await holding.observe('default', [one({ status: 'resolved', labels: { pod: 'web-0', container: 'app' } })], t0 + 1, { requestId: 'app-resolved' });
+      await holding.observe('default', signalsOf(...Array.from({ length: 6 }, (_, index) => ({ labels: { pod: `web-${index + 2}` } }))), t0 + 2, { requestId: 'storm' });
+      expect((await holding.resolveHeld('default', [app], t0 + 3)).results).toEqual([{ kind: 'stormed', episodeStart: expect.any(Number) as unknown, ...{} }]);
+      const { stormKeys } = await import('../../lib/redis/keys.js');
+      const stormKey = stormKeys('default', app.fingerprint.slice(0, 12)).storm;
+      // Six storm pods and the sidecar fire; the app container resolved during the hold.
+      expect(await redis.hmget(stormKey, '_m', '_f')).toEqual(['7', '7']);
+    });
+
+    it('keeps the lost-state resolve of a tombstone for a retry', async () => {
+      expect((await store.observe('default', [one({ status: 'resolved' })], t0, { requestId: 'tomb' })).results.map((r) => [r.kind, r.noRecord])).toEqual([['tombstone', true]]);
+      expect((await store.observe('default', [one({ status: 'resolved' })], t0 + 60, { requestId: 'tomb' })).results.map((r) => [r.kind, r.noRecord])).toEqual([['tombstone', true]]);
     });
 
     it('gives the parts of one split notification their own markers (a resolved beside its firing is not swallowed)', async () => {
@@ -157,12 +188,12 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
       expect(ttl).toBeLessThanOrEqual(options.idleTtlSeconds * 1000);
     });
 
-    it('does not confirm an episode that was closed and reopened meanwhile', async () => {
+    it('tells the creator of an episode that was closed and reopened meanwhile that its request must show Resolved', async () => {
       const firing = one({});
       await observe([firing], t0);
       await observe([one({ status: 'resolved' })], t0 + 1);
       await observe([one({ startsAt: laterStart })], t0 + 2);
-      expect(await store.confirm('default', firing.fingerprint, s0)).toBeUndefined();
+      expect(await store.confirm('default', firing.fingerprint, s0)).toEqual({ state: 'superseded', episodeStart: s0, occurrenceCount: 0, lastSeen: 0 });
       expect(await kinds([one({ startsAt: laterStart })], t0 + 3)).toEqual(['pending']);
     });
 

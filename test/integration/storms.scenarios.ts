@@ -119,6 +119,29 @@ export function stormScenarios(topology: Topology): void {
       expect(states).toEqual(['Firing', 'Resolved']);
     });
 
+    // Review finding: a new storm arriving before the sweep showed the previous one's end reopened the
+    // previous storm, so its new members landed on a request that then showed Resolved.
+    it('gives a storm that follows an ended one before the sweep showed its end its own request, and resolves the first', async () => {
+      await it_.deliver(pods(6), grouped());
+      await sweepUntilQuiet();
+      await it_.deliver(pods(6, 'shop', 0, 'resolved'), grouped());
+      const again = pods(6).map((entry) => ({ ...entry, startsAt: '2026-11-21T12:00:00Z' }));
+      await it_.deliver(again, grouped());
+      await sweepUntilQuiet();
+      const states = aggregated().map((request) => statusOf(request)?.signal?.state).sort();
+      expect(states).toEqual(['Firing', 'Resolved']);
+    });
+
+    // Review finding: the last members resolving and a new member firing in one notification left the storm ended.
+    it('keeps a storm going when a new member fires in the notification that resolves the others', async () => {
+      await it_.deliver(pods(6), grouped());
+      await sweepUntilQuiet();
+      await it_.deliver([...pods(6, 'shop', 0, 'resolved'), ...pods(1, 'shop', 6)], grouped());
+      await sweepUntilQuiet();
+      expect(it_.requests()).toHaveLength(1);
+      expect(statusOf(it_.requests()[0])).toMatchObject({ signal: { state: 'Firing' }, storm: { members: 7, resolvedMembers: 6 } });
+    });
+
     it('ends a storm whose members resolve before its window closes with its request created Resolved', async () => {
       await it_.deliver(pods(6), grouped());
       await it_.deliver(pods(6, 'shop', 0, 'resolved'), grouped());
@@ -230,13 +253,20 @@ export function stormScenarios(topology: Topology): void {
       const member = stormWindowMember('default', 'abcdef012345');
       await due.add([{ member, dueAt: 100 }]);
       const [claimed] = await due.claim(100, 60, 10);
-      expect(claimed).toEqual({ member, claimedUntil: 160 });
-      // Dedup opens a follow-up and schedules it while the sweep works.
+      expect(claimed).toEqual({ member, claimedUntil: 160.5 });
+      // Dedup schedules new work while the sweep works: earlier than the claim's end, and later than it.
       await due.add([{ member, dueAt: 130 }]);
       await due.finish(claimed as NonNullable<typeof claimed>);
       expect(await it_.redis.zscore(dueBucketKey(dueBucketOf(member)), member)).toBe('130');
+      const [reclaimed] = await due.claim(130, 60, 10);
+      await due.add([{ member, dueAt: 400 }]);
+      await due.finish(reclaimed as NonNullable<typeof reclaimed>);
+      expect(await it_.redis.zscore(dueBucketKey(dueBucketOf(member)), member)).toBe('400');
+      // An unclaimed entry only ever moves earlier.
+      await due.add([{ member, dueAt: 500 }]);
+      expect(await it_.redis.zscore(dueBucketKey(dueBucketOf(member)), member)).toBe('400');
       // Unmoved, the claim's finish removes it.
-      const [again] = await due.claim(200, 60, 10);
+      const [again] = await due.claim(400, 60, 10);
       await due.finish(again as NonNullable<typeof again>);
       expect(await it_.redis.zscore(dueBucketKey(dueBucketOf(member)), member)).toBeNull();
     });

@@ -1,15 +1,20 @@
 /**
  * The due index: ZSETs (one per bucket, each its own slot) of work with a due time in unix seconds:
  * deferred status writes and storm episodes' deadlines. The sweep claims due members with a lease (their
- * score becomes the lease's end), so that two sweeps never do the same work and a sweep that crashes
- * mid-way leaves the work to the next one. Dedup may move an entry earlier at any time, claimed or not;
- * the sweep then finds the score changed and leaves the entry for the next round instead of dropping it.
+ * score becomes the lease's end plus half a second: due times are whole seconds, so a claimed entry is
+ * recognisable), so that two sweeps never do the same work and a sweep that crashes mid-way leaves the
+ * work to the next one. Dedup replaces a claimed entry's score with its own due time, and otherwise only
+ * moves entries earlier; the sweep then finds the score changed and leaves the entry for the next round
+ * instead of dropping work that arrived while it held the claim.
  */
 
-/** KEYS[1]: bucket. ARGV[1]: key TTL (ms), then score/member pairs. Adds members, or moves them earlier. */
+/** KEYS[1]: bucket. ARGV[1]: key TTL (ms), then score/member pairs. Adds members, moves them earlier, or takes a claimed one back. */
 export const dueAdd = `
 for i = 2, #ARGV, 2 do
-  redis.call('ZADD', KEYS[1], 'LT', ARGV[i], ARGV[i + 1])
+  local current = redis.call('ZSCORE', KEYS[1], ARGV[i + 1])
+  if not current or tonumber(current) % 1 ~= 0 or tonumber(ARGV[i]) < tonumber(current) then
+    redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return (#ARGV - 1) / 2
@@ -21,7 +26,7 @@ return (#ARGV - 1) / 2
  */
 export const dueClaim = `
 local due = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[3]))
-local until_ = tonumber(ARGV[1]) + tonumber(ARGV[2])
+local until_ = tonumber(ARGV[1]) + tonumber(ARGV[2]) + 0.5
 for _, member in ipairs(due) do
   redis.call('ZADD', KEYS[1], until_, member)
 end

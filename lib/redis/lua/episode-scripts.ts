@@ -53,6 +53,8 @@ local function retried(key)
   local e = decode(redis.call('GET', key))
   if not e then return reply('retried') end
   if e.state == ST_HELD then return reply('held', e) end
+  -- A tombstone made without any record: its lost-state resolve may be what failed.
+  if e.state == ST_ENDED and e.outcome == OC_TOMBSTONE and e.n == 0 then return reply('tombstone', e, 2) end
   if e.state == ST_OPEN or (e.state == ST_RESOLVED and not e.confirmed) then return reply('pending', e) end
   if e.state == ST_RESOLVED then return reply('closed', e) end
   return reply('retried', e)
@@ -141,17 +143,29 @@ local function resolvedOnEpisode(key, e, s)
     redis.call('SET', key, encode(e), 'KEEPTTL')
     return reply('member-resolved', e)
   end
-  -- Resolved during the hold: no request was promised, none is made.
-  if e.state == ST_HELD then e.state = ST_ENDED else e.state = ST_RESOLVED end
-  e.outcome, e.dirty = OC_CLOSED, false
+  e.dirty = false
+  if e.state == ST_HELD then
+    -- Resolved during the hold: no request was promised, none is made.
+    e.state, e.outcome = ST_ENDED, OC_ENDED_IN_HOLD
+    redis.call('SET', key, encode(e), 'PX', closedTtl)
+    return reply('ended-in-hold', e)
+  end
+  e.state, e.outcome = ST_RESOLVED, OC_CLOSED
   redis.call('SET', key, encode(e), 'PX', closedTtl)
   return reply('closed', e)
+end
+
+local idleSeconds = idleTtl / 1000
+local function stormReply(st)
+  if not st then return {0, 0} end
+  return {stormDueAt(st, now, inactivity, maxWindow, statusInterval, idleSeconds), st.start}
 end
 
 if redis.call('EXISTS', DONE) == 1 then
   local out = {}
   for i = 1, count do out[i] = retried(recordKey(i)) end
-  return {{0, 0}, out}
+  -- The first attempt may have failed before it scheduled the storm's due work.
+  return {stormReply(stormRead(STORM)), out}
 end
 
 -- Pass 1, read-only: which signals the storm takes, and which firing ones are fresh (no episode, no storm).
@@ -187,13 +201,9 @@ if #fresh > 0 then
   end
 end
 
-local stormDueAt, wasClean, endedBefore = 0, st ~= nil and st.written >= st.version, st ~= nil and st.ended
 if trigger > 0 then
-  if stormOpen(STORM, OVERFLOW, BLOOM, st, now, trigger, ARGV[11], ARGV[12]) then
-    stormDueAt = math.min(now + inactivity, now + maxWindow)
-  end
+  stormOpen(STORM, OVERFLOW, BLOOM, st, now, trigger, ARGV[11], ARGV[12])
   st = stormRead(STORM)
-  endedBefore = false
   for _, i in ipairs(fresh) do route[i] = 'storm' end
 end
 local holdNew = hold > 0 and trigger == 0 and (recentBefore > 0 or freshResources > 1)
@@ -220,49 +230,47 @@ end
 if st then
   if stormFiring then stormIntersectLabels(STORM, ARGV[12]) end
   st = stormRead(STORM)
-  if st then
-    stormKeep(STORM, OVERFLOW, BLOOM, stormTtl)
-    if st.ended and not endedBefore then
-      stormDueAt = now
-    elseif st.phase == PH_OPEN and wasClean and st.written < st.version then
-      stormDueAt = now + statusInterval
-    end
-  end
+  -- A finished storm keeps its tombstone TTL: unrelated batches of the key must not prolong it.
+  if st and not stormFinished(st) then stormKeep(STORM, OVERFLOW, BLOOM, stormTtl) end
 end
 redis.call('SET', DONE, 1, 'PX', ARGV[13])
-local start = 0
-if st then start = st.start end
-return {{stormDueAt, start}, out}
+return {stormReply(st), out}
 `;
 
 /**
- * After the hold: each held episode joins the storm that formed meanwhile (its record goes, it becomes a
- * member), or is released to get its own request. KEYS as for the dedup step (KEYS[1] and KEYS[5]
- * unused). ARGV[1] now (s), ARGV[2] cap, ARGV[3] storm TTL (ms), then per signal i at 3+4(i-1): resource
- * digest, resource label, alert digest, startsAt (s).
- * Returns {storm, outcomes}: storm as for the dedup step (a storm that this call changed is rescheduled
- * by its status interval: ARGV[4]); outcomes[i] = {outcome ('stormed' | 'released' | 'gone'), episodeStart, occurrences}.
+ * After the hold: each held episode joins the storm that formed meanwhile (its record goes, every alert
+ * of it becomes a member: firing ones counted, resolved ones remembered), or is released to get its own
+ * request. KEYS as for the dedup step (KEYS[1] and KEYS[5] unused). ARGV[1] now (s), ARGV[2] cap,
+ * ARGV[3] storm TTL (ms), ARGV[4] status interval (s), ARGV[5] storm inactivity (s), ARGV[6] maximum
+ * window (s), ARGV[7] idle TTL (s), then per signal i at 7+4(i-1): resource digest, resource label, alert
+ * digest, startsAt (s).
+ * Returns {storm, outcomes}: storm as for the dedup step; outcomes[i] = {outcome ('stormed' | 'released'
+ * | 'gone'), episodeStart, occurrences}.
  */
 export const episodeResolveHeld = `
 ${prelude}
 local now, cap, stormTtl, statusInterval = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local inactivity, maxWindow, idleSeconds = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local STORM, OVERFLOW, BLOOM = KEYS[2], KEYS[3], KEYS[4]
 local st = stormRead(STORM)
-local wasClean = st ~= nil and st.written >= st.version
 local out = {}
 for i = 6, #KEYS do
-  local base = 4 + 4 * (i - 6)
-  local s = {firing = true, digest = ARGV[base + 1], label = ARGV[base + 2], id = tonumber(ARGV[base + 3]), startsAt = tonumber(ARGV[base + 4])}
+  local base = 7 + 4 * (i - 6)
+  local digest, label = ARGV[base + 1], ARGV[base + 2]
   local e = decode(redis.call('GET', KEYS[i]))
   if not e or e.state == ST_ENDED or e.state == ST_RESOLVED then
-    -- Resolved during the hold (or expired): no request.
+    -- Resolved during the hold, or taken into the storm by a concurrent invocation: no request of its own.
     out[i - 5] = {'gone', 0, 0}
   elseif e.state ~= ST_HELD then
     -- Released by a concurrent invocation: completing its request is idempotent.
     out[i - 5] = {'released', e.f, e.n}
   elseif st and not st.ended then
-    stormObserve(STORM, OVERFLOW, BLOOM, st, now, cap, s)
-    if e.n > 1 then redis.call('HINCRBY', STORM, '_a', e.n - 1) end
+    local firingAlertsSeen = 0
+    for _, a in ipairs(e.alerts) do
+      stormObserve(STORM, OVERFLOW, BLOOM, st, now, cap, {firing = a.firing, digest = digest, label = label, id = a.id, startsAt = a.startsAt})
+      if a.firing then firingAlertsSeen = firingAlertsSeen + 1 end
+    end
+    if e.n > firingAlertsSeen then redis.call('HINCRBY', STORM, '_a', e.n - firingAlertsSeen) end
     redis.call('DEL', KEYS[i])
     out[i - 5] = {'stormed', st.start, e.n}
   else
@@ -271,15 +279,10 @@ for i = 6, #KEYS do
     out[i - 5] = {'released', e.f, e.n}
   end
 end
-local stormDueAt = 0
-if st then
-  stormKeep(STORM, OVERFLOW, BLOOM, stormTtl)
-  st = stormRead(STORM)
-  if st.phase == PH_OPEN and wasClean and st.written < st.version then stormDueAt = now + statusInterval end
-end
-local start = 0
-if st then start = st.start end
-return {{stormDueAt, start}, out}
+st = stormRead(STORM)
+if st and not stormFinished(st) then stormKeep(STORM, OVERFLOW, BLOOM, stormTtl) end
+if not st then return {{0, 0}, out} end
+return {{stormDueAt(st, now, inactivity, maxWindow, statusInterval, idleSeconds), st.start}, out}
 `;
 
 /**
@@ -287,12 +290,15 @@ return {{stormDueAt, start}, out}
  * KEYS[1] episode record. ARGV[1] the episode start the caller created, ARGV[2] the start of an existing
  * request it adopted instead (0: none), ARGV[3] 1 when the adopted request is already Resolved, ARGV[4]
  * closed-record TTL (ms).
- * Returns {state, episodeStart, occurrences, lastSeen} or {} when the record is gone or another episode.
+ * Returns {state, episodeStart, occurrences, lastSeen}: state 'firing', 'resolved', or 'superseded' (the
+ * record is another episode's now: the created request must show Resolved); {} when the record is gone.
  */
 export const episodeConfirm = `
 ${prelude}
 local e = decode(redis.call('GET', KEYS[1]))
-if not e or e.f ~= tonumber(ARGV[1]) then return {} end
+if not e then return {} end
+-- The record moved on to another episode while this one's request was created: this one is over.
+if e.f ~= tonumber(ARGV[1]) then return {'superseded', tonumber(ARGV[1]), 0, 0} end
 local adopted = tonumber(ARGV[2])
 if adopted > 0 then e.f = adopted end
 e.confirmed, e.dirty = true, false

@@ -12,7 +12,8 @@ export const stormBloomHashes = 5;
  *   name (after Redis lost the storm), _l last new resource (s), _w last occurrence (s),
  *   _a alerts (firing deliveries absorbed), _m members (distinct firing alerts), _f members firing,
  *   _r members resolved, _n resources listed, _t trigger (1 rate, 2 resources, 3 truncated-payload),
- *   _p phase (lifecycle.ts stormPhases), _E ended (1: every member resolved, or idle), _v version of the
+ *   _p phase (lifecycle.ts stormPhases), _P the request start of the previous storm episode of the key
+ *   whose Resolved is still to be shown (it ended, and a new storm began before the sweep wrote it), _E ended (1: every member resolved, or idle), _v version of the
  *   state the request's status should show, _W version last written, _A alertname, _N namespace,
  *   _V severity, _L<name> labels every alert shared, #<digest> one listed resource ("Kind/name" or
  *   "Kind/namespace/name").
@@ -51,23 +52,38 @@ local function resolvedToken(s) return 'r' .. s.digest .. ':' .. s.id .. ':' .. 
 
 local function stormRead(storm)
   if redis.call('EXISTS', storm) == 0 then return nil end
-  local f = redis.call('HMGET', storm, '_p', '_E', '_v', '_W', '_s', '_l', '_w', '_f')
+  local f = redis.call('HMGET', storm, '_p', '_E', '_v', '_W', '_s', '_l', '_w', '_f', '_k', '_P')
   return {phase = f[1], ended = f[2] == '1', version = tonumber(f[3]), written = tonumber(f[4]),
-    start = tonumber(f[5]), lastNew = tonumber(f[6]), lastSeen = tonumber(f[7]), firing = tonumber(f[8])}
+    start = tonumber(f[5]), lastNew = tonumber(f[6]), lastSeen = tonumber(f[7]), firing = tonumber(f[8]),
+    requestStart = tonumber(f[9] or f[5]), previous = tonumber(f[10])}
 end
 -- The storm's request shows its end (Resolved): the record is only a tombstone now.
-local function stormFinished(st) return st.ended and st.phase == PH_OPEN and st.written >= st.version end
+local function stormFinished(st) return st.ended and st.phase == PH_OPEN and st.written >= st.version and not st.previous end
+
+-- When the sweep must next look at this storm episode (0: never again). Adding it on every step is
+-- harmless (the due index only moves entries earlier) and makes a lost entry impossible to keep lost.
+local function stormDueAt(st, now, inactivity, maxWindow, statusInterval, idleSeconds)
+  if not st or stormFinished(st) then return 0 end
+  if st.previous or (st.ended and st.phase ~= PH_CREATING) then return now end
+  if st.phase == PH_COLLECTING then return math.min(st.lastNew + inactivity, st.start + maxWindow) end
+  if st.phase == PH_CREATING or st.written < st.version then return now + statusInterval end
+  return st.lastSeen + idleSeconds
+end
 local function stormChanged(storm, now)
   redis.call('HINCRBY', storm, '_v', 1)
   redis.call('HSET', storm, '_w', now)
 end
 
 local function stormOpen(storm, overflow, bloom, st, now, trigger, metaJson, labelsJson)
-  if st and not stormFinished(st) then
-    -- Ended but its request does not show it yet: the same storm goes on.
+  if st and st.phase == PH_COLLECTING then
+    -- Ended before its request was even created: the same storm goes on.
     redis.call('HSET', storm, '_E', 0)
     return false
   end
+  -- A request that was created for the ended storm must still be marked Resolved (a sweep may be writing
+  -- it right now): the new storm episode carries it along, and never reopens it.
+  local previous = nil
+  if st and not stormFinished(st) then previous = st.previous or st.requestStart end
   -- The filter outlives storm episodes of the key (its resolved tokens are the tombstones of earlier ones).
   -- Allocated whole at once: grown bit by bit, Redis would double the string to 32 KiB.
   redis.call('DEL', storm, overflow)
@@ -79,6 +95,7 @@ local function stormOpen(storm, overflow, bloom, st, now, trigger, metaJson, lab
   if type(meta.namespace) == 'string' then redis.call('HSET', storm, '_N', meta.namespace) end
   if type(meta.severity) == 'string' then redis.call('HSET', storm, '_V', meta.severity) end
   for name, value in pairs(cjson.decode(labelsJson)) do redis.call('HSET', storm, '_L' .. name, value) end
+  if previous then redis.call('HSET', storm, '_P', previous) end
   return true
 end
 
@@ -125,6 +142,11 @@ local function stormObserve(storm, overflow, bloom, st, now, cap, s)
   if s.firing then
     redis.call('HINCRBY', storm, '_a', 1)
     stormChanged(storm, now)
+    if st.ended then
+      -- Its last members resolved earlier in this same batch (nothing has shown the end yet): it goes on.
+      redis.call('HSET', storm, '_E', 0)
+      st.ended = false
+    end
     if bloomHas(bloom, firing) then return 'absorbed' end
     bloomAdd(bloom, firing)
     redis.call('HINCRBY', storm, '_m', 1)

@@ -5,7 +5,7 @@ const prelude = `
 ${luaLifecycleConstants()}
 ${luaStormEpisode}
 local function snapshot(kind, storm, overflow)
-  local reply = {kind}
+  local reply = {kind, 0}
   for _, item in ipairs(redis.call('HGETALL', storm)) do reply[#reply + 1] = item end
   reply[#reply + 1] = '_X'
   reply[#reply + 1] = redis.call('PFCOUNT', overflow)
@@ -16,23 +16,31 @@ end
 /**
  * The sweep's step on a storm episode's due entry. KEYS[1] storm HASH, KEYS[2] overflow HLL, KEYS[3]
  * membership filter. ARGV[1] now (s), ARGV[2] inactivity (s), ARGV[3] maximum window (s), ARGV[4] idle
- * TTL (s). Returns {'none'} (nothing left to do) | {'not-due', dueAt} | {'create', field, value, …} (the
- * window closed: create the aggregated request; resumable, the name is deterministic) | {'write', field,
- * value, …} (the request's status is behind the storm's state).
+ * TTL (s). Returns {kind, previous, …}: previous is the request start of an earlier storm episode whose
+ * Resolved is still to be shown (0: none); kind 'none' (nothing left to do) | 'not-due', dueAt |
+ * 'create', field, value, … (the window closed: create the aggregated request; resumable, the name is
+ * deterministic) | 'write', field, value, … (the request's status is behind the storm's state).
  */
 export const stormDue = `
 ${prelude}
 local STORM, OVERFLOW = KEYS[1], KEYS[2]
 local now = tonumber(ARGV[1])
 local st = stormRead(STORM)
-if not st then return {'none'} end
+if not st then return {'none', 0} end
+local function answer(kind, dueAt)
+  if dueAt then return {kind, st.previous or 0, dueAt} end
+  if kind == 'none' then return {kind, st.previous or 0} end
+  local reply = snapshot(kind, STORM, OVERFLOW)
+  reply[2] = st.previous or 0
+  return reply
+end
 if st.phase == PH_COLLECTING then
   local dueAt = math.min(st.lastNew + tonumber(ARGV[2]), st.start + tonumber(ARGV[3]))
-  if now < dueAt and not st.ended then return {'not-due', dueAt} end
+  if now < dueAt and not st.ended then return answer('not-due', dueAt) end
   redis.call('HSET', STORM, '_p', PH_CREATING)
-  return snapshot('create', STORM, OVERFLOW)
+  return answer('create')
 end
-if st.phase == PH_CREATING then return snapshot('create', STORM, OVERFLOW) end
+if st.phase == PH_CREATING then return answer('create') end
 local idleUntil = st.lastSeen + tonumber(ARGV[4])
 if not st.ended and now >= idleUntil then
   -- No occurrence for the idle TTL: Alertmanager would have repeated a firing alert by now.
@@ -40,9 +48,15 @@ if not st.ended and now >= idleUntil then
   redis.call('HINCRBY', STORM, '_v', 1)
   st = stormRead(STORM)
 end
-if st.written < st.version then return snapshot('write', STORM, OVERFLOW) end
-if st.ended then return {'none'} end
-return {'not-due', idleUntil}
+if st.written < st.version then return answer('write') end
+if st.ended then return answer('none') end
+return answer('not-due', idleUntil)
+`;
+
+/** The previous storm episode's request shows Resolved. KEYS[1] storm HASH. ARGV[1] its request start. */
+export const stormPreviousShown = `
+if redis.call('HGET', KEYS[1], '_P') == ARGV[1] then redis.call('HDEL', KEYS[1], '_P') end
+return 1
 `;
 
 /**
@@ -75,6 +89,7 @@ if not st or st.start ~= tonumber(ARGV[1]) then return {'done'} end
 local written = math.max(st.written, tonumber(ARGV[2]))
 redis.call('HSET', STORM, '_W', written)
 if written < st.version then return {'again', tonumber(ARGV[6]) + tonumber(ARGV[5])} end
+if st.previous then return {'again', tonumber(ARGV[6])} end
 if st.ended then
   stormKeep(STORM, OVERFLOW, BLOOM, ARGV[3])
   return {'done'}
