@@ -169,8 +169,8 @@ async function ensureRequest(tenant: string, signal: Signal, outcome: ObservedSi
   const now = nowSeconds(deps);
   const resolved = { state: 'Resolved' as const, resolvedAt: isoSeconds(now) };
   if (confirmed.state === 'superseded') {
-    // The alert resolved and fired again while this request was being created: this episode is over.
-    await deps.writer.writeStatus(name, { signal: resolved }, created?.known);
+    // The alert resolved and fired again while this request was being created (or adopted): this episode is over.
+    await deps.writer.writeStatus(remediationRequestName(signal.fingerprint, adopted?.episodeStart ?? start), { signal: resolved }, created?.known);
     return created?.result ?? 'adopted';
   }
   const written = await deps.writer.writeStatus(

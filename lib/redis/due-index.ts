@@ -21,7 +21,7 @@ export interface ClaimedEntry {
 
 /**
  * Work with a due time (deferred status writes, storm episodes), spread over 16 ZSET buckets. Adding only
- * ever moves an entry earlier (ZADD LT); claiming leases entries so that a crashed sweep's work comes back
+ * ever moves an unclaimed entry earlier, and replaces a claimed one's score; claiming leases entries so that a crashed sweep's work comes back
  * after the lease; finishing a claim changes the entry only while it still holds the claim's score, so
  * work that dedup added meanwhile is never dropped.
  */

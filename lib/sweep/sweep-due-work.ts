@@ -91,11 +91,15 @@ async function flushStatus(entry: ClaimedEntry, tenant: string, fingerprint: str
 async function advanceStorm(entry: ClaimedEntry, tenant: string, stormPart: string, now: number, deps: SweepDeps): Promise<WorkResult> {
   const due = await deps.storms.due(tenant, stormPart, now);
   if (due.previous > 0) {
-    // The storm before this one ended but a new one began before its request showed it.
-    await deps.writer.writeStatus(remediationRequestName(stormRequestFingerprint(tenant, stormPart), due.previous), {
-      signal: { state: 'Resolved', resolvedAt: isoSeconds(now) },
-    });
-    await deps.storms.previousShown(tenant, stormPart, due.previous);
+    // The storm before this one ended but a new one began before its request showed it. A failure here
+    // must not hold up the new storm: it is tried again on the storm's next step.
+    const previousName = remediationRequestName(stormRequestFingerprint(tenant, stormPart), due.previous);
+    try {
+      await deps.writer.writeStatus(previousName, { signal: { state: 'Resolved', resolvedAt: isoSeconds(now) } });
+      await deps.storms.previousShown(tenant, stormPart, due.previous);
+    } catch (error) {
+      logger.warn('could not mark the previous storm request Resolved; trying again later', { tenant, name: previousName, error: String(error) });
+    }
   }
   if (due.kind === 'none') {
     await deps.dueIndex.finish(entry);

@@ -165,6 +165,14 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
       expect(await redis.hmget(stormKey, '_m', '_f')).toEqual(['7', '7']);
     });
 
+    // Second review: a record closed because its request was found Resolved still had its alert firing.
+    it('treats further copies as stale once an episode is closed because its request was found Resolved', async () => {
+      const firing = one({});
+      await observe([firing], t0);
+      await store.confirm('default', firing.fingerprint, s0, { episodeStart: s0, resolved: true });
+      expect(await kinds([firing], t0 + 1)).toEqual(['stale']);
+    });
+
     it('keeps the lost-state resolve of a tombstone for a retry', async () => {
       expect((await store.observe('default', [one({ status: 'resolved' })], t0, { requestId: 'tomb' })).results.map((r) => [r.kind, r.noRecord])).toEqual([['tombstone', true]]);
       expect((await store.observe('default', [one({ status: 'resolved' })], t0 + 60, { requestId: 'tomb' })).results.map((r) => [r.kind, r.noRecord])).toEqual([['tombstone', true]]);

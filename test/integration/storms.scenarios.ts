@@ -132,6 +132,22 @@ export function stormScenarios(topology: Topology): void {
       expect(states).toEqual(['Firing', 'Resolved']);
     });
 
+    // Second review: a storm whose create failed after its window was claimed, then ended, then followed by a
+    // new wave, was replaced and its acknowledged alerts reached no request.
+    it('continues a storm whose claimed create failed when it ends and a new wave follows: one request with every member', async () => {
+      const receipt = await it_.deliver(pods(6), grouped());
+      await pause(1_100);
+      it_.standin.injectFault({ respond: 'reset', times: 4, methods: ['POST'] });
+      expect(await it_.sweep()).toMatchObject({ stormsCreated: 0, failed: 1 });
+      await it_.deliver(pods(6, 'shop', 0, 'resolved'), grouped());
+      await it_.deliver(pods(6).map((entry) => ({ ...entry, startsAt: '2026-11-21T12:00:00Z' })), grouped());
+      const member = stormWindowMember('default', receipt.alerts[0]?.fingerprint.slice(0, 12) ?? '');
+      await it_.redis.zadd(dueBucketKey(dueBucketOf(member)), 0, member);
+      await sweepUntilQuiet();
+      expect(it_.requests()).toHaveLength(1);
+      expect(statusOf(it_.requests()[0])).toMatchObject({ signal: { state: 'Firing' }, storm: { members: 12, resolvedMembers: 6 } });
+    });
+
     // Review finding: the last members resolving and a new member firing in one notification left the storm ended.
     it('keeps a storm going when a new member fires in the notification that resolves the others', async () => {
       await it_.deliver(pods(6), grouped());

@@ -108,8 +108,10 @@ local function openEpisode(key, e, s, held)
   if held then state, outcome = ST_HELD, OC_HELD end
   local fresh = {f = start, l = now, n = 1, d = s.delivery, state = state, outcome = outcome, dirty = false, confirmed = false, alerts = alerts}
   redis.call('SET', key, encode(fresh), 'PX', idleTtl)
+  -- No record, or only a tombstone of a resolve that came first: Redis may have lost this fingerprint's
+  -- state, so an open request of another of its episodes is worth adopting.
   local flags = 0
-  if not e then flags = 2 end
+  if not e or (e.state == ST_ENDED and e.n == 0) then flags = 2 end
   return reply(OUTCOME_NAME[outcome], fresh, flags)
 end
 
@@ -304,7 +306,9 @@ if adopted > 0 then e.f = adopted end
 e.confirmed, e.dirty = true, false
 if ARGV[3] == '1' and e.state ~= ST_RESOLVED then
   -- The request of this very episode is already Resolved: this firing was an old copy (state was lost).
+  -- Its alerts are over, so further copies of them are stale too.
   e.state, e.outcome = ST_RESOLVED, OC_STALE
+  for _, a in ipairs(e.alerts) do a.firing = false end
   redis.call('SET', KEYS[1], encode(e), 'PX', ARGV[4])
 else
   redis.call('SET', KEYS[1], encode(e), 'KEEPTTL')

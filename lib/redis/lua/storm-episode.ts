@@ -61,7 +61,7 @@ end
 local function stormFinished(st) return st.ended and st.phase == PH_OPEN and st.written >= st.version and not st.previous end
 
 -- When the sweep must next look at this storm episode (0: never again). Adding it on every step is
--- harmless (the due index only moves entries earlier) and makes a lost entry impossible to keep lost.
+-- harmless (the due index moves an unclaimed entry only earlier) and a lost entry cannot stay lost.
 local function stormDueAt(st, now, inactivity, maxWindow, statusInterval, idleSeconds)
   if not st or stormFinished(st) then return 0 end
   if st.previous or (st.ended and st.phase ~= PH_CREATING) then return now end
@@ -75,8 +75,9 @@ local function stormChanged(storm, now)
 end
 
 local function stormOpen(storm, overflow, bloom, st, now, trigger, metaJson, labelsJson)
-  if st and st.phase == PH_COLLECTING then
-    -- Ended before its request was even created: the same storm goes on.
+  if st and (st.phase == PH_COLLECTING or st.phase == PH_CREATING) then
+    -- Ended before its request existed: the same storm goes on (a create in progress writes the status
+    -- it reads after the create, so nothing has shown the end).
     redis.call('HSET', storm, '_E', 0)
     return false
   end
