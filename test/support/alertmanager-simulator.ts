@@ -73,6 +73,8 @@
  * deliver (the real ClusterWaitStage delays peer i by i * --cluster.peer-timeout and then usually dedups).
  */
 
+import type { AlertFixture } from './builders/webhook.js';
+
 export interface SimAlert {
   labels: Record<string, string>;
   annotations?: Record<string, string>;
@@ -97,15 +99,8 @@ export interface SimConfig {
   evaluationIntervalMs?: number;
 }
 
-export interface WebhookV4Alert {
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  generatorURL: string;
-  fingerprint: string;
-}
+/** One alert of the webhook body: the same shape as the test builders' alerts. */
+export type WebhookV4Alert = AlertFixture;
 
 /** The JSON body Alertmanager's webhook notifier posts, keys in the order Go encodes them. */
 export interface WebhookV4 {
