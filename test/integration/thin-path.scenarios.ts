@@ -227,9 +227,12 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
     // Observed failure 6: the Resolved patch met 404 and the slow create then left the request Firing.
     it('ends Resolved when the resolve overtakes a slow create', async () => {
       standin.injectFault({ respond: 'slow', delayMs: 1_500, times: 1, methods: ['POST'] });
-      const firing = post(webhook([alert()]));
-      expect((await firing).status).toBe(202);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await post(webhook([alert()]))).status).toBe(202);
+      // Dedup has opened the episode and its create is under way (held up by the slow API server).
+      for (let attempt = 0; attempt < 50 && (await inspector.read('default', signalOf().fingerprint))?.state !== 'open'; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await episodeOf(signalOf())).toMatchObject({ state: 'open', confirmed: false });
       expect(requests()).toHaveLength(0);
       expect((await post(webhook([alert({ status: 'resolved' })]))).status).toBe(202);
       await stack.runtime.drain();

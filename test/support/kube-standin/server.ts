@@ -45,9 +45,14 @@ export interface Fault {
   readonly retryAfterSeconds?: number;
 }
 
-/** Random failures: each matching request fails with probability `fraction`, with one of `statuses`. */
+/**
+ * Random failures: each matching request fails with probability `fraction`, with one of `statuses`. The
+ * draws come from a generator seeded with `seed`, so a run's faults can be repeated (the seed is in the
+ * test that sets the profile).
+ */
 export interface FaultProfile {
   readonly fraction: number;
+  readonly seed: number;
   readonly statuses: readonly number[];
   readonly methods?: readonly string[];
   readonly retryAfterSeconds?: number;
@@ -68,6 +73,17 @@ export interface KubeStandinOptions {
   readonly port?: number;
   /** Delay before every answer, in ms. */
   readonly latencyMs?: number;
+}
+
+/** mulberry32: a small deterministic generator of numbers in [0, 1). */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = Math.imul(state ^ (state >>> 15), 1 | state);
+    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
+    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
+  };
 }
 
 class HttpFailure extends Error {
@@ -92,6 +108,7 @@ export class KubeStandin {
   private readonly sockets = new Set<Socket>();
   private resourceVersion = 1000;
   private profile: FaultProfile | undefined;
+  private draw: () => number = Math.random;
   private outageUntil = 0;
   latencyMs: number;
 
@@ -139,6 +156,7 @@ export class KubeStandin {
   /** Random failures until cleared (e.g. 30% of writes answer 500/503). */
   setFaultProfile(profile: FaultProfile | undefined): void {
     this.profile = profile;
+    if (profile) this.draw = seededRandom(profile.seed);
   }
 
   /** A full outage: every request's connection is reset for `durationMs`. */
@@ -224,8 +242,8 @@ export class KubeStandin {
 
   private randomFault(method: string): Fault | undefined {
     const profile = this.profile;
-    if (!profile || !(profile.methods ?? writeMethods).includes(method) || Math.random() >= profile.fraction) return undefined;
-    const respond = profile.statuses[Math.floor(Math.random() * profile.statuses.length)] ?? 500;
+    if (!profile || !(profile.methods ?? writeMethods).includes(method) || this.draw() >= profile.fraction) return undefined;
+    const respond = profile.statuses[Math.floor(this.draw() * profile.statuses.length)] ?? 500;
     return { respond, times: 1, ...(profile.retryAfterSeconds !== undefined && { retryAfterSeconds: profile.retryAfterSeconds }) };
   }
 
