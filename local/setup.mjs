@@ -36,7 +36,8 @@ if (!existsSync(installedMarker) || (existsSync(lockfile) && statSync(lockfile).
 
 // 2. Debian packages: binary → package.
 const wanted = [['redis-server', 'redis-server'], ['redis-cli', 'redis-tools']];
-if (purpose === 'test') wanted.push(['prometheus-alertmanager', 'prometheus-alertmanager'], ['kubectl', 'kubernetes-client']);
+// openssl makes the self-signed API server certificate of the TLS test.
+if (purpose === 'test') wanted.push(['prometheus-alertmanager', 'prometheus-alertmanager'], ['kubectl', 'kubernetes-client'], ['openssl', 'openssl']);
 const missing = [...new Set(wanted.filter(([binary]) => !onPath(binary)).map(([, pkg]) => pkg))];
 if (missing.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -31,13 +31,29 @@ function fromServer(server: string, caData: string | undefined, token: string | 
   return kubeConfig;
 }
 
+/**
+ * As kubectl does, a cluster served over plain `http://` (e.g. `kubectl proxy`) is spoken to over http:
+ * client-node refuses http unless skipTLSVerify is set, and with http there is no TLS to verify.
+ */
+function allowPlainHttp(kubeConfig: KubeConfig): KubeConfig {
+  if (!kubeConfig.clusters.some((cluster) => cluster.server.startsWith('http://'))) return kubeConfig;
+  const adjusted = new KubeConfig();
+  adjusted.loadFromOptions({
+    clusters: kubeConfig.clusters.map((cluster) => (cluster.server.startsWith('http://') ? { ...cluster, skipTLSVerify: true } : cluster)),
+    users: kubeConfig.users,
+    contexts: kubeConfig.contexts,
+    currentContext: kubeConfig.currentContext,
+  });
+  return adjusted;
+}
+
 async function kubeconfigFromSecret(secretId: string, secrets: SecretsManagerClient | undefined): Promise<KubeConfig> {
   if (!secrets) throw new ConfigError('a Secrets Manager client is needed for KUBECONFIG_SECRET_ID');
   const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
   if (secret.SecretString === undefined) throw new ConfigError(`secret ${secretId} holds no kubeconfig text`);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(secret.SecretString);
-  return kubeConfig;
+  return allowPlainHttp(kubeConfig);
 }
 
 /**
@@ -51,7 +67,7 @@ export async function createKubeClient(target: KubeTarget, deps: KubeClientDeps)
     case 'kubeconfig': {
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromFile(target.path);
-      return { api: kubeConfig.makeApiClient(CustomObjectsApi) };
+      return { api: allowPlainHttp(kubeConfig).makeApiClient(CustomObjectsApi) };
     }
     case 'kubeconfig-secret':
       return { api: (await kubeconfigFromSecret(target.secretId, deps.secrets)).makeApiClient(CustomObjectsApi) };

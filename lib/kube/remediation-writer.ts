@@ -4,6 +4,7 @@ import { KubeWriteError } from '../errors.js';
 import type { KubeClient } from './client.js';
 import { KubeGuard } from './kube-guard.js';
 import type { FoundRequest } from '../domain/adoption.js';
+import { classifyKubeFailure, type KubeFailure } from '../domain/kube-failure.js';
 import { decideStatusWrite, type RequestStatus, requestStatusSchema } from '../domain/request-status.js';
 import { type RemediationRequest, remediationRequestResource } from './remediation-request.js';
 
@@ -51,21 +52,33 @@ function retryAfterMs(headers: Record<string, string> | undefined): number | und
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/**
- * 429 and 5xx, timeouts and connection errors are worth retrying, and so is a conflict that outlasted the
- * writer's own re-reads (409 on create is success and never gets here); any other answer is final.
- */
-function toKubeWriteError(operation: string, error: unknown): KubeWriteError {
+/** The Node.js error code of a failure without an answer, wherever fetch put it. */
+function errorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+/** A failed call as a KubeWriteError, classified (lib/domain/kube-failure.ts): transient, or what to fix. */
+function toKubeWriteError(operation: string, kind: KubeFailure['operation'], error: unknown): KubeWriteError {
   if (error instanceof ApiException) {
     const code = error.code;
     const detail = statusMessage(error.body) ?? `HTTP ${code}`;
     const wait = retryAfterMs(error.headers);
-    return new KubeWriteError(`kubernetes ${operation} failed: ${detail}`, code, code === 409 || code === 429 || code >= 500, {
+    const verdict = classifyKubeFailure({ status: code, message: detail, operation: kind });
+    return new KubeWriteError(`kubernetes ${operation} failed: ${detail}${verdict.fix ? ` (${verdict.fix})` : ''}`, code, verdict.retryable, {
       cause: error,
       ...(wait !== undefined && { retryAfterMs: wait }),
     });
   }
-  return new KubeWriteError(`kubernetes ${operation} failed: ${(error as Error).message}`, undefined, true, {
+  const message = (error as Error).message;
+  const code = errorCode(error);
+  const cause = (error as Error).cause;
+  const causeMessage = cause instanceof Error ? cause.message : '';
+  const verdict = classifyKubeFailure({ ...(code !== undefined && { code }), message: `${message} ${causeMessage}`, operation: kind });
+  return new KubeWriteError(`kubernetes ${operation} failed: ${message}${verdict.fix ? ` (${verdict.fix})` : ''}`, undefined, verdict.retryable, {
     cause: error,
   });
 }
@@ -129,7 +142,7 @@ export class RemediationRequestWriter {
         return { result: 'created' as const, ...(resourceVersion !== undefined && { known: { resourceVersion, status: undefined } }) };
       } catch (error) {
         if (error instanceof ApiException && error.code === 409) return { result: 'already-exists' as const };
-        throw toKubeWriteError(`create ${request.metadata.name}`, error);
+        throw toKubeWriteError(`create ${request.metadata.name}`, 'create', error);
       }
     });
   }
@@ -142,7 +155,7 @@ export class RemediationRequestWriter {
         const list = listSchema.parse(await client.api.listNamespacedCustomObject({ ...this.resource(), labelSelector }, callOptions(client, this.timeoutMs)));
         return list.items.map((item) => ({ name: item.metadata.name, resolved: ownStatus(item.status)?.signal?.state === 'Resolved' }));
       } catch (error) {
-        throw toKubeWriteError(`list ${labelSelector}`, error);
+        throw toKubeWriteError(`list ${labelSelector}`, 'list', error);
       }
     });
   }
@@ -162,7 +175,7 @@ export class RemediationRequestWriter {
             current = { resourceVersion: read.metadata.resourceVersion ?? '', status: ownStatus(read.status) };
           } catch (error) {
             if (error instanceof ApiException && error.code === 404) return 'not-found';
-            throw toKubeWriteError(`read ${name}`, error);
+            throw toKubeWriteError(`read ${name}`, 'read', error);
           }
         }
         const decision = decideStatusWrite(current.status, desired);
@@ -180,7 +193,7 @@ export class RemediationRequestWriter {
             current = undefined;
             continue;
           }
-          throw toKubeWriteError(`patch status of ${name}`, error);
+          throw toKubeWriteError(`patch status of ${name}`, 'patch', error);
         }
       }
     });
