@@ -101,6 +101,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const clients = await import('../lib/runtime/clients.js');
     const config = clients.runtimeConfig();
     cleanups.push(() => clients.closeClients());
+    const { checkDependencies } = await import('./preflight.js');
+    await checkDependencies({
+      redis: env.REDIS_URL ?? `cluster ${env.REDIS_CLUSTER_NODES ?? ''}`,
+      kubernetes: env.KUBE_API_URL ?? `the server of the kubeconfig ${env.KUBECONFIG ?? ''}`,
+    });
 
     const runtime = new LocalLambdaRuntime({
       ...(options.asyncRetryDelaysMs && { retryDelaysMs: options.asyncRetryDelaysMs }),

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { AuthorizationV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { EksTokenSource } from '../aws/eks-token.js';
 import type { KubeTarget } from '../config/index.js';
 import { ConfigError } from '../errors.js';
@@ -8,7 +8,17 @@ import { ConfigError } from '../errors.js';
 /** The Kubernetes API client and, for EKS, where each request's bearer token comes from. */
 export interface KubeClient {
   readonly api: CustomObjectsApi;
+  /** SelfSubjectAccessReviews: what the configured identity may do (the start-up check). */
+  readonly authorization: AuthorizationV1Api;
   readonly bearerToken?: () => Promise<string>;
+}
+
+function clientOf(kubeConfig: KubeConfig, bearerToken?: () => Promise<string>): KubeClient {
+  return {
+    api: kubeConfig.makeApiClient(CustomObjectsApi),
+    authorization: kubeConfig.makeApiClient(AuthorizationV1Api),
+    ...(bearerToken !== undefined && { bearerToken }),
+  };
 }
 
 export interface KubeClientDeps {
@@ -67,15 +77,15 @@ export async function createKubeClient(target: KubeTarget, deps: KubeClientDeps)
     case 'kubeconfig': {
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromFile(target.path);
-      return { api: allowPlainHttp(kubeConfig).makeApiClient(CustomObjectsApi) };
+      return clientOf(allowPlainHttp(kubeConfig));
     }
     case 'kubeconfig-secret':
-      return { api: (await kubeconfigFromSecret(target.secretId, deps.secrets)).makeApiClient(CustomObjectsApi) };
+      return clientOf(await kubeconfigFromSecret(target.secretId, deps.secrets));
     case 'eks': {
       const tokens = new EksTokenSource({ clusterName: target.clusterName, region: deps.region, credentials: defaultProvider() });
-      return { api: fromServer(target.server, target.caData, undefined).makeApiClient(CustomObjectsApi), bearerToken: () => tokens.token() };
+      return clientOf(fromServer(target.server, target.caData, undefined), () => tokens.token());
     }
     case 'token':
-      return { api: fromServer(target.server, target.caData, target.token).makeApiClient(CustomObjectsApi) };
+      return clientOf(fromServer(target.server, target.caData, target.token));
   }
 }

@@ -199,6 +199,38 @@ export class RemediationRequestWriter {
     });
   }
 
+  /**
+   * The start-up check: the API answers, accepts the credentials, serves the RemediationRequest CRD in the
+   * namespace, and lets this identity create requests and patch their status (SelfSubjectAccessReviews).
+   * Throws a KubeWriteError that names what to fix.
+   */
+  async checkAccess(): Promise<void> {
+    const client = await this.client;
+    const resource = this.resource();
+    try {
+      await client.api.listNamespacedCustomObject({ ...resource, limit: 1 }, callOptions(client, this.timeoutMs));
+    } catch (error) {
+      throw toKubeWriteError(`list ${resource.plural} in ${resource.namespace}`, 'list', error);
+    }
+    for (const [verb, subresource] of [['create', undefined], ['patch', 'status']] as const) {
+      let allowed: boolean | undefined;
+      try {
+        const review = await client.authorization.createSelfSubjectAccessReview(
+          { body: { spec: { resourceAttributes: { namespace: resource.namespace, verb, group: resource.group, resource: resource.plural, ...(subresource && { subresource }) } } } },
+          callOptions(client, this.timeoutMs),
+        );
+        allowed = review.status?.allowed;
+      } catch (error) {
+        throw toKubeWriteError(`review access to ${verb} ${resource.plural}`, 'create', error);
+      }
+      if (allowed !== true) {
+        const what = `${verb} ${resource.plural}${subresource ? `/${subresource}` : ''} in ${resource.namespace}`;
+        const verdict = classifyKubeFailure({ status: 403, message: what, operation: 'create' });
+        throw new KubeWriteError(`kubernetes: this identity may not ${what} (${verdict.fix ?? 'check RBAC'})`, 403, false);
+      }
+    }
+  }
+
   private resource() {
     return {
       group: remediationRequestResource.group,

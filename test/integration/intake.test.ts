@@ -48,6 +48,8 @@ beforeAll(async () => {
   });
   const { startLocalStack } = await import('../../local/local-stack.js');
   stack = await startLocalStack({ env, stateDirectory: mkdtempSync(join(tmpdir(), 'sg-intake-')), asyncRetryDelaysMs: [20, 40], log: () => undefined });
+  // The start-up check read the API; what the tests count starts here.
+  standin.reset();
   inspect = new Redis(server.url as string);
 });
 

@@ -73,6 +73,8 @@ export interface KubeStandinOptions {
   readonly port?: number;
   /** Delay before every answer, in ms. */
   readonly latencyMs?: number;
+  /** Verbs a SelfSubjectAccessReview answers as not allowed (RBAC that forbids them); every other is allowed. */
+  readonly deniedVerbs?: readonly string[];
 }
 
 /** mulberry32: a small deterministic generator of numbers in [0, 1). */
@@ -111,6 +113,7 @@ export class KubeStandin {
   private draw: () => number = Math.random;
   private outageUntil = 0;
   latencyMs: number;
+  deniedVerbs: readonly string[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -125,6 +128,7 @@ export class KubeStandin {
     const definitions = loadResourceDefinitions(options.crdDirectory ?? defaultCrdDirectory);
     const server = createServer();
     const standin = new KubeStandin(server, definitions, options.token, options.latencyMs ?? 0);
+    standin.deniedVerbs = options.deniedVerbs ?? [];
     server.on('request', (request: IncomingMessage, response: ServerResponse) => void standin.handle(request, response));
     server.on('connection', (socket: Socket) => {
       standin.sockets.add(socket);
@@ -276,6 +280,11 @@ export class KubeStandin {
       return [200, { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion: String(this.resourceVersion) }, items: [] }];
     }
     if (method === 'GET' && url.pathname === '/apis') return [200, this.groupList()];
+    if (method === 'POST' && url.pathname === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
+      const review = parseJson(body) as { spec?: { resourceAttributes?: { verb?: string } } };
+      const verb = review.spec?.resourceAttributes?.verb ?? '';
+      return [201, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: review.spec ?? {}, status: { allowed: !this.deniedVerbs.includes(verb) } }];
+    }
     if (segments[0] !== 'apis' || segments.length < 3) throw notFound(url.pathname);
 
     const [, group, version, ...rest] = segments as [string, string, string, ...string[]];
