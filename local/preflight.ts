@@ -1,6 +1,6 @@
 import { KubeWriteError } from '../lib/errors.js';
 import { redisClient } from '../lib/runtime/clients.js';
-import { remediationWriter } from '../lib/runtime/stores.js';
+import { remediationWriter } from '../lib/runtime/kube.js';
 
 /** Where the runtime's dependencies are, as the user configured them: for messages that name them. */
 export interface Dependencies {

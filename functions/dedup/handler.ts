@@ -6,7 +6,8 @@ import { processDedupBatch } from '../../lib/dedup/process-batch.js';
 import { parseEvent } from '../../lib/events/parse-event.js';
 import { runtimeConfig } from '../../lib/runtime/clients.js';
 import { loadRuntimeSecrets } from '../../lib/runtime/secrets.js';
-import { dueIndex, episodeStore, remediationWriter } from '../../lib/runtime/stores.js';
+import { remediationWriter } from '../../lib/runtime/kube.js';
+import { dueIndex, episodeStore } from '../../lib/runtime/stores.js';
 import { logger } from '../../lib/telemetry/logger.js';
 
 const config = runtimeConfig();

@@ -2,18 +2,16 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLambdaClient } from '../aws/lambda-client.js';
 import { createSecretsClient } from '../aws/secrets-client.js';
-import { type Config, getConfig, requireKube, requireRedis } from '../config/index.js';
-import { createKubeClient, type KubeClient } from '../kube/client.js';
+import { type Config, getConfig, requireRedis } from '../config/index.js';
 import { createRedisClient, type RedisClient } from '../redis/client.js';
 import { logger } from '../telemetry/logger.js';
 
 /**
  * Process-wide clients, created on first use and reused across warm invocations. Handlers get their
- * clients here; nothing else constructs one.
+ * clients here (the Kubernetes ones in lib/runtime/kube.ts); nothing else constructs one.
  */
 let configured: Config | undefined;
 let redis: RedisClient | undefined;
-let kube: Promise<KubeClient> | undefined;
 let secrets: SecretsManagerClient | undefined;
 let redisPasswordOverride: string | undefined;
 let lambda: LambdaClient | undefined;
@@ -40,13 +38,6 @@ export function redisClient(): RedisClient {
   return redis;
 }
 
-/** The Kubernetes client; a promise because a kubeconfig may first have to be read from Secrets Manager. */
-export function kubeClient(): Promise<KubeClient> {
-  const config = runtimeConfig();
-  kube ??= createKubeClient(requireKube(config), { region: config.aws.region, secrets: secretsClient() });
-  return kube;
-}
-
 export function secretsClient(): SecretsManagerClient {
   secrets ??= createSecretsClient(runtimeConfig().aws);
   return secrets;
@@ -61,7 +52,6 @@ export function lambdaClient(): LambdaClient {
 export async function closeClients(): Promise<void> {
   const open = redis;
   redis = undefined;
-  kube = undefined;
   lambda?.destroy();
   lambda = undefined;
   secrets?.destroy();

@@ -1,17 +1,14 @@
-import { RemediationRequestWriter } from '../kube/remediation-writer.js';
-import { KubeGuard } from '../kube/kube-guard.js';
 import { DueIndex } from '../redis/due-index.js';
 import { EpisodeStore } from '../redis/episode-store.js';
 import { KubeHealth } from '../redis/kube-health.js';
 import { StormEpisodes } from '../redis/storm-episodes.js';
-import { kubeClient, redisClient, runtimeConfig } from './clients.js';
+import { redisClient, runtimeConfig } from './clients.js';
 
 /** The Redis-backed stores the handlers share, configured once per process. */
 let episodes: EpisodeStore | undefined;
 let due: DueIndex | undefined;
 let storms: StormEpisodes | undefined;
 let health: KubeHealth | undefined;
-let writer: RemediationRequestWriter | undefined;
 
 export function episodeStore(): EpisodeStore {
   const config = runtimeConfig();
@@ -33,14 +30,4 @@ export function stormEpisodes(): StormEpisodes {
 export function kubeHealth(): KubeHealth {
   health ??= new KubeHealth(redisClient());
   return health;
-}
-
-/** The writer of this process: every Kubernetes write goes through one guard (retries, circuit breaker). */
-export function remediationWriter(): RemediationRequestWriter {
-  writer ??= new RemediationRequestWriter(
-    kubeClient(),
-    runtimeConfig().namespace,
-    new KubeGuard({ onOpen: (untilMs) => kubeHealth().markUnhealthy(untilMs) }),
-  );
-  return writer;
 }

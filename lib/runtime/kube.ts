@@ -1,0 +1,26 @@
+import { type KubeClient, createKubeClient } from '../kube/client.js';
+import { KubeGuard } from '../kube/kube-guard.js';
+import { RemediationRequestWriter } from '../kube/remediation-writer.js';
+import { requireKube } from '../config/index.js';
+import { runtimeConfig, secretsClient } from './clients.js';
+import { kubeHealth } from './stores.js';
+
+/**
+ * The Kubernetes side of the process's clients, apart from lib/runtime/clients.ts so that the webhook
+ * path (ingest), which never writes to Kubernetes, never loads the Kubernetes client at cold start.
+ */
+let kube: Promise<KubeClient> | undefined;
+let writer: RemediationRequestWriter | undefined;
+
+/** The Kubernetes client; a promise because a kubeconfig may first have to be read from Secrets Manager. */
+export function kubeClient(): Promise<KubeClient> {
+  const config = runtimeConfig();
+  kube ??= createKubeClient(requireKube(config), { region: config.aws.region, secrets: secretsClient() });
+  return kube;
+}
+
+/** The writer of this process: every Kubernetes write goes through one guard (retries, circuit breaker). */
+export function remediationWriter(): RemediationRequestWriter {
+  writer ??= new RemediationRequestWriter(kubeClient(), runtimeConfig().namespace, new KubeGuard({ onOpen: (untilMs) => kubeHealth().markUnhealthy(untilMs) }));
+  return writer;
+}
