@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createRedisClient, type RedisClient } from '../lib/redis/client.js';
 import { EpisodeStore } from '../lib/redis/episode-store.js';
 import { signalsOf } from '../test/support/builders/webhook.js';
-import { startRedisCluster, startRedisStandalone } from '../test/support/redis-harness.js';
+import { startRedisCluster, startRedisStandalone } from '../local/redis-runner.js';
 import { flushAll, memoryUsage, stateKeys } from '../test/support/redis-keys.js';
 
 const storm = { scope: 'namespace', threshold: 5, detectionWindowSeconds: 60, holdSeconds: 0, resourceCap: 200, inactivitySeconds: 60, maxWindowSeconds: 300 } as const;

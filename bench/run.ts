@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { alert, webhook } from '../test/support/builders/webhook.js';
-import { startRedisStandalone } from '../test/support/redis-harness.js';
+import { startRedisStandalone } from '../local/redis-runner.js';
 import { keysOfFamily, memoryUsage, type StoredKey } from '../test/support/redis-keys.js';
 
 const distinctAlerts = Number(process.env.BENCH_ALERTS ?? 500);

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../test/support/free-port.js';
-import { KubeStandin } from '../test/support/kube-standin/server.js';
-import { type RunningRedis, startRedisStandalone } from '../test/support/redis-harness.js';
+import { freePort } from './free-port.js';
+import { KubeStandin } from './kube-standin/server.js';
+import { type RunningRedis, startRedisStandalone } from './redis-runner.js';
 import { type LambdaHandler, LocalLambdaRuntime } from './lambda-runtime.js';
 import { type LocalServer, startLocalServer } from './server.js';
 

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort } from '../support/free-port.js';
-import { KubeStandin } from '../support/kube-standin/server.js';
+import { freePort } from '../../local/free-port.js';
+import { KubeStandin } from '../../local/kube-standin/server.js';
 import { startLocalRuntimeProcess } from '../support/local-runtime-process.js';
 
 /** `npm start` with a Kubernetes API it cannot use: it exits non-zero, naming the URL and the fix. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
-import { loadResourceDefinitions } from '../support/kube-standin/crd-registry.js';
-import type { StructuralSchema } from '../support/kube-standin/openapi-schema.js';
+import { loadResourceDefinitions } from '../../local/kube-standin/crd-registry.js';
+import type { StructuralSchema } from '../../local/kube-standin/openapi-schema.js';
 
 const directory = new URL('../../infra/k8s/', import.meta.url);
 const documents = (file: string) => parseAllDocuments(readFileSync(new URL(file, directory), 'utf8')).map((document) => document.toJS() as Record<string, unknown>);

@@ -4,7 +4,7 @@ import { createKubeClient } from '../../lib/kube/client.js';
 import { buildRemediationRequest } from '../../lib/kube/remediation-request.js';
 import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
 import { signalsOf } from '../support/builders/webhook.js';
-import { KubeStandin } from '../support/kube-standin/server.js';
+import { KubeStandin } from '../../local/kube-standin/server.js';
 import { SecretsManagerStandin } from '../support/secrets-manager-standin.js';
 
 const [signal] = signalsOf({});

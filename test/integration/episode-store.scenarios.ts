@@ -5,7 +5,7 @@ import { createRedisClient, type RedisClient } from '../../lib/redis/client.js';
 import { EpisodeStore, type EpisodeStoreOptions } from '../../lib/redis/episode-store.js';
 import { episodeKey } from '../../lib/redis/keys.js';
 import { signalsOf } from '../support/builders/webhook.js';
-import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../support/redis-harness.js';
+import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../../local/redis-runner.js';
 import { expectRedisHygiene } from '../support/redis-hygiene.js';
 import { flushAll, keysOfFamily, memoryUsage, stateKeys } from '../support/redis-keys.js';
 

@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import type { LocalStack } from '../../local/local-stack.js';
 import { alert, signalsOf, webhook } from '../support/builders/webhook.js';
-import { KubeStandin } from '../support/kube-standin/server.js';
-import { type RunningRedis, startRedisStandalone } from '../support/redis-harness.js';
+import { KubeStandin } from '../../local/kube-standin/server.js';
+import { type RunningRedis, startRedisStandalone } from '../../local/redis-runner.js';
 import { useStormgateEnv } from '../support/stormgate-env.js';
 
 const tokens = { default: 'intake-token-0123456789', budget: 'budget-token-0123456789', big: 'big-token-0123456789' };

@@ -10,7 +10,7 @@ import { KubeGuard } from '../../lib/kube/kube-guard.js';
 import { buildRemediationRequest } from '../../lib/kube/remediation-request.js';
 import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
 import { signalsOf } from '../support/builders/webhook.js';
-import { KubeStandin } from '../support/kube-standin/server.js';
+import { KubeStandin } from '../../local/kube-standin/server.js';
 
 const [signal] = signalsOf({});
 const request = buildRemediationRequest(signal!, 1_763_700_000, { namespace: 'stormgate', tenant: 'default' });

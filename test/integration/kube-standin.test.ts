@@ -6,7 +6,7 @@ import { buildRemediationRequest, remediationRequestResource as rr } from '../..
 import { KubeGuard } from '../../lib/kube/kube-guard.js';
 import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
 import type { Signal } from '../../lib/domain/signal.js';
-import { KubeStandin } from '../support/kube-standin/server.js';
+import { KubeStandin } from '../../local/kube-standin/server.js';
 
 const namespace = 'stormgate';
 const placement = { namespace, tenant: 'default' };

@@ -15,8 +15,8 @@ import { EpisodeStore } from '../../lib/redis/episode-store.js';
 import { StormEpisodes } from '../../lib/redis/storm-episodes.js';
 import { sweepDueWork } from '../../lib/sweep/sweep-due-work.js';
 import { type SimEvent, simulateAlertmanager, type SimNotification } from '../support/alertmanager-simulator.js';
-import { type KubeObject, KubeStandin } from '../support/kube-standin/server.js';
-import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../support/redis-harness.js';
+import { type KubeObject, KubeStandin } from '../../local/kube-standin/server.js';
+import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../../local/redis-runner.js';
 import { expectRedisHygiene } from '../support/redis-hygiene.js';
 import { flushAll } from '../support/redis-keys.js';
 

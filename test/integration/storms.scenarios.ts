@@ -3,7 +3,7 @@ import { stormWindowMember } from '../../lib/domain/storm.js';
 import { DueIndex } from '../../lib/redis/due-index.js';
 import { dueBucketKey, dueBucketOf } from '../../lib/redis/keys.js';
 import { alert, type AlertFixture } from '../support/builders/webhook.js';
-import type { KubeObject } from '../support/kube-standin/server.js';
+import type { KubeObject } from '../../local/kube-standin/server.js';
 import { type IntegrationStack, startIntegrationStack, type Topology } from '../support/integration-stack.js';
 import { flushAll } from '../support/redis-keys.js';
 

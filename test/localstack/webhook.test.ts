@@ -4,7 +4,7 @@ import { ListSecretsCommand, PutSecretValueCommand, SecretsManagerClient } from 
 import { localstackAnswers, localstackEndpoint } from '../../local/localstack.js';
 import { fixture } from '../support/builders/webhook.js';
 import { eventually } from '../support/local-runtime-process.js';
-import { KubeStandin } from '../support/kube-standin/server.js';
+import { KubeStandin } from '../../local/kube-standin/server.js';
 
 /**
  * Through LocalStack's API Gateway, after `npm run deploy:local`: runs only when LocalStack answers on its

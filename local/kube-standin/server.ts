@@ -9,7 +9,7 @@ import { type FieldError, validateAndPrune } from './openapi-schema.js';
 import { failure, type KubeStatus } from './status.js';
 import { toTable, wantsTable } from './table.js';
 
-export const defaultCrdDirectory = fileURLToPath(new URL('../../../infra/k8s/', import.meta.url));
+export const defaultCrdDirectory = fileURLToPath(new URL('../../infra/k8s/', import.meta.url));
 
 export interface KubeObject {
   apiVersion: string;
