@@ -47,6 +47,7 @@ process.env.REDIS_URL = redisServer.url;
 // Imported after the environment is set: these modules create the logger and read the configuration.
 const { startLocalStack } = await import('../local/local-stack.js');
 const { measureRedisMemory } = await import('./redis-memory.js');
+const { measureColdStarts } = await import('./cold-start.js');
 const stack = await startLocalStack({ env: process.env, stateDirectory: mkdtempSync(join(tmpdir(), 'sg-bench-')), log: () => undefined });
 const inspect = new Redis(redisServer.url as string);
 
@@ -132,7 +133,11 @@ try {
   process.stdout.write(`${duplicateDeliveries} duplicate deliveries → ${duplicateWrites} Kubernetes writes (after one sweep)\n`);
   process.stdout.write(`2000 storm alerts → ${stormRequests} RemediationRequest\n`);
   const memory = await measureRedisMemory();
-  process.stdout.write(`${JSON.stringify({ ...result, ...memory })}\n`);
+  const coldStarts = await measureColdStarts();
+  for (const name of ['ingest', 'dedup', 'storm_aggregator']) {
+    process.stdout.write(`${name}: bundle ${coldStarts[`bundle_bytes_${name}`]} bytes, import ${coldStarts[`import_ms_${name}`]} ms (fresh process, median of 5)\n`);
+  }
+  process.stdout.write(`${JSON.stringify({ ...result, ...memory, ...coldStarts })}\n`);
 } finally {
   await inspect.quit();
   await stack.stop();
