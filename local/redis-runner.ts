@@ -10,6 +10,8 @@ const run = promisify(execFile);
 export interface RedisServerOptions {
   /** maxmemory with noeviction, so that a leak fails loudly (default 16mb). */
   readonly maxmemory?: string;
+  /** Standalone only: this port instead of a free one (a restart where clients expect it). */
+  readonly port?: number;
 }
 
 export interface RunningRedis {
@@ -85,7 +87,7 @@ async function stopAll(children: ChildProcess[], directory: string): Promise<voi
 /** A real redis-server on a free loopback port, no persistence. */
 export async function startRedisStandalone(options: RedisServerOptions = {}): Promise<RunningRedis> {
   const directory = mkdtempSync(join(tmpdir(), 'sg-redis-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = await spawnServer(port, directory, options);
   const url = `redis://127.0.0.1:${port}`;
   return { url, ports: [port], env: { REDIS_URL: url }, stop: () => stopAll([child], directory) };
