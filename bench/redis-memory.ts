@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createRedisClient, type RedisClient } from '../lib/redis/client.js';
 import { EpisodeStore } from '../lib/redis/episode-store.js';
 import { signalsOf } from '../test/support/builders/webhook.js';
-import { startRedisCluster, startRedisStandalone } from '../local/redis-runner.js';
+import { redisTargetOf, startRedisCluster, startRedisStandalone } from '../local/redis-runner.js';
 import { flushAll, memoryUsage, stateKeys } from '../test/support/redis-keys.js';
 
 const storm = { scope: 'namespace', threshold: 5, detectionWindowSeconds: 60, holdSeconds: 0, resourceCap: 200, inactivitySeconds: 60, maxWindowSeconds: 300 } as const;
@@ -63,11 +63,7 @@ export async function measureRedisMemory(): Promise<Record<string, number>> {
   const result: Record<string, number> = {};
   for (const topology of ['standalone', 'cluster'] as const) {
     const server = topology === 'cluster' ? await startRedisCluster({ maxmemory: '256mb' }) : await startRedisStandalone({ maxmemory: '256mb' });
-    const redis = createRedisClient(
-      topology === 'cluster'
-        ? { mode: 'cluster', nodes: server.ports.map((port) => ({ host: '127.0.0.1', port })), tls: false }
-        : { mode: 'standalone', url: server.url as string, tls: false },
-    );
+    const redis = createRedisClient(redisTargetOf(server));
     try {
       for (const [name, value] of Object.entries(await measure(redis))) result[`redis_${topology}_${name}`] = value;
     } finally {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { RedisTarget } from '../lib/config/index.js';
 import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
@@ -23,6 +24,13 @@ export interface RunningRedis {
   /** Environment variables that point stormgate at this server. */
   readonly env: Record<string, string>;
   stop(): Promise<void>;
+}
+
+/** How stormgate's client factory reaches this server (standalone URL, or the cluster's nodes). */
+export function redisTargetOf(server: RunningRedis): RedisTarget {
+  return server.url !== undefined
+    ? { mode: 'standalone', url: server.url, tls: false }
+    : { mode: 'cluster', nodes: server.ports.map((port) => ({ host: '127.0.0.1', port })), tls: false };
 }
 
 const running = new Set<ChildProcess>();

@@ -1,11 +1,11 @@
 import { decideSignalAction, type OutcomeKind } from '../domain/lifecycle.js';
 import { decideAdoption } from '../domain/adoption.js';
 import { remediationRequestName } from '../domain/request-name.js';
-import { deduplicationStatus } from '../domain/request-status.js';
+import { deduplicationStatus, resolvedSignal } from '../domain/request-status.js';
 import type { Signal } from '../domain/signal.js';
 import { statusFlushMember } from '../domain/status-flush.js';
 import { type StormScope, stormWindowMember, truncatedStormParts } from '../domain/storm.js';
-import { isoSeconds, unixSeconds } from '../domain/time.js';
+import { unixSeconds } from '../domain/time.js';
 import { KubeWriteError } from '../errors.js';
 import { buildRemediationRequest, fingerprintLabel } from '../kube/remediation-request.js';
 import type { RemediationRequestWriter } from '../kube/remediation-writer.js';
@@ -167,7 +167,7 @@ async function ensureRequest(tenant: string, signal: Signal, outcome: ObservedSi
   const confirmed = await deps.episodes.confirm(tenant, signal.fingerprint, start, adopted);
   if (!confirmed) return created?.result ?? 'adopted';
   const now = nowSeconds(deps);
-  const resolved = { state: 'Resolved' as const, resolvedAt: isoSeconds(now) };
+  const resolved = resolvedSignal(now);
   if (confirmed.state === 'superseded') {
     // The alert resolved and fired again while this request was being created (or adopted): this episode is over.
     await deps.writer.writeStatus(remediationRequestName(signal.fingerprint, adopted?.episodeStart ?? start), { signal: resolved }, created?.known);
@@ -199,7 +199,7 @@ async function markResolved(signal: Signal, outcome: ObservedSignal, deps: Dedup
   const now = nowSeconds(deps);
   const written = await deps.writer.writeStatus(remediationRequestName(signal.fingerprint, start), {
     ...(outcome.kind === 'closed' && { deduplication: deduplicationStatus(outcome.occurrenceCount, start, now) }),
-    signal: { state: 'Resolved', resolvedAt: isoSeconds(now) },
+    signal: resolvedSignal(now),
   });
   return written === 'not-found' ? 'ignored' : 'resolved';
 }

@@ -17,6 +17,11 @@ export function deduplicationStatus(occurrenceCount: number, firstSeen: number, 
   return { occurrenceCount: Math.max(occurrenceCount, 1), firstSeenAt: isoSeconds(firstSeen), lastSeenAt: isoSeconds(Math.max(lastSeen, firstSeen)) };
 }
 
+/** `status.signal` of a request whose episode (or storm) ended at `now`. */
+export function resolvedSignal(now: number): NonNullable<RequestStatus['signal']> {
+  return { state: 'Resolved', resolvedAt: isoSeconds(now) };
+}
+
 export type StatusWriteDecision =
   | { readonly action: 'write'; readonly status: RequestStatus }
   | { readonly action: 'skip'; readonly reason: 'status-current-or-newer' };

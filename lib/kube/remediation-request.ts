@@ -1,5 +1,5 @@
 import { remediationRequestName } from '../domain/request-name.js';
-import { deduplicationStatus, type RequestStatus } from '../domain/request-status.js';
+import { deduplicationStatus, type RequestStatus, resolvedSignal } from '../domain/request-status.js';
 import type { Signal, TargetResource } from '../domain/signal.js';
 import { resourceFromLabel, stormPartOf, type StormSnapshot, type StormTrigger } from '../domain/storm.js';
 import { isoSeconds } from '../domain/time.js';
@@ -136,7 +136,7 @@ export function buildStormRemediationRequest(stormFingerprint: string, stormPart
 export function stormRequestStatus(storm: StormSnapshot, now: number): RequestStatus {
   return {
     deduplication: deduplicationStatus(storm.alertCount, storm.start, storm.lastSeen),
-    signal: storm.ended ? { state: 'Resolved', resolvedAt: isoSeconds(now) } : { state: 'Firing' },
+    signal: storm.ended ? resolvedSignal(now) : { state: 'Firing' },
     storm: {
       members: storm.members,
       alertCount: storm.alertCount,

@@ -95,7 +95,7 @@ function stormMeta(signal: Signal | undefined): string {
 }
 
 /** The per-signal arguments of the dedup scripts: resource digest and label, alert digest, startsAt. */
-function memberArgs(tenant: string, signal: Signal, scope: StormScope): (string | number | Buffer)[] {
+function memberArgs(tenant: string, signal: Signal, scope: StormScope): [Buffer, string, number, number] {
   return [fingerprintKeyDigest(tenant, signal.fingerprint), resourceLabel(signal.target, scope), alertDigest(signal), unixSeconds(signal.startsAt)];
 }
 
@@ -152,10 +152,7 @@ export class EpisodeStore {
             storm.inactivitySeconds,
             storm.maxWindowSeconds,
             this.options.statusWriteIntervalSeconds,
-            ...group.flatMap((signal) => {
-              const [digest, label, alert, startsAt] = memberArgs(tenant, signal, storm.scope);
-              return [signal.status === 'firing' ? 'f' : 'r', deliveryHash(signal.deliveryKey), digest as Buffer, label as string, alert as number, startsAt as number];
-            }),
+            ...group.flatMap((signal) => [signal.status === 'firing' ? 'f' : 'r', deliveryHash(signal.deliveryKey), ...memberArgs(tenant, signal, storm.scope)]),
           ),
         );
         const parsed = observeReplySchema.safeParse(reply);

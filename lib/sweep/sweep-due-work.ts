@@ -1,5 +1,5 @@
 import { remediationRequestName } from '../domain/request-name.js';
-import { deduplicationStatus } from '../domain/request-status.js';
+import { deduplicationStatus, resolvedSignal } from '../domain/request-status.js';
 import { decideStatusFlush, parseStatusFlushMember } from '../domain/status-flush.js';
 import { parseStormWindowMember, stormRequestFingerprint, type StormSnapshot } from '../domain/storm.js';
 import { decideAdoption } from '../domain/adoption.js';
@@ -8,7 +8,6 @@ import type { KnownRequest, RemediationRequestWriter } from '../kube/remediation
 import type { ClaimedEntry, DueIndex } from '../redis/due-index.js';
 import type { EpisodeStore } from '../redis/episode-store.js';
 import type { StormEpisodes } from '../redis/storm-episodes.js';
-import { isoSeconds } from '../domain/time.js';
 import { logger } from '../telemetry/logger.js';
 
 export interface SweepDeps {
@@ -95,7 +94,7 @@ async function advanceStorm(entry: ClaimedEntry, tenant: string, stormPart: stri
     // must not hold up the new storm: it is tried again on the storm's next step.
     const previousName = remediationRequestName(stormRequestFingerprint(tenant, stormPart), due.previous);
     try {
-      await deps.writer.writeStatus(previousName, { signal: { state: 'Resolved', resolvedAt: isoSeconds(now) } });
+      await deps.writer.writeStatus(previousName, { signal: resolvedSignal(now) });
       await deps.storms.previousShown(tenant, stormPart, due.previous);
     } catch (error) {
       logger.warn('could not mark the previous storm request Resolved; trying again later', { tenant, name: previousName, error: String(error) });

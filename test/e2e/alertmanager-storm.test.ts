@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager-harness.js';
-import { eventually, type LocalRuntimeProcess, startLocalRuntimeProcess } from '../support/local-runtime-process.js';
+import { eventually, type LocalRuntimeProcess, kubeApiFor, startLocalRuntimeProcess } from '../support/local-runtime-process.js';
 
 /**
  * The storm lifecycle with the real Alertmanager as the client: a storm that grows across group_interval
@@ -45,14 +45,7 @@ describe('a storm delivered by a real Alertmanager (group_interval re-sends, a r
       groupInterval: `${groupIntervalSeconds}s`,
       repeatInterval: `${repeatIntervalSeconds}s`,
     });
-    const config = new KubeConfig();
-    config.loadFromOptions({
-      clusters: [{ name: 'local', server: runtime.kubeApiUrl, skipTLSVerify: true }],
-      users: [{ name: 'local' }],
-      contexts: [{ name: 'local', cluster: 'local', user: 'local' }],
-      currentContext: 'local',
-    });
-    kube = config.makeApiClient(CustomObjectsApi);
+    kube = kubeApiFor(runtime.kubeApiUrl);
   }, 30_000);
   afterAll(async () => {
     await alertmanager?.stop();

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { signalFingerprint } from '../../lib/domain/fingerprint.js';
 import { resolveTargetResource } from '../../lib/domain/target-resource.js';
 import { type RunningAlertmanager, startAlertmanager } from '../support/alertmanager-harness.js';
-import { eventually, type LocalRuntimeProcess, startLocalRuntimeProcess } from '../support/local-runtime-process.js';
+import { eventually, type LocalRuntimeProcess, kubeApiFor, startLocalRuntimeProcess } from '../support/local-runtime-process.js';
 
 const rr = { group: 'remediation.stormgate.dev', version: 'v1alpha1', namespace: 'stormgate', plural: 'remediationrequests' };
 type RemediationRequest = { spec: { targetResource: { name: string } }; status?: { signal?: { state: string } } };
@@ -16,14 +16,7 @@ describe('a real Alertmanager delivering to the local runtime', () => {
   beforeAll(async () => {
     runtime = await startLocalRuntimeProcess();
     alertmanager = await startAlertmanager({ webhookUrl: `${runtime.url}/v1/alerts/alertmanager`, bearerToken: runtime.token });
-    const config = new KubeConfig();
-    config.loadFromOptions({
-      clusters: [{ name: 'local', server: runtime.kubeApiUrl, skipTLSVerify: true }],
-      users: [{ name: 'local' }],
-      contexts: [{ name: 'local', cluster: 'local', user: 'local' }],
-      currentContext: 'local',
-    });
-    kube = config.makeApiClient(CustomObjectsApi);
+    kube = kubeApiFor(runtime.kubeApiUrl);
   });
   afterAll(async () => {
     await alertmanager?.stop();

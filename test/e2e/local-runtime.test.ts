@@ -1,20 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { fixture } from '../support/builders/webhook.js';
-import { eventually, type LocalRuntimeProcess, startLocalRuntimeProcess } from '../support/local-runtime-process.js';
+import { eventually, type LocalRuntimeProcess, kubeApiFor, startLocalRuntimeProcess } from '../support/local-runtime-process.js';
 
 const rr = { group: 'remediation.stormgate.dev', version: 'v1alpha1', namespace: 'stormgate', plural: 'remediationrequests' };
-
-function kubeApiFor(server: string): CustomObjectsApi {
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'local', server, skipTLSVerify: true }],
-    users: [{ name: 'local' }],
-    contexts: [{ name: 'local', cluster: 'local', user: 'local' }],
-    currentContext: 'local',
-  });
-  return config.makeApiClient(CustomObjectsApi);
-}
 
 type RequestList = { items: { metadata: { name: string }; spec: Record<string, unknown>; status?: Record<string, unknown> }[] };
 

@@ -5,7 +5,7 @@ import { createRedisClient, type RedisClient } from '../../lib/redis/client.js';
 import { EpisodeStore, type EpisodeStoreOptions } from '../../lib/redis/episode-store.js';
 import { episodeKey } from '../../lib/redis/keys.js';
 import { signalsOf } from '../support/builders/webhook.js';
-import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../../local/redis-runner.js';
+import { type RunningRedis, redisTargetOf, startRedisCluster, startRedisStandalone } from '../../local/redis-runner.js';
 import { expectRedisHygiene } from '../support/redis-hygiene.js';
 import { flushAll, keysOfFamily, memoryUsage, stateKeys } from '../support/redis-keys.js';
 
@@ -37,11 +37,7 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
 
   beforeAll(async () => {
     server = topology === 'cluster' ? await startRedisCluster() : await startRedisStandalone();
-    redis = createRedisClient(
-      topology === 'cluster'
-        ? { mode: 'cluster', nodes: server.ports.map((port) => ({ host: '127.0.0.1', port })), tls: false }
-        : { mode: 'standalone', url: server.url as string, tls: false },
-    );
+    redis = createRedisClient(redisTargetOf(server));
     store = new EpisodeStore(redis, options);
   });
   afterEach(async () => {

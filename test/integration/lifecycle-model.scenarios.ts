@@ -16,7 +16,7 @@ import { StormEpisodes } from '../../lib/redis/storm-episodes.js';
 import { sweepDueWork } from '../../lib/sweep/sweep-due-work.js';
 import { type SimEvent, simulateAlertmanager, type SimNotification } from '../support/alertmanager-simulator.js';
 import { type KubeObject, KubeStandin } from '../../local/kube-standin/server.js';
-import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../../local/redis-runner.js';
+import { type RunningRedis, redisTargetOf, startRedisCluster, startRedisStandalone } from '../../local/redis-runner.js';
 import { expectRedisHygiene } from '../support/redis-hygiene.js';
 import { flushAll } from '../support/redis-keys.js';
 
@@ -188,11 +188,7 @@ export function lifecycleModelScenarios(topology: 'standalone' | 'cluster', runs
 
   beforeAll(async () => {
     server = topology === 'cluster' ? await startRedisCluster() : await startRedisStandalone();
-    redis = createRedisClient(
-      topology === 'cluster'
-        ? { mode: 'cluster', nodes: server.ports.map((port) => ({ host: '127.0.0.1', port })), tls: false }
-        : { mode: 'standalone', url: server.url as string, tls: false },
-    );
+    redis = createRedisClient(redisTargetOf(server));
     standin = await KubeStandin.start({ token: 'standin-token' });
     const client = await createKubeClient({ mode: 'token', server: standin.url, token: 'standin-token' }, { region: 'us-east-1' });
     writer = new RemediationRequestWriter(client, namespace, new KubeGuard({ sleep: async () => undefined }));

@@ -10,7 +10,7 @@ import { EpisodeStore } from '../../lib/redis/episode-store.js';
 import type { LocalStack } from '../../local/local-stack.js';
 import { alert, type AlertOverrides, signalsOf, webhook } from '../support/builders/webhook.js';
 import { KubeStandin, type KubeObject } from '../../local/kube-standin/server.js';
-import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../../local/redis-runner.js';
+import { type RunningRedis, redisTargetOf, startRedisCluster, startRedisStandalone } from '../../local/redis-runner.js';
 import { expectRedisHygiene, keysOfFamily } from '../support/redis-hygiene.js';
 import { flushAll, storedKeys } from '../support/redis-keys.js';
 import { useStormgateEnv } from '../support/stormgate-env.js';
@@ -67,11 +67,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
     });
     // The start-up check read the API; what the tests count starts here.
     standin.reset();
-    redis = createRedisClient(
-      topology === 'cluster'
-        ? { mode: 'cluster', nodes: server.ports.map((port) => ({ host: '127.0.0.1', port })), tls: false }
-        : { mode: 'standalone', url: server.url as string, tls: false },
-    );
+    redis = createRedisClient(redisTargetOf(server));
     inspector = new EpisodeStore(redis, {
       idleTtlSeconds: 3_600,
       closedTtlSeconds: 600,

@@ -7,7 +7,7 @@ import type { SweepSummary } from '../../lib/sweep/sweep-due-work.js';
 import type { LocalStack } from '../../local/local-stack.js';
 import { type AlertFixture, webhook } from './builders/webhook.js';
 import { KubeStandin, type KubeObject } from '../../local/kube-standin/server.js';
-import { type RunningRedis, startRedisCluster, startRedisStandalone } from '../../local/redis-runner.js';
+import { type RunningRedis, redisTargetOf, startRedisCluster, startRedisStandalone } from '../../local/redis-runner.js';
 import { expectRedisHygiene } from './redis-hygiene.js';
 import { flushAll } from './redis-keys.js';
 import { useStormgateEnv } from './stormgate-env.js';
@@ -55,11 +55,7 @@ export async function startIntegrationStack(
   const stack = await startLocalStack({ env: processEnv, stateDirectory: mkdtempSync(join(tmpdir(), 'sg-local-')), asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [20, 40], log: () => undefined });
   // The start-up check read the API; what the tests count starts here.
   standin.reset();
-  const redis = createRedisClient(
-    topology === 'cluster'
-      ? { mode: 'cluster', nodes: server.ports.map((port) => ({ host: '127.0.0.1', port })), tls: false }
-      : { mode: 'standalone', url: server.url as string, tls: false },
-  );
+  const redis = createRedisClient(redisTargetOf(server));
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${stack.url}/v1/alerts/alertmanager`, {
       method: 'POST',

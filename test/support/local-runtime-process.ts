@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { withoutStormgateVariables } from './stormgate-env.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -86,4 +87,16 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A client of the runtime's Kubernetes API (the stand-in speaks plain http), as a test reads requests with. */
+export function kubeApiFor(server: string): CustomObjectsApi {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'local', server, skipTLSVerify: true }],
+    users: [{ name: 'local' }],
+    contexts: [{ name: 'local', cluster: 'local', user: 'local' }],
+    currentContext: 'local',
+  });
+  return config.makeApiClient(CustomObjectsApi);
 }
