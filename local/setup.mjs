@@ -24,14 +24,14 @@ function onPath(binary) {
   return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;
 }
 
-// 1. npm dependencies: install when node_modules is missing or older than the lockfile.
+// 1. npm dependencies: a clean install from the lockfile when node_modules is missing or older than it.
+// The lockfile is complete (every platform's optional binaries recorded), so `npm ci` installs exactly it
+// and never rewrites it: the tree stays clean after `npm start` and `npm test`.
 const installedMarker = join(root, 'node_modules', '.package-lock.json');
 const lockfile = join(root, 'package-lock.json');
-if (!existsSync(installedMarker) || (existsSync(lockfile) && statSync(lockfile).mtimeMs > statSync(installedMarker).mtimeMs)) {
-  // `npm install` honours package-lock.json; `npm ci` would refuse it on registry mirrors that lack other
-  // platforms' optional binaries (e.g. @swc/core-darwin-*), which then cannot be recorded in the lockfile.
-  say('installing npm dependencies (npm install, from package-lock.json)');
-  run('npm', ['install', '--no-audit', '--no-fund']);
+if (!existsSync(installedMarker) || statSync(lockfile).mtimeMs > statSync(installedMarker).mtimeMs) {
+  say('installing npm dependencies (npm ci, from package-lock.json)');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
 // 2. Debian packages: binary → package.
