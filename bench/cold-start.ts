@@ -1,16 +1,28 @@
 /**
- * Cold start per function: each handler bundled as the CDK stack bundles it (esbuild, minified ESM,
- * node22, the AWS SDK left to the runtime), its size, and the time a fresh Node process takes to import
- * it (median of 5). Run alone with `node --import tsx bench/cold-start.ts`; `npm run bench` includes it.
+ * Cold start per function, from the production bundles (infra/function-bundle.ts, the options the stack
+ * deploys): the size of what loads at start (handler.mjs and the chunks it imports statically), and the
+ * time a fresh Node process takes to import it (median of 7). Also what is
+ * deferred to first use (the chunks loaded by dynamic import, e.g. the Kubernetes client, and the AWS SDK
+ * clients the function uses as deployed) and how long loading it takes after the import: that cost moves
+ * to the first invocation that needs the system, it does not go away. Run alone with
+ * `node --import tsx bench/cold-start.ts`; `npm run bench` includes it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { type FunctionName, functionBuildOptions } from '../infra/function-bundle.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const functions = ['ingest', 'dedup', 'storm-aggregator'] as const;
+const functions: readonly FunctionName[] = ['ingest', 'dedup', 'storm-aggregator'];
+
+/** The AWS SDK clients each function loads on first use as deployed (ingest: the hand-off; the others: the kubeconfig secret). */
+const deferredSdk: Record<FunctionName, readonly string[]> = {
+  ingest: ['@aws-sdk/client-lambda', '@aws-sdk/client-secrets-manager'],
+  dedup: ['@aws-sdk/client-secrets-manager'],
+  'storm-aggregator': ['@aws-sdk/client-secrets-manager'],
+};
 
 // Enough configuration for a handler's cold start; nothing answers on these addresses (clients connect lazily or fail later).
 const environment = {
@@ -23,39 +35,56 @@ const environment = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 
+// Prints "<import ms> <deferred ms>": the handler, then every chunk and SDK client it defers.
 const importer = `
+const [entry, ...deferred] = process.argv.slice(1);
 const started = performance.now();
-await import(process.argv[1]);
-process.stdout.write(String(performance.now() - started));
+await import(entry);
+const imported = performance.now();
+for (const module of deferred) await import(module);
+process.stdout.write(\`\${imported - started} \${performance.now() - imported}\`);
 process.exit(0);
 `;
 
+const median = (values: number[]): number => Number(([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN).toFixed(1));
+
+/** The files an ESM file imports statically by relative path (esbuild's minified `import ... from "./chunks/x.mjs"`). */
+function staticImports(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const text = readFileSync(file, 'utf8');
+  for (const match of text.matchAll(/(?:^|[;}\s])import\s*(?:[^"'()]*?from\s*)?["'](\.\.?\/[^"']+)["']/g)) {
+    const target = match[1];
+    if (target !== undefined) staticImports(join(file, '..', target), seen);
+  }
+  return seen;
+}
+
 export async function measureColdStarts(): Promise<Record<string, number>> {
-  // Inside the repository (ignored), so that the SDK left external resolves as the Lambda runtime provides it.
-  const directory = join(root, '.local', 'bundles');
-  mkdirSync(directory, { recursive: true });
   const result: Record<string, number> = {};
   for (const name of functions) {
-    const outfile = join(directory, `${name}.mjs`);
-    await build({
-      entryPoints: [join(root, 'functions', name, 'handler.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      minify: true,
-      keepNames: true,
-      mainFields: ['module', 'main'],
-      external: ['@aws-sdk/*'],
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-      outfile,
-      logLevel: 'silent',
-    });
-    const times = Array.from({ length: 5 }, () =>
-      Number(execFileSync(process.execPath, ['--input-type=module', '-e', importer, outfile], { cwd: root, env: environment }).toString()),
-    ).sort((a, b) => a - b);
-    result[`bundle_bytes_${name.replace('-', '_')}`] = statSync(outfile).size;
-    result[`import_ms_${name.replace('-', '_')}`] = Number((times[2] ?? Number.NaN).toFixed(1));
+    // Inside the repository (ignored), so that the SDK left external resolves as the Lambda runtime provides it.
+    const directory = join(root, '.local', 'bundles', name);
+    rmSync(directory, { recursive: true, force: true });
+    mkdirSync(directory, { recursive: true });
+    await build({ ...functionBuildOptions(name, directory), logLevel: 'silent' });
+    const entry = join(directory, 'handler.mjs');
+    const chunkDirectory = join(directory, 'chunks');
+    const chunks = (existsSync(chunkDirectory) ? readdirSync(chunkDirectory) : []).filter((file) => file.endsWith('.mjs')).map((file) => join(chunkDirectory, file));
+    const atStart = staticImports(entry);
+    const deferredChunks = chunks.filter((chunk) => !atStart.has(chunk));
+    const bytes = (files: Iterable<string>) => [...files].reduce((sum, file) => sum + statSync(file).size, 0);
+    const runs = Array.from({ length: 7 }, () =>
+      execFileSync(process.execPath, ['--input-type=module', '-e', importer, entry, ...deferredChunks, ...deferredSdk[name]], { cwd: directory, env: environment })
+        .toString()
+        .split(' ')
+        .map(Number),
+    );
+    const key = name.replace('-', '_');
+    result[`bundle_bytes_${key}`] = bytes(atStart);
+    result[`import_ms_${key}`] = median(runs.map(([imported]) => imported ?? Number.NaN));
+    result[`deferred_bytes_${key}`] = bytes(deferredChunks);
+    result[`deferred_load_ms_${key}`] = median(runs.map(([, deferred]) => deferred ?? Number.NaN));
   }
   return result;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Every deployment option, read from cdk.json context (`stormgate:<name>`) or `-c stormgate:<name>=…`,

@@ -19,7 +19,7 @@ const config = runtimeConfig();
 await loadRuntimeSecrets({ credentials: true });
 currentCredentials(); // fails the cold start, naming the variable, when no token is configured
 const acceptDeps = {
-  handoff: new LambdaDedupHandoff(lambdaClient(), config.functions.dedup),
+  handoff: new LambdaDedupHandoff(lambdaClient, config.functions.dedup),
   rateBudget: new TenantRateBudget(redisClient(), config.rateBudget),
   kubeHealth: kubeHealth(),
   limits: config.webhookLimits,

@@ -1,16 +1,16 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { bundleFunction, type FunctionName } from '../function-bundle.js';
 
 export interface StormgateFunctionProps {
   /** Folder name under functions/. */
-  readonly name: 'ingest' | 'dedup' | 'storm-aggregator';
+  readonly name: FunctionName;
   readonly environment: Record<string, string>;
   readonly timeout: Duration;
   readonly memorySize?: number;
@@ -21,12 +21,12 @@ export interface StormgateFunctionProps {
 }
 
 /**
- * One stormgate handler: nodejs22.x on arm64, bundled by esbuild as minified ESM with source maps and the
- * AWS SDK left to the runtime. Async invocations that still fail after Lambda's two retries land in a
+ * One stormgate handler: nodejs22.x on arm64, bundled by esbuild (infra/function-bundle.ts: minified ESM
+ * split into chunks, the AWS SDK left to the runtime) on this machine, no Docker needed. Async invocations that still fail after Lambda's two retries land in a
  * dead-letter queue (on-failure destination) from which they can be redriven.
  */
 export class StormgateFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly deadLetterQueue: Queue;
   readonly logGroup: LogGroup;
 
@@ -39,32 +39,33 @@ export class StormgateFunction extends Construct {
     });
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     this.logGroup = logGroup;
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: fileURLToPath(new URL(`../../functions/${props.name}/handler.ts`, import.meta.url)),
-      handler: 'handler',
+    const code = Code.fromAsset(fileURLToPath(new URL(`../../functions/${props.name}`, import.meta.url)), {
+      assetHashType: AssetHashType.OUTPUT,
+      bundling: {
+        // Required by the API; never pulled, because local bundling always succeeds where esbuild runs.
+        image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
+        local: {
+          tryBundle(outputDir) {
+            bundleFunction(props.name, outputDir);
+            return true;
+          },
+        },
+      },
+    });
+    this.function = new LambdaFunction(this, 'Function', {
+      code,
+      handler: 'handler.handler', // handler.mjs, export `handler`
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
       tracing: Tracing.ACTIVE,
       logGroup,
-      environment: { POWERTOOLS_SERVICE_NAME: 'stormgate', NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: { POWERTOOLS_SERVICE_NAME: 'stormgate', ...props.environment },
       retryAttempts: 2,
       onFailure: new SqsDestination(this.deadLetterQueue),
       ...(props.reservedConcurrentExecutions !== undefined && { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       ...(props.network && { vpc: props.network.vpc, vpcSubnets: props.network.subnets, securityGroups: [props.network.securityGroup] }),
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        // Error class names are part of the logs and the dead-letter records.
-        keepNames: true,
-        sourceMap: true,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        externalModules: ['@aws-sdk/*'],
-        // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
     });
   }
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Hard limits on what a notification may carry; beyond them the request is refused with a 400. */
 export interface WebhookLimits {

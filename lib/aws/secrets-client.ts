@@ -1,8 +1,12 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Config } from '../config/index.js';
 
-/** The one Secrets Manager client factory (kubeconfigs of non-EKS clusters, auth tokens when deployed). */
-export function createSecretsClient(aws: Config['aws']): SecretsManagerClient {
+/**
+ * The one Secrets Manager client factory (kubeconfigs of non-EKS clusters, auth tokens when deployed).
+ * The SDK module is loaded on first use: a process that reads no secret never loads it.
+ */
+export async function createSecretsClient(aws: Config['aws']): Promise<SecretsManagerClient> {
+  const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   return new SecretsManagerClient({
     region: aws.region,
     ...(aws.secretsManagerEndpoint !== undefined && { endpoint: aws.secretsManagerEndpoint }),

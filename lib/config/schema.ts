@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fingerprintStrategies } from '../domain/fingerprint.js';
 import { stormScopes } from '../domain/storm.js';
 

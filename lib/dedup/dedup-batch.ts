@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { signalSchema } from '../domain/signal.js';
 
 /** What ingest hands to dedup (async invoke payload). Validated again at dedup's edge. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The resource an alert is about; what a remediation would act on. */
 export const targetResourceSchema = z.object({

@@ -1,34 +1,68 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { AuthorizationV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { EksTokenSource } from '../aws/eks-token.js';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type {
+  ApiException,
+  AuthorizationV1Api,
+  ConfigurationOptions,
+  CustomObjectsApi,
+  KubeConfig,
+  ObservableMiddleware,
+} from '@kubernetes/client-node';
 import type { KubeTarget } from '../config/index.js';
+import type * as ClientNodeParts from './client-node.js';
 import { ConfigError } from '../errors.js';
+
+/**
+ * client-node (1.1 MB bundled, ~150 ms to load) is loaded when the first client is made, not when a
+ * function starts: most dedup invocations (re-sends of open episodes) never write to Kubernetes.
+ */
+type ClientNode = typeof ClientNodeParts;
+const loadClientNode = (): Promise<ClientNode> => import('./client-node.js');
 
 /** The Kubernetes API client and, for EKS, where each request's bearer token comes from. */
 export interface KubeClient {
   readonly api: CustomObjectsApi;
   /** SelfSubjectAccessReviews: what the configured identity may do (the start-up check). */
   readonly authorization: AuthorizationV1Api;
-  readonly bearerToken?: () => Promise<string>;
+  /** Per-call options: the timeout, for patches the content type, for EKS the current bearer token. */
+  callOptions(timeoutMs: number, contentType?: string): ConfigurationOptions<ObservableMiddleware>;
+  /** The API's answer when a call failed with one (client-node's ApiException); undefined for no answer. */
+  apiFailure(error: unknown): ApiException<unknown> | undefined;
 }
 
-function clientOf(kubeConfig: KubeConfig, bearerToken?: () => Promise<string>): KubeClient {
+function clientOf(k8s: ClientNode, kubeConfig: KubeConfig, bearerToken?: () => Promise<string>): KubeClient {
   return {
-    api: kubeConfig.makeApiClient(CustomObjectsApi),
-    authorization: kubeConfig.makeApiClient(AuthorizationV1Api),
-    ...(bearerToken !== undefined && { bearerToken }),
+    api: kubeConfig.makeApiClient(k8s.CustomObjectsApi),
+    authorization: kubeConfig.makeApiClient(k8s.AuthorizationV1Api),
+    callOptions: (timeoutMs, contentType) => {
+      // The client defaults patches to json-patch; EKS tokens are minted in-process and refreshed before expiry.
+      const middleware: ObservableMiddleware = {
+        pre: (request) => {
+          request.setSignal(AbortSignal.timeout(timeoutMs));
+          if (contentType !== undefined) request.setHeaderParam('Content-Type', contentType);
+          if (bearerToken === undefined) return new k8s.Observable(Promise.resolve(request));
+          return new k8s.Observable(
+            bearerToken().then((token) => {
+              request.setHeaderParam('Authorization', `Bearer ${token}`);
+              return request;
+            }),
+          );
+        },
+        post: (response) => new k8s.Observable(Promise.resolve(response)),
+      };
+      return { middleware: [middleware], middlewareMergeStrategy: 'append' };
+    },
+    apiFailure: (error) => (error instanceof k8s.ApiException ? (error as ApiException<unknown>) : undefined),
   };
 }
 
 export interface KubeClientDeps {
   readonly region: string;
-  /** Only for `kubeconfig-secret`. */
-  readonly secrets?: SecretsManagerClient;
+  /** Only for `kubeconfig-secret`; called only then, so that no other mode loads the Secrets Manager SDK. */
+  readonly secrets?: () => Promise<SecretsManagerClient>;
 }
 
-function fromServer(server: string, caData: string | undefined, token: string | undefined): KubeConfig {
-  const kubeConfig = new KubeConfig();
+function fromServer(k8s: ClientNode, server: string, caData: string | undefined, token: string | undefined): KubeConfig {
+  const kubeConfig = new k8s.KubeConfig();
   // client-node refuses plain http:// unless skipTLSVerify is set; with http there is no TLS to verify,
   // so the flag is set for http:// only and https:// always verifies the cluster CA.
   const plainHttp = server.startsWith('http://');
@@ -45,9 +79,9 @@ function fromServer(server: string, caData: string | undefined, token: string | 
  * As kubectl does, a cluster served over plain `http://` (e.g. `kubectl proxy`) is spoken to over http:
  * client-node refuses http unless skipTLSVerify is set, and with http there is no TLS to verify.
  */
-function allowPlainHttp(kubeConfig: KubeConfig): KubeConfig {
+function allowPlainHttp(k8s: ClientNode, kubeConfig: KubeConfig): KubeConfig {
   if (!kubeConfig.clusters.some((cluster) => cluster.server.startsWith('http://'))) return kubeConfig;
-  const adjusted = new KubeConfig();
+  const adjusted = new k8s.KubeConfig();
   adjusted.loadFromOptions({
     clusters: kubeConfig.clusters.map((cluster) => (cluster.server.startsWith('http://') ? { ...cluster, skipTLSVerify: true } : cluster)),
     users: kubeConfig.users,
@@ -57,13 +91,14 @@ function allowPlainHttp(kubeConfig: KubeConfig): KubeConfig {
   return adjusted;
 }
 
-async function kubeconfigFromSecret(secretId: string, secrets: SecretsManagerClient | undefined): Promise<KubeConfig> {
+async function kubeconfigFromSecret(k8s: ClientNode, secretId: string, secrets: KubeClientDeps['secrets']): Promise<KubeConfig> {
   if (!secrets) throw new ConfigError('a Secrets Manager client is needed for KUBECONFIG_SECRET_ID');
-  const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+  const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const secret = await (await secrets()).send(new GetSecretValueCommand({ SecretId: secretId }));
   if (secret.SecretString === undefined) throw new ConfigError(`secret ${secretId} holds no kubeconfig text`);
-  const kubeConfig = new KubeConfig();
+  const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromString(secret.SecretString);
-  return allowPlainHttp(kubeConfig);
+  return allowPlainHttp(k8s, kubeConfig);
 }
 
 /**
@@ -73,19 +108,21 @@ async function kubeconfigFromSecret(secretId: string, secrets: SecretsManagerCli
  * bearer token (`KUBE_API_URL`, `KUBE_TOKEN`). No CLI runs; cluster CA verification stays on.
  */
 export async function createKubeClient(target: KubeTarget, deps: KubeClientDeps): Promise<KubeClient> {
+  const k8s = await loadClientNode();
   switch (target.mode) {
     case 'kubeconfig': {
-      const kubeConfig = new KubeConfig();
+      const kubeConfig = new k8s.KubeConfig();
       kubeConfig.loadFromFile(target.path);
-      return clientOf(allowPlainHttp(kubeConfig));
+      return clientOf(k8s, allowPlainHttp(k8s, kubeConfig));
     }
     case 'kubeconfig-secret':
-      return clientOf(await kubeconfigFromSecret(target.secretId, deps.secrets));
+      return clientOf(k8s, await kubeconfigFromSecret(k8s, target.secretId, deps.secrets));
     case 'eks': {
+      const [{ defaultProvider }, { EksTokenSource }] = await Promise.all([import('@aws-sdk/credential-provider-node'), import('../aws/eks-token.js')]);
       const tokens = new EksTokenSource({ clusterName: target.clusterName, region: deps.region, credentials: defaultProvider() });
-      return clientOf(fromServer(target.server, target.caData, undefined), () => tokens.token());
+      return clientOf(k8s, fromServer(k8s, target.server, target.caData, undefined), () => tokens.token());
     }
     case 'token':
-      return clientOf(fromServer(target.server, target.caData, target.token));
+      return clientOf(k8s, fromServer(k8s, target.server, target.caData, target.token));
   }
 }

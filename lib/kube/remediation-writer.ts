@@ -1,5 +1,4 @@
-import { ApiException, type ConfigurationOptions, Observable, type ObservableMiddleware } from '@kubernetes/client-node';
-import { z } from 'zod';
+import * as z from 'zod';
 import { KubeWriteError } from '../errors.js';
 import type { KubeClient } from './client.js';
 import { KubeGuard } from './kube-guard.js';
@@ -9,29 +8,6 @@ import { decideStatusWrite, type RequestStatus, requestStatusSchema } from '../d
 import { type RemediationRequest, remediationRequestResource } from './remediation-request.js';
 
 const kubeStatusSchema = z.object({ reason: z.string().optional(), message: z.string().optional() });
-
-/**
- * Per-call timeout, for patches the patch content type (the client defaults to json-patch), and for EKS
- * the current bearer token (minted in-process, refreshed before it expires).
- */
-function callOptions(client: KubeClient, timeoutMs: number, contentType?: string): ConfigurationOptions<ObservableMiddleware> {
-  const middleware: ObservableMiddleware = {
-    pre: (request) => {
-      request.setSignal(AbortSignal.timeout(timeoutMs));
-      if (contentType !== undefined) request.setHeaderParam('Content-Type', contentType);
-      const bearerToken = client.bearerToken;
-      if (bearerToken === undefined) return new Observable(Promise.resolve(request));
-      return new Observable(
-        bearerToken().then((token) => {
-          request.setHeaderParam('Authorization', `Bearer ${token}`);
-          return request;
-        }),
-      );
-    },
-    post: (response) => new Observable(Promise.resolve(response)),
-  };
-  return { middleware: [middleware], middlewareMergeStrategy: 'append' };
-}
 
 function statusMessage(body: unknown): string | undefined {
   if (typeof body !== 'string') return undefined;
@@ -62,11 +38,12 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /** A failed call as a KubeWriteError, classified (lib/domain/kube-failure.ts): transient, or what to fix. */
-function toKubeWriteError(operation: string, kind: KubeFailure['operation'], error: unknown): KubeWriteError {
-  if (error instanceof ApiException) {
-    const code = error.code;
-    const detail = statusMessage(error.body) ?? `HTTP ${code}`;
-    const wait = retryAfterMs(error.headers);
+function toKubeWriteError(client: KubeClient, operation: string, kind: KubeFailure['operation'], error: unknown): KubeWriteError {
+  const answer = client.apiFailure(error);
+  if (answer !== undefined) {
+    const code = answer.code;
+    const detail = statusMessage(answer.body) ?? `HTTP ${code}`;
+    const wait = retryAfterMs(answer.headers);
     const verdict = classifyKubeFailure({ status: code, message: detail, operation: kind });
     return new KubeWriteError(`kubernetes ${operation} failed: ${detail}${verdict.fix ? ` (${verdict.fix})` : ''}`, code, verdict.retryable, {
       cause: error,
@@ -137,12 +114,12 @@ export class RemediationRequestWriter {
     const client = await this.client;
     return this.guard.run(`create ${request.metadata.name}`, async () => {
       try {
-        const created = objectSchema.safeParse(await client.api.createNamespacedCustomObject({ ...this.resource(), body: request }, callOptions(client, this.timeoutMs)));
+        const created = objectSchema.safeParse(await client.api.createNamespacedCustomObject({ ...this.resource(), body: request }, client.callOptions(this.timeoutMs)));
         const resourceVersion = created.success ? created.data.metadata.resourceVersion : undefined;
         return { result: 'created' as const, ...(resourceVersion !== undefined && { known: { resourceVersion, status: undefined } }) };
       } catch (error) {
-        if (error instanceof ApiException && error.code === 409) return { result: 'already-exists' as const };
-        throw toKubeWriteError(`create ${request.metadata.name}`, 'create', error);
+        if (client.apiFailure(error)?.code === 409) return { result: 'already-exists' as const };
+        throw toKubeWriteError(client, `create ${request.metadata.name}`, 'create', error);
       }
     });
   }
@@ -152,10 +129,10 @@ export class RemediationRequestWriter {
     const client = await this.client;
     return this.guard.run(`list ${labelSelector}`, async () => {
       try {
-        const list = listSchema.parse(await client.api.listNamespacedCustomObject({ ...this.resource(), labelSelector }, callOptions(client, this.timeoutMs)));
+        const list = listSchema.parse(await client.api.listNamespacedCustomObject({ ...this.resource(), labelSelector }, client.callOptions(this.timeoutMs)));
         return list.items.map((item) => ({ name: item.metadata.name, resolved: ownStatus(item.status)?.signal?.state === 'Resolved' }));
       } catch (error) {
-        throw toKubeWriteError(`list ${labelSelector}`, 'list', error);
+        throw toKubeWriteError(client, `list ${labelSelector}`, 'list', error);
       }
     });
   }
@@ -171,11 +148,11 @@ export class RemediationRequestWriter {
       for (let attempt = 1; ; attempt += 1) {
         if (current === undefined) {
           try {
-            const read = objectSchema.parse(await client.api.getNamespacedCustomObject({ ...this.resource(), name }, callOptions(client, this.timeoutMs)));
+            const read = objectSchema.parse(await client.api.getNamespacedCustomObject({ ...this.resource(), name }, client.callOptions(this.timeoutMs)));
             current = { resourceVersion: read.metadata.resourceVersion ?? '', status: ownStatus(read.status) };
           } catch (error) {
-            if (error instanceof ApiException && error.code === 404) return 'not-found';
-            throw toKubeWriteError(`read ${name}`, 'read', error);
+            if (client.apiFailure(error)?.code === 404) return 'not-found';
+            throw toKubeWriteError(client, `read ${name}`, 'read', error);
           }
         }
         const decision = decideStatusWrite(current.status, desired);
@@ -184,16 +161,16 @@ export class RemediationRequestWriter {
         try {
           await client.api.patchNamespacedCustomObjectStatus(
             { ...this.resource(), name, body: { metadata: { resourceVersion: current.resourceVersion }, status: decision.status } },
-            callOptions(client, this.timeoutMs, 'application/merge-patch+json'),
+            client.callOptions(this.timeoutMs, 'application/merge-patch+json'),
           );
           return refusedFiring ? 'resolved' : 'written';
         } catch (error) {
-          if (error instanceof ApiException && error.code === 404) return 'not-found';
-          if (error instanceof ApiException && error.code === 409 && attempt < maxConflictRetries) {
+          if (client.apiFailure(error)?.code === 404) return 'not-found';
+          if (client.apiFailure(error)?.code === 409 && attempt < maxConflictRetries) {
             current = undefined;
             continue;
           }
-          throw toKubeWriteError(`patch status of ${name}`, 'patch', error);
+          throw toKubeWriteError(client, `patch status of ${name}`, 'patch', error);
         }
       }
     });
@@ -208,20 +185,20 @@ export class RemediationRequestWriter {
     const client = await this.client;
     const resource = this.resource();
     try {
-      await client.api.listNamespacedCustomObject({ ...resource, limit: 1 }, callOptions(client, this.timeoutMs));
+      await client.api.listNamespacedCustomObject({ ...resource, limit: 1 }, client.callOptions(this.timeoutMs));
     } catch (error) {
-      throw toKubeWriteError(`list ${resource.plural} in ${resource.namespace}`, 'list', error);
+      throw toKubeWriteError(client, `list ${resource.plural} in ${resource.namespace}`, 'list', error);
     }
     for (const [verb, subresource] of [['create', undefined], ['patch', 'status']] as const) {
       let allowed: boolean | undefined;
       try {
         const review = await client.authorization.createSelfSubjectAccessReview(
           { body: { spec: { resourceAttributes: { namespace: resource.namespace, verb, group: resource.group, resource: resource.plural, ...(subresource && { subresource }) } } } },
-          callOptions(client, this.timeoutMs),
+          client.callOptions(this.timeoutMs),
         );
         allowed = review.status?.allowed;
       } catch (error) {
-        throw toKubeWriteError(`review access to ${verb} ${resource.plural}`, 'create', error);
+        throw toKubeWriteError(client, `review access to ${verb} ${resource.plural}`, 'create', error);
       }
       if (allowed !== true) {
         const what = `${verb} ${resource.plural}${subresource ? `/${subresource}` : ''} in ${resource.namespace}`;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RedisProtocolError } from '../errors.js';
 import { callRedis } from './call-redis.js';
 import type { RedisClient } from './client.js';

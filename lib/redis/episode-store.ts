@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { alertDigest, fingerprintKeyDigest } from '../domain/fingerprint.js';
 import { episodeOutcomes, type OutcomeKind, stormOutcomes } from '../domain/lifecycle.js';
 import { resourceLabel, sharedLabels, type StormScope, stormPartOf } from '../domain/storm.js';

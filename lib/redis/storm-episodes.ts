@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fingerprintKeyDigest } from '../domain/fingerprint.js';
 import { stormPartOf, type StormSnapshot, stormTriggers } from '../domain/storm.js';
 import { RedisProtocolError } from '../errors.js';

@@ -12,9 +12,9 @@ import { logger } from '../telemetry/logger.js';
  */
 let configured: Config | undefined;
 let redis: RedisClient | undefined;
-let secrets: SecretsManagerClient | undefined;
+let secrets: Promise<SecretsManagerClient> | undefined;
 let redisPasswordOverride: string | undefined;
-let lambda: LambdaClient | undefined;
+let lambda: Promise<LambdaClient> | undefined;
 
 /** The validated configuration, with telemetry set up from it; what a function reads at cold start. */
 export function runtimeConfig(): Config {
@@ -38,12 +38,13 @@ export function redisClient(): RedisClient {
   return redis;
 }
 
-export function secretsClient(): SecretsManagerClient {
+/** Promises: the SDK module of each AWS client is loaded when the client is first asked for. */
+export function secretsClient(): Promise<SecretsManagerClient> {
   secrets ??= createSecretsClient(runtimeConfig().aws);
   return secrets;
 }
 
-export function lambdaClient(): LambdaClient {
+export function lambdaClient(): Promise<LambdaClient> {
   lambda ??= createLambdaClient(runtimeConfig().aws);
   return lambda;
 }
@@ -51,10 +52,10 @@ export function lambdaClient(): LambdaClient {
 /** Closes what was opened (local runtime shutdown, tests). */
 export async function closeClients(): Promise<void> {
   const open = redis;
+  const aws = [lambda, secrets];
   redis = undefined;
-  lambda?.destroy();
   lambda = undefined;
-  secrets?.destroy();
   secrets = undefined;
+  for (const client of aws) (await client?.catch(() => undefined))?.destroy();
   if (open) await open.quit().catch(() => open.disconnect());
 }

@@ -15,7 +15,7 @@ let writer: RemediationRequestWriter | undefined;
 /** The Kubernetes client; a promise because a kubeconfig may first have to be read from Secrets Manager. */
 export function kubeClient(): Promise<KubeClient> {
   const config = runtimeConfig();
-  kube ??= createKubeClient(requireKube(config), { region: config.aws.region, secrets: secretsClient() });
+  kube ??= createKubeClient(requireKube(config), { region: config.aws.region, secrets: secretsClient });
   return kube;
 }
 

@@ -1,4 +1,3 @@
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { type Credential, parseCredentialList, requireCredentials } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { logger } from '../telemetry/logger.js';
@@ -14,7 +13,8 @@ let redisPasswordLoaded = false;
 let credentials: { list: readonly Credential[]; loadedAt: number; refreshing: boolean } | undefined;
 
 async function secretString(secretId: string): Promise<string> {
-  const secret = await secretsClient().send(new GetSecretValueCommand({ SecretId: secretId }));
+  const [client, { GetSecretValueCommand }] = await Promise.all([secretsClient(), import('@aws-sdk/client-secrets-manager')]);
+  const secret = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
   if (secret.SecretString === undefined) throw new ConfigError(`secret ${secretId} holds no text`);
   return secret.SecretString;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { decideSignalAction, type OutcomeKind, type SignalDecision } from '../domain/lifecycle.js';
 import { remediationRequestName } from '../domain/request-name.js';
 import { stormPartOf, stormRequestFingerprint } from '../domain/storm.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The schedule's event: an EventBridge scheduled rule when deployed, the local runtime's timer locally. */
 export const sweepEventSchema = z.object({

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -24,7 +26,27 @@ const policyStatements = (resources: Resources, policyPrefix: string) =>
   (resources[idOf(resources, policyPrefix, 'AWS::IAM::Policy')]?.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement;
 
 describe('StormgateStack (defaults: serverless Valkey, new VPC, kubeconfig secret)', () => {
-  const { template, resources } = synth({}, true);
+  const { app, template, resources } = synth({}, true);
+
+  it('bundles each handler as handler.mjs whose start never loads the Kubernetes client or bundles the AWS SDK', () => {
+    template.allResourcesProperties('AWS::Lambda::Function', { Handler: 'handler.handler' });
+    const outdir = app.synth().directory;
+    for (const name of ['Ingest', 'Dedup', 'StormAggregator']) {
+      const fn = resources[idOf(resources, `${name}Function`, 'AWS::Lambda::Function')];
+      const key = JSON.stringify(fn?.Properties.Code).match(/([0-9a-f]{64})\.zip/)?.[1];
+      const bundle = join(outdir, `asset.${key ?? 'missing'}`);
+      const entry = readFileSync(join(bundle, 'handler.mjs'), 'utf8');
+      expect(entry).toContain('export');
+      // A method of client-node's KubeConfig that stormgate never calls: where it is, the client is.
+      const marker = 'loadFromClusterAndUser';
+      expect(entry.includes(marker)).toBe(false);
+      expect(/@aws-sdk\/client-[a-z-]+\/dist/.test(entry)).toBe(false);
+      const chunks = existsSync(join(bundle, 'chunks')) ? readdirSync(join(bundle, 'chunks')) : [];
+      const kubeChunks = chunks.filter((file) => readFileSync(join(bundle, 'chunks', file), 'utf8').includes(marker));
+      expect(kubeChunks).toHaveLength(name === 'Ingest' ? 0 : 1);
+      for (const chunk of kubeChunks) expect(entry).not.toMatch(new RegExp(`import[^()]*from\\s*"\\./chunks/${chunk.replace('.', '\\.')}"`));
+    }
+  });
 
   it('runs the three handlers on nodejs22.x, arm64, in the VPC, with TLS to Redis as a cluster client', () => {
     template.resourceCountIs('AWS::Lambda::Function', 3);

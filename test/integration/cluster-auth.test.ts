@@ -63,7 +63,7 @@ describe('authenticating to the cluster without a CLI', () => {
   });
 
   it('writes to any cluster with a kubeconfig read from Secrets Manager (real SDK)', async () => {
-    const secretsClient = createSecretsClient({ region: 'us-east-1', secretsManagerEndpoint: secrets.url });
+    const secretsClient = () => createSecretsClient({ region: 'us-east-1', secretsManagerEndpoint: secrets.url });
     const client = await createKubeClient({ mode: 'kubeconfig-secret', secretId: 'stormgate/kubeconfig' }, { region: 'us-east-1', secrets: secretsClient });
     expect((await new RemediationRequestWriter(client, 'stormgate').create(request)).result).toBe('created');
     expect(plainStandin.list('remediationrequests')).toHaveLength(1);
