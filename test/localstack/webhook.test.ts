@@ -42,7 +42,7 @@ describe('the deployed stack on LocalStack', () => {
     const apis = await new APIGatewayClient(aws).send(new GetRestApisCommand({}));
     const apiId = apis.items?.find((api) => api.name === 'stormgate')?.id;
     expect(apiId).toBeDefined();
-    const response = await fetch(`${localstackEndpoint}/restapis/${apiId ?? ''}/live/_user_request_/v1/alerts/alertmanager`, {
+    const response = await fetch(`${localstackEndpoint}/_aws/execute-api/${apiId ?? ''}/live/v1/alerts/alertmanager`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: fixture('alertmanager-firing.json'),
@@ -53,5 +53,5 @@ describe('the deployed stack on LocalStack', () => {
       return items.length > 0 ? items : undefined;
     }, 'the RemediationRequest', 120_000);
     expect(created).toHaveLength(1);
-  });
+  }, 180_000); // a first invocation pulls and starts the function containers; the wait above is 120 s
 });
