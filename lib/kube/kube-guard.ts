@@ -37,6 +37,11 @@ export class KubeGuard {
     this.sleep = options.sleep ?? (async (milliseconds) => void (await sleep(milliseconds)));
   }
 
+  /** Forgets past failures (closes the circuit): between tests that share a process, never in a function. */
+  reset(): void {
+    this.state = closedBreaker;
+  }
+
   async run<T>(operation: string, call: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       const verdict = beforeCall(this.state, this.now());

@@ -11,6 +11,7 @@ import { kubeHealth } from './stores.js';
  */
 let kube: Promise<KubeClient> | undefined;
 let writer: RemediationRequestWriter | undefined;
+let guard: KubeGuard | undefined;
 
 /** The Kubernetes client; a promise because a kubeconfig may first have to be read from Secrets Manager. */
 export function kubeClient(): Promise<KubeClient> {
@@ -21,6 +22,12 @@ export function kubeClient(): Promise<KubeClient> {
 
 /** The writer of this process: every Kubernetes write goes through one guard (retries, circuit breaker). */
 export function remediationWriter(): RemediationRequestWriter {
-  writer ??= new RemediationRequestWriter(kubeClient(), runtimeConfig().namespace, new KubeGuard({ onOpen: (untilMs) => kubeHealth().markUnhealthy(untilMs) }));
+  guard ??= new KubeGuard({ onOpen: (untilMs) => kubeHealth().markUnhealthy(untilMs) });
+  writer ??= new RemediationRequestWriter(kubeClient(), runtimeConfig().namespace, guard);
   return writer;
+}
+
+/** Closes the process's Kubernetes circuit: the local runtime's tests reset it between tests. */
+export function resetKubeBreaker(): void {
+  guard?.reset();
 }

@@ -77,6 +77,7 @@ describe('hostile input never yields a 5xx or a Redis write', () => {
     await stack.runtime.drain();
     await inspect.flushall();
     standin.reset();
+    stack.resetProcessState();
     await inspect.config('RESETSTAT');
   });
 

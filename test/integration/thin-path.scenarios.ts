@@ -84,6 +84,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
     await expectRedisHygiene(redis);
     await flushAll(redis);
     standin.reset();
+    stack.resetProcessState();
   });
 
   afterAll(async () => {

@@ -83,6 +83,7 @@ export async function startIntegrationStack(
       await expectRedisHygiene(redis);
       await flushAll(redis);
       standin.reset();
+      stack.resetProcessState();
     },
     stop: async () => {
       await stack.stop();

@@ -1,0 +1,49 @@
+import { describe, expect, it } from '@jest/globals';
+import { KubeGuard } from '../../../lib/kube/kube-guard.js';
+import { KubeUnavailableError, KubeWriteError } from '../../../lib/errors.js';
+
+const now = 1_000_000;
+const guard = () =>
+  new KubeGuard({
+    retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 },
+    breaker: { failureThreshold: 2, cooldownMs: 60_000 },
+    now: () => now,
+    sleep: async () => undefined,
+  });
+const failing = async (): Promise<never> => {
+  throw new KubeWriteError('kubernetes create failed: HTTP 503', 503, true);
+};
+
+describe('KubeGuard circuit', () => {
+  it('stays closed below the failure threshold and opens at it, refusing calls without making them', async () => {
+    const subject = guard();
+    await expect(subject.run('create a', failing)).rejects.toBeInstanceOf(KubeWriteError);
+    await expect(subject.run('create b', async () => 'made')).resolves.toBe('made'); // one failure, then success: closed
+    await expect(subject.run('create c', failing)).rejects.toBeInstanceOf(KubeWriteError);
+    await expect(subject.run('create d', failing)).rejects.toBeInstanceOf(KubeWriteError); // second in a row: opens
+    let called = false;
+    await expect(
+      subject.run('create e', async () => {
+        called = true;
+      }),
+    ).rejects.toBeInstanceOf(KubeUnavailableError);
+    expect(called).toBe(false);
+  });
+
+  it('reset() closes an open circuit: the next call is made', async () => {
+    const subject = guard();
+    for (const name of ['a', 'b']) await expect(subject.run(`create ${name}`, failing)).rejects.toBeInstanceOf(KubeWriteError);
+    await expect(subject.run('create c', async () => 'made')).rejects.toBeInstanceOf(KubeUnavailableError);
+    subject.reset();
+    await expect(subject.run('create c', async () => 'made')).resolves.toBe('made');
+  });
+
+  it('does not count terminal answers against the API server', async () => {
+    const subject = guard();
+    const forbidden = async (): Promise<never> => {
+      throw new KubeWriteError('kubernetes create failed: forbidden', 403, false);
+    };
+    for (const name of ['a', 'b', 'c']) await expect(subject.run(`create ${name}`, forbidden)).rejects.toMatchObject({ statusCode: 403 });
+    await expect(subject.run('create d', async () => 'made')).resolves.toBe('made');
+  });
+});
