@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../validation/english-messages.js';
 
 /** Hard limits on what a notification may carry; beyond them the request is refused with a 400. */
 export interface WebhookLimits {
@@ -20,10 +21,10 @@ const maxNameLength = 256;
 function boundedRecord(what: 'labels' | 'annotations', maxEntries: number, maxValueLength: number) {
   return z
     .record(
-      z.string().min(1, `${what} names must not be empty`).max(maxNameLength, `${what} names are limited to ${maxNameLength} characters`),
-      z.string().max(maxValueLength, `${what} values are limited to ${maxValueLength} characters`),
+      z.string().check(z.minLength(1, `${what} names must not be empty`), z.maxLength(maxNameLength, `${what} names are limited to ${maxNameLength} characters`)),
+      z.string().check(z.maxLength(maxValueLength, `${what} values are limited to ${maxValueLength} characters`)),
     )
-    .refine((record) => Object.keys(record).length <= maxEntries, `at most ${maxEntries} ${what} per alert`);
+    .check(z.refine((record) => Object.keys(record).length <= maxEntries, `at most ${maxEntries} ${what} per alert`));
 }
 
 const groupLabelSet = z.record(z.string(), z.string());
@@ -31,38 +32,39 @@ const groupLabelSet = z.record(z.string(), z.string());
 function buildSchema(limits: WebhookLimits) {
   const alert = z.object({
     status: z.enum(['firing', 'resolved']),
-    labels: boundedRecord('labels', limits.maxLabelsPerAlert, limits.maxLabelValueLength).refine(
-      (labels) => (labels.alertname ?? '') !== '',
-      { message: 'alertname label is required', path: ['alertname'] },
+    labels: boundedRecord('labels', limits.maxLabelsPerAlert, limits.maxLabelValueLength).check(
+      z.refine((labels) => (labels.alertname ?? '') !== '', { message: 'alertname label is required', path: ['alertname'] }),
     ),
-    annotations: boundedRecord('annotations', limits.maxLabelsPerAlert, limits.maxAnnotationValueLength).default({}),
+    annotations: z._default(boundedRecord('annotations', limits.maxLabelsPerAlert, limits.maxAnnotationValueLength), {}),
     startsAt: z.iso.datetime({ offset: true }),
     // 0001-01-01T00:00:00Z while firing.
-    endsAt: z.iso.datetime({ offset: true }).optional(),
-    generatorURL: z.string().max(4096).optional(),
+    endsAt: z.optional(z.iso.datetime({ offset: true })),
+    generatorURL: z.optional(z.string().check(z.maxLength(4096))),
     // Alertmanager's label-set fingerprint, 16 hex chars.
-    fingerprint: z.string().regex(/^[0-9a-f]{1,64}$/, 'fingerprint must be hex').optional(),
+    fingerprint: z.optional(z.string().check(z.regex(/^[0-9a-f]{1,64}$/, 'fingerprint must be hex'))),
   });
 
   return z.object({
     version: z.literal('4', { error: 'unsupported webhook version: only "4" is accepted' }),
-    groupKey: z.string().max(8192),
+    groupKey: z.string().check(z.maxLength(8192)),
     // Alerts Alertmanager dropped because of max_alerts: a storm signal in itself.
-    truncatedAlerts: z.number().int().nonnegative().default(0),
+    truncatedAlerts: z._default(z.int().check(z.nonnegative()), 0),
     status: z.enum(['firing', 'resolved']),
-    receiver: z.string().max(1024),
-    groupLabels: groupLabelSet.default({}),
-    commonLabels: groupLabelSet.default({}),
-    commonAnnotations: groupLabelSet.default({}),
-    externalURL: z.string().max(4096).default(''),
+    receiver: z.string().check(z.maxLength(1024)),
+    groupLabels: z._default(groupLabelSet, {}),
+    commonLabels: z._default(groupLabelSet, {}),
+    commonAnnotations: z._default(groupLabelSet, {}),
+    externalURL: z._default(z.string().check(z.maxLength(4096)), ''),
     // Why this notification was sent (newer Alertmanager versions).
-    notification_reason: z.string().max(256).optional(),
+    notification_reason: z.optional(z.string().check(z.maxLength(256))),
     // The labels of the route that matched (newer Alertmanager versions).
-    routeLabels: groupLabelSet.optional(),
+    routeLabels: z.optional(groupLabelSet),
     alerts: z
       .array(alert)
-      .min(1, 'a notification carries at least one alert')
-      .max(limits.maxAlerts, `at most ${limits.maxAlerts} alerts per request; lower max_alerts in the receiver`),
+      .check(
+        z.minLength(1, 'a notification carries at least one alert'),
+        z.maxLength(limits.maxAlerts, `at most ${limits.maxAlerts} alerts per request; lower max_alerts in the receiver`),
+      ),
   });
 }
 

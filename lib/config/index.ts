@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { WebhookLimits } from '../alertmanager/webhook-schema.js';
 import type { FingerprintStrategy } from '../domain/fingerprint.js';
 import type { StormScope } from '../domain/storm.js';
@@ -55,7 +55,7 @@ export interface Config {
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.core.$ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`).join('; ');
 }
 

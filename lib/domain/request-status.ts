@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../validation/english-messages.js';
 import { isoSeconds } from './time.js';
 
 /**
@@ -6,9 +7,9 @@ import { isoSeconds } from './time.js';
  * every write, so it is a schema (the controller owns the rest of status and may write anything there).
  */
 export const requestStatusSchema = z.object({
-  deduplication: z.object({ occurrenceCount: z.number().int(), firstSeenAt: z.string(), lastSeenAt: z.string() }).optional(),
-  signal: z.object({ state: z.enum(['Firing', 'Resolved']), resolvedAt: z.string().optional() }).optional(),
-  storm: z.object({ members: z.number().int(), alertCount: z.number().int(), resourceCount: z.number().int(), resolvedMembers: z.number().int() }).optional(),
+  deduplication: z.optional(z.object({ occurrenceCount: z.int(), firstSeenAt: z.string(), lastSeenAt: z.string() })),
+  signal: z.optional(z.object({ state: z.enum(['Firing', 'Resolved']), resolvedAt: z.optional(z.string()) })),
+  storm: z.optional(z.object({ members: z.int(), alertCount: z.int(), resourceCount: z.int(), resolvedMembers: z.int() })),
 });
 export type RequestStatus = z.infer<typeof requestStatusSchema>;
 

@@ -1,11 +1,12 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../validation/english-messages.js';
 
 /** The resource an alert is about; what a remediation would act on. */
 export const targetResourceSchema = z.object({
-  apiVersion: z.string().min(1).optional(),
-  kind: z.string().min(1),
-  name: z.string().min(1),
-  namespace: z.string().min(1).optional(),
+  apiVersion: z.optional(z.string().check(z.minLength(1))),
+  kind: z.string().check(z.minLength(1)),
+  name: z.string().check(z.minLength(1)),
+  namespace: z.optional(z.string().check(z.minLength(1))),
 });
 export type TargetResource = z.infer<typeof targetResourceSchema>;
 
@@ -14,26 +15,26 @@ export type TargetResource = z.infer<typeof targetResourceSchema>;
  * and dedup validates them again at its own edge.
  */
 export const signalSchema = z.object({
-  fingerprint: z.string().regex(/^[0-9a-f]{32}$/),
-  alertname: z.string().min(1),
+  fingerprint: z.string().check(z.regex(/^[0-9a-f]{32}$/)),
+  alertname: z.string().check(z.minLength(1)),
   status: z.enum(['firing', 'resolved']),
-  severity: z.string().min(1),
+  severity: z.string().check(z.minLength(1)),
   source: z.literal('alertmanager'),
   target: targetResourceSchema,
   labels: z.record(z.string(), z.string()),
   annotations: z.record(z.string(), z.string()),
   startsAt: z.iso.datetime({ offset: true }),
-  endsAt: z.iso.datetime({ offset: true }).optional(),
+  endsAt: z.optional(z.iso.datetime({ offset: true })),
   receivedAt: z.iso.datetime({ offset: true }),
-  alertmanagerFingerprint: z.string().optional(),
+  alertmanagerFingerprint: z.optional(z.string()),
   /** Same for an HA peer's copy of the same notification (see deliveryKey). */
-  deliveryKey: z.string().regex(/^[A-Za-z0-9_-]{11}$/),
+  deliveryKey: z.string().check(z.regex(/^[A-Za-z0-9_-]{11}$/)),
   groupKey: z.string(),
   receiver: z.string(),
   /**
    * The namespace of the signal's storm key (absent in cluster scope, or when the alert names none):
    * derived once, with the target, so that windows and aggregated requests never derive it again.
    */
-  stormNamespace: z.string().min(1).optional(),
+  stormNamespace: z.optional(z.string().check(z.minLength(1))),
 });
 export type Signal = z.infer<typeof signalSchema>;

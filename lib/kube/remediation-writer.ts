@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../validation/english-messages.js';
 import { KubeWriteError } from '../errors.js';
 import type { KubeClient } from './client.js';
 import { KubeGuard } from './kube-guard.js';
@@ -7,7 +8,7 @@ import { classifyKubeFailure, type KubeFailure } from '../domain/kube-failure.js
 import { decideStatusWrite, type RequestStatus, requestStatusSchema } from '../domain/request-status.js';
 import { type RemediationRequest, remediationRequestResource } from './remediation-request.js';
 
-const kubeStatusSchema = z.object({ reason: z.string().optional(), message: z.string().optional() });
+const kubeStatusSchema = z.object({ reason: z.optional(z.string()), message: z.optional(z.string()) });
 
 function statusMessage(body: unknown): string | undefined {
   if (typeof body !== 'string') return undefined;
@@ -75,8 +76,8 @@ export interface KnownRequest {
 export type StatusWriteResult = 'written' | 'current' | 'resolved' | 'not-found';
 
 const objectSchema = z.object({
-  metadata: z.object({ name: z.string(), resourceVersion: z.string().optional() }),
-  status: z.unknown().optional(),
+  metadata: z.object({ name: z.string(), resourceVersion: z.optional(z.string()) }),
+  status: z.optional(z.unknown()),
 });
 const listSchema = z.object({ items: z.array(objectSchema) });
 

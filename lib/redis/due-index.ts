@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../validation/english-messages.js';
 import { RedisProtocolError } from '../errors.js';
 import { callRedis } from './call-redis.js';
 import type { RedisClient } from './client.js';

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../validation/english-messages.js';
 import { alertDigest, fingerprintKeyDigest } from '../domain/fingerprint.js';
 import { episodeOutcomes, type OutcomeKind, stormOutcomes } from '../domain/lifecycle.js';
 import { resourceLabel, sharedLabels, type StormScope, stormPartOf } from '../domain/storm.js';

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../validation/english-messages.js';
 import { RedisProtocolError } from '../errors.js';
 import type { RedisClient } from './client.js';
 import { callRedis } from './call-redis.js';
@@ -13,7 +14,7 @@ export interface RateBudgetOptions {
 
 export type RateBudgetVerdict = { allowed: true } | { allowed: false; retryAfterMs: number };
 
-const replySchema = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number().int().nonnegative()]);
+const replySchema = z.tuple([z.union([z.literal(0), z.literal(1)]), z.int().check(z.nonnegative())]);
 
 /**
  * A tenant's alert budget: GCRA on one key per tenant (O(1) memory, atomic, Redis clock). The cost of a

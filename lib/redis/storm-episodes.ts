@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../validation/english-messages.js';
 import { fingerprintKeyDigest } from '../domain/fingerprint.js';
 import { stormPartOf, type StormSnapshot, stormTriggers } from '../domain/storm.js';
 import { RedisProtocolError } from '../errors.js';
@@ -6,7 +7,7 @@ import { callRedis } from './call-redis.js';
 import type { RedisClient } from './client.js';
 import { stormKeys } from './keys.js';
 
-const numberField = z.coerce.number().int().nonnegative();
+const numberField = z.pipe(z.coerce.number(), z.int().check(z.nonnegative()));
 
 function parseSnapshot(flat: readonly unknown[]): StormSnapshot {
   const fields = new Map<string, string>();

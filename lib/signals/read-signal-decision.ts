@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../validation/english-messages.js';
 import { decideSignalAction, type OutcomeKind, type SignalDecision } from '../domain/lifecycle.js';
 import { remediationRequestName } from '../domain/request-name.js';
 import { stormPartOf, stormRequestFingerprint } from '../domain/storm.js';
@@ -7,7 +8,7 @@ import type { EpisodeStore } from '../redis/episode-store.js';
 import type { StormEpisodes } from '../redis/storm-episodes.js';
 import { isoSeconds } from '../domain/time.js';
 
-const fingerprintSchema = z.string().regex(/^[0-9a-f]{32}$/);
+const fingerprintSchema = z.string().check(z.regex(/^[0-9a-f]{32}$/));
 
 export interface SignalDecisionReceipt {
   readonly fingerprint: string;

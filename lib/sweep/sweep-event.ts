@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../validation/english-messages.js';
 
 /** The schedule's event: an EventBridge scheduled rule when deployed, the local runtime's timer locally. */
 export const sweepEventSchema = z.object({
