@@ -31,6 +31,25 @@ const invokePath = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
 class PayloadTooLarge extends Error {}
 
+/** A request API Gateway would refuse before any function runs (e.g. a malformed percent-encoding). */
+class BadRequest extends Error {}
+
+function requestUrl(target: string): URL {
+  try {
+    return new URL(target, 'http://local');
+  } catch {
+    throw new BadRequest(`the request target is not a valid URL: ${JSON.stringify(target.slice(0, 200))}`);
+  }
+}
+
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new BadRequest(`the path holds a malformed percent-encoding: ${JSON.stringify(part.slice(0, 200))}`);
+  }
+}
+
 async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -54,7 +73,7 @@ function sendProblem(response: ServerResponse, status: number, title: string, de
 
 /** Lambda's invoke API (`POST /2015-03-31/functions/{name}/invocations`), as the AWS SDK calls it. */
 async function handleInvoke(runtime: LocalLambdaRuntime, name: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const functionName = decodeURIComponent(name).split(':function:').pop()?.split(':')[0] ?? '';
+  const functionName = decodePathPart(name).split(':function:').pop()?.split(':')[0] ?? '';
   if (!runtime.has(functionName)) {
     sendJson(response, 404, { Type: 'User', message: `Function not found: ${functionName}` }, { 'x-amzn-ErrorType': 'ResourceNotFoundException' });
     return;
@@ -103,7 +122,7 @@ export function matchResource(resource: string, path: string): Record<string, st
   });
   const match = new RegExp(`^${pattern}$`).exec(path);
   if (!match) return undefined;
-  return Object.fromEntries(names.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? '')]));
+  return Object.fromEntries(names.map((name, index) => [name, decodePathPart(match[index + 1] ?? '')]));
 }
 
 async function handleProxy(runtime: LocalLambdaRuntime, route: ProxyRoute, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -117,29 +136,27 @@ async function handleProxy(runtime: LocalLambdaRuntime, route: ProxyRoute, url: 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://local');
-    const method = request.method ?? 'GET';
-    const invoke = method === 'POST' ? invokePath.exec(url.pathname) : null;
-    const matching = options.routes.filter((route) => matchResource(route.resource, url.pathname) !== undefined);
-    const route = matching.find((candidate) => candidate.method === method);
-    const work =
-      method === 'GET' && url.pathname === '/healthz'
-        ? Promise.resolve(sendJson(response, 200, { status: 'ok' }))
-        : invoke?.[1]
-          ? handleInvoke(options.runtime, invoke[1], request, response)
-          : route
-            ? handleProxy(options.runtime, route, url, request, response)
-            : Promise.resolve(
-                matching.length > 0
-                  ? sendProblem(response, 405, 'Method Not Allowed', `${method} is not allowed on ${url.pathname}`)
-                  : sendProblem(response, 404, 'Not Found', `no route for ${method} ${url.pathname}`),
-              );
-    work.catch((error: unknown) => {
-      if (error instanceof PayloadTooLarge) sendProblem(response, 413, 'Payload Too Large', error.message);
-      else if (!response.headersSent) sendProblem(response, 502, 'Bad Gateway', 'the function failed to answer');
-      else response.destroy();
+    // Whatever a request holds, it gets an answer and the process lives on.
+    route(request, response).catch((error: unknown) => {
+      if (response.headersSent) response.destroy();
+      else if (error instanceof BadRequest) sendProblem(response, 400, 'Bad Request', error.message);
+      else if (error instanceof PayloadTooLarge) sendProblem(response, 413, 'Payload Too Large', error.message);
+      else sendProblem(response, 502, 'Bad Gateway', 'the function failed to answer');
     });
   });
+
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = requestUrl(request.url ?? '/');
+    const method = request.method ?? 'GET';
+    if (method === 'GET' && url.pathname === '/healthz') return sendJson(response, 200, { status: 'ok' });
+    const invoke = method === 'POST' ? invokePath.exec(url.pathname) : null;
+    if (invoke?.[1]) return handleInvoke(options.runtime, invoke[1], request, response);
+    const matching = options.routes.filter((candidate) => matchResource(candidate.resource, url.pathname) !== undefined);
+    const proxied = matching.find((candidate) => candidate.method === method);
+    if (proxied) return handleProxy(options.runtime, proxied, url, request, response);
+    if (matching.length > 0) return sendProblem(response, 405, 'Method Not Allowed', `${method} is not allowed on ${url.pathname}`);
+    return sendProblem(response, 404, 'Not Found', `no route for ${method} ${url.pathname}`);
+  }
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
