@@ -8,11 +8,24 @@ function fieldPath(path: readonly PropertyKey[]): string {
   );
 }
 
+/**
+ * JSON may carry lone UTF-16 surrogates ("pay\ud800"): legal JSON, but not Unicode, and refused by Lua's
+ * cjson, Kubernetes and most log sinks. Every string, names and values, is made well-formed as it is read:
+ * a lone surrogate becomes U+FFFD (README, "What intake normalizes").
+ */
+function wellFormed(_key: string, value: unknown): unknown {
+  if (typeof value === 'string') return value.isWellFormed() ? value : value.toWellFormed();
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).some((name) => !name.isWellFormed())) {
+    return Object.fromEntries(Object.entries(value).map(([name, entry]) => [name.toWellFormed(), entry as unknown]));
+  }
+  return value;
+}
+
 /** Parses and validates a webhook body; the error names the first offending field and never echoes values. */
 export function parseWebhook(body: string, limits: WebhookLimits = defaultWebhookLimits): WebhookPayload {
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    json = JSON.parse(body, wellFormed);
   } catch (error) {
     // V8's message quotes the body; say only where parsing stopped.
     const position = /position (\d+)/.exec((error as Error).message)?.[1];

@@ -12,6 +12,7 @@ import type { RedisClient } from './client.js';
 import { decodeEpisodeRecord, type EpisodeRecord } from './episode-record.js';
 import { batchMarkerKey, episodeKey, stormKeys } from './keys.js';
 import { observeFlags } from './lua/episode-scripts.js';
+import { luaJson } from './lua-json.js';
 
 const outcomeKindSchema = z.enum([...(Object.keys(episodeOutcomes) as (keyof typeof episodeOutcomes)[]), ...stormOutcomes]);
 const stormTouchSchema = z.tuple([z.number(), z.number()]);
@@ -92,7 +93,7 @@ export interface EpisodeStoreOptions {
 
 /** What an aggregated request needs to know about its storm key, kept in the storm episode at open. */
 function stormMeta(signal: Signal | undefined): string {
-  return JSON.stringify({ alertname: signal?.alertname, namespace: signal?.stormNamespace, severity: signal?.severity });
+  return luaJson({ alertname: signal?.alertname, namespace: signal?.stormNamespace, severity: signal?.severity });
 }
 
 /** The per-signal arguments of the dedup scripts: resource digest and label, alert digest, startsAt. */
@@ -148,7 +149,7 @@ export class EpisodeStore {
             batch.truncated?.get(stormPart) ?? 0,
             this.stormTtlMs(),
             stormMeta(firing[0] ?? group[0]),
-            JSON.stringify(sharedLabels(firing)),
+            luaJson(sharedLabels(firing)),
             this.options.retryHorizonSeconds * 1000,
             storm.inactivitySeconds,
             storm.maxWindowSeconds,

@@ -102,6 +102,15 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
       expect(await kinds([app], t0 + 5)).toEqual(['stale']);
     });
 
+    it('opens a storm whose shared labels carry lone UTF-16 surrogates (legal JSON) without failing the script', async () => {
+      const storming = new EpisodeStore(redis, { ...options, storm: { ...options.storm, threshold: 2 } });
+      // As a caller could pass them: intake makes strings well-formed, the store must not depend on it.
+      const unpaired = (signal: Signal): Signal => ({ ...signal, labels: { ...signal.labels, team: 'pay\ud800', ['owner\udc00']: 'x' } });
+      const pods = signalsOf({ labels: { pod: 'web-1' } }, { labels: { pod: 'web-2' } }, { labels: { pod: 'web-3' } }).map(unpaired);
+      const outcome = await storming.observe('default', pods, t0, { requestId: 'surrogates' });
+      expect(outcome.results.map((result) => result.kind)).toContain('stormed');
+    });
+
     it('closes a held episode without a request when its alert resolves during the hold', async () => {
       const holding = new EpisodeStore(redis, { ...options, storm: { ...options.storm, holdSeconds: 3 } });
       const pods = signalsOf({ labels: { pod: 'web-1' } }, { labels: { pod: 'web-2' } });

@@ -64,6 +64,21 @@ describe('parsing realistic Alertmanager notifications', () => {
     expect(signal?.annotations.summary).toBe('Zahlungsdienst antwortet langsam 🐢');
   });
 
+  it('makes every string well-formed: a lone UTF-16 surrogate (legal JSON) becomes U+FFFD, pairs stay', () => {
+    // Lone surrogates written into the JSON text as escapes, as any sender may.
+    const body = JSON.stringify(webhook([alert({ labels: { team: 'PAYLONE', pod: 'web-1' }, annotations: { summary: 'slow 🐢' } })]))
+      .replace('"PAYLONE"', '"pay\\ud800"')
+      .replace('"team"', '"te\\udc00am"')
+      .replace('"groupKey":"', '"groupKey":"\\udbff');
+    const payload = parseWebhook(body);
+    const labels = payload.alerts[0]?.labels ?? {};
+    expect(labels['te\ufffdam']).toBe('pay\ufffd');
+    expect(payload.groupKey.startsWith('\ufffd')).toBe(true);
+    expect(payload.alerts[0]?.annotations.summary).toBe('slow 🐢');
+    const strings = JSON.stringify(payload).match(/\\ud[89a-f][0-9a-f]{2}/g);
+    expect(strings).toBeNull();
+  });
+
   it('keeps times and correlation fields, and drops the zero endsAt of a firing alert', () => {
     const [firing] = normalize(fixture('alertmanager-firing.json'));
     expect(firing).toMatchObject({
