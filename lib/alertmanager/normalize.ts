@@ -1,3 +1,4 @@
+import { crdLimits, fitField } from '../domain/crd-fields.js';
 import { deliveryKey, type FingerprintStrategy, signalFingerprint } from '../domain/fingerprint.js';
 import { scrubRecord } from '../domain/secret-scrubber.js';
 import type { Signal } from '../domain/signal.js';
@@ -34,7 +35,7 @@ export function normalizeWebhook(payload: WebhookPayload, context: NormalizeCont
 }
 
 function normalizeAlert(alert: WebhookAlert, payload: WebhookPayload, context: NormalizeContext): Signal {
-  const alertname = alert.labels.alertname ?? '';
+  const alertname = fitField(alert.labels.alertname ?? '', crdLimits.signalName);
   const target = resolveTargetResource(alert.labels, context.clusterId);
   const endsAt = alert.endsAt === undefined || alert.endsAt === zeroTime ? undefined : alert.endsAt;
   const stormNamespace = context.stormScope === 'cluster' ? undefined : namespaceOf(alert.labels);
@@ -51,10 +52,11 @@ function normalizeAlert(alert: WebhookAlert, payload: WebhookPayload, context: N
     fingerprint,
     alertname,
     status: alert.status,
-    severity: alert.labels.severity || 'unknown',
+    severity: fitField(alert.labels.severity || 'unknown', crdLimits.severity),
     source: 'alertmanager',
     target,
-    labels: scrubRecord(alert.labels),
+    // Scrubbing may lengthen a value ("[REDACTED]"): fitted after it.
+    labels: Object.fromEntries(Object.entries(scrubRecord(alert.labels)).map(([name, value]) => [name, fitField(value, crdLimits.labelValue)])),
     annotations: Object.fromEntries(Object.entries(annotations).map(([key, value]) => [key, capValue(value)])),
     startsAt: alert.startsAt,
     ...(endsAt !== undefined && { endsAt }),

@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import '../validation/english-messages.js';
+import { crdLimits } from '../domain/crd-fields.js';
 import { fingerprintStrategies } from '../domain/fingerprint.js';
 import { stormScopes } from '../domain/storm.js';
 
 const positiveInt = (fallback: number) => z._default(z.pipe(z.coerce.number(), z.int().check(z.positive())), fallback);
+/** A limit that must stay within what the RemediationRequest CRD stores, or accepted alerts could not be written. */
+const crdBoundInt = (fallback: number, max: number) =>
+  z._default(z.pipe(z.coerce.number(), z.int().check(z.positive(), z.maximum(max, `at most ${max}: the RemediationRequest CRD stores no more`))), fallback);
 
 const commaList = z.pipe(
   z.string(),
@@ -60,7 +64,9 @@ export const environmentSchema = z
     KUBECONFIG_SECRET_ID: nonEmpty(),
     AWS_ENDPOINT_URL_SECRETS_MANAGER: httpUrl(),
     RR_NAMESPACE: z._default(z.string().check(z.regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name (DNS label)')), 'stormgate'),
-    CLUSTER_ID: z.optional(z.string().check(z.minLength(1), z.maxLength(63))),
+    CLUSTER_ID: z.optional(
+      z.string().check(z.regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be 1-63 letters, digits, -, _ or ., starting and ending with a letter or digit')),
+    ),
     AUTH_TOKENS: z.optional(z.pipe(commaList, z.array(credentialSchema))),
     // Deployed: the accepted tokens live in Secrets Manager (same format as AUTH_TOKENS), re-read every 5 minutes.
     AUTH_TOKENS_SECRET_ID: nonEmpty(),
@@ -68,8 +74,9 @@ export const environmentSchema = z
     REDIS_AUTH_SECRET_ID: nonEmpty(),
     FINGERPRINT_STRATEGY: z._default(z.enum(fingerprintStrategies), 'resource'),
     MAX_ALERTS_PER_REQUEST: positiveInt(1_000),
-    MAX_LABELS_PER_ALERT: positiveInt(64),
-    MAX_LABEL_VALUE_LENGTH: positiveInt(1_024),
+    // Applies to labels and annotations alike: the CRD holds 128 labels and 64 annotations.
+    MAX_LABELS_PER_ALERT: crdBoundInt(64, crdLimits.annotationCount),
+    MAX_LABEL_VALUE_LENGTH: crdBoundInt(1_024, crdLimits.labelValue),
     MAX_ANNOTATION_VALUE_LENGTH: positiveInt(16_384),
     TENANT_RATE_ALERTS_PER_SECOND: z._default(z.coerce.number().check(z.positive()), 100),
     TENANT_RATE_BURST: positiveInt(5_000),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Signal, TargetResource } from './signal.js';
+import { clusterScopedKinds } from './target-resource.js';
 
 /**
  * Storms: many resources alerting with the same alertname in one scope (a namespace, or the whole
@@ -21,14 +22,21 @@ export function stormRequestFingerprint(tenant: string, stormPart: string): stri
 }
 
 /** How a resource is listed in a window: the namespace is implied in namespace scope. */
+// A resource label's parts are joined by '/'; a '/' or '%' inside a part (label values are data) is escaped.
+const escapePart = (part: string): string => part.replaceAll('%', '%25').replaceAll('/', '%2F');
+const unescapePart = (part: string): string => part.replaceAll('%2F', '/').replaceAll('%25', '%');
+
+/** A resource as its storm episode counts it: `kind/name` in namespace scope, `kind/namespace/name` cluster-wide. */
 export function resourceLabel(target: TargetResource, scope: StormScope): string {
-  return scope === 'cluster' && target.namespace !== undefined ? `${target.kind}/${target.namespace}/${target.name}` : `${target.kind}/${target.name}`;
+  const parts = scope === 'cluster' && target.namespace !== undefined ? [target.kind, target.namespace, target.name] : [target.kind, target.name];
+  return parts.map(escapePart).join('/');
 }
 
+/** The resource back from its label; in namespace scope a namespaced kind lives in the storm's namespace. */
 export function resourceFromLabel(label: string, namespace: string | undefined): TargetResource {
-  const [kind = '', first = '', ...rest] = label.split('/');
-  if (rest.length > 0) return { kind, namespace: first, name: rest.join('/') };
-  return { kind, name: first, ...(namespace !== undefined && { namespace }) };
+  const [kind = '', first = '', third] = label.split('/').map(unescapePart);
+  if (third !== undefined) return { kind, namespace: first, name: third };
+  return { kind, name: first, ...(namespace !== undefined && !clusterScopedKinds.has(kind) && { namespace }) };
 }
 
 /** Labels with the same value in every signal. */

@@ -1,3 +1,4 @@
+import { crdLimits, fitField } from './crd-fields.js';
 import type { TargetResource } from './signal.js';
 
 interface KindByLabel {
@@ -57,11 +58,24 @@ function isScrapeTargetLabel(labels: Readonly<Record<string, string>>, name: str
   return false;
 }
 
+/** The alert's namespace, fitted to the CRD (a label value is data: any character, any length). */
 export function namespaceOf(labels: Readonly<Record<string, string>>): string | undefined {
-  return subjectLabel(labels, 'namespace');
+  const namespace = subjectLabel(labels, 'namespace');
+  return namespace === undefined ? undefined : fitField(namespace, crdLimits.targetNamespace);
 }
 
-/** Which object an alert is about, from its labels alone. Falls back to the namespace, then the cluster. */
+/** Kinds that live in no namespace: a storm's namespace is never given to them. */
+export const clusterScopedKinds: ReadonlySet<string> = new Set([
+  ...kindsByLabel.filter((candidate) => !candidate.namespaced).map((candidate) => candidate.kind),
+  'Namespace',
+  'Cluster',
+]);
+
+/**
+ * Which object an alert is about, from its labels alone. Falls back to the namespace, then the cluster.
+ * The namespace is always the alert's own: a separator in a name (`kube-system/coredns`) is part of the
+ * name, never a path to another namespace.
+ */
 export function resolveTargetResource(labels: Readonly<Record<string, string>>, clusterId?: string): TargetResource {
   const namespace = namespaceOf(labels);
   for (const candidate of kindsByLabel) {
@@ -70,7 +84,7 @@ export function resolveTargetResource(labels: Readonly<Record<string, string>>, 
     return {
       apiVersion: candidate.apiVersion,
       kind: candidate.kind,
-      name,
+      name: fitField(name, crdLimits.targetName),
       ...(candidate.namespaced && namespace !== undefined && { namespace }),
     };
   }

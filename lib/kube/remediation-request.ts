@@ -1,3 +1,4 @@
+import { crdLimits, fitField } from '../domain/crd-fields.js';
 import { remediationRequestName } from '../domain/request-name.js';
 import { deduplicationStatus, type RequestStatus, resolvedSignal } from '../domain/request-status.js';
 import type { Signal, TargetResource } from '../domain/signal.js';
@@ -90,8 +91,10 @@ export function buildRemediationRequest(signal: Signal, episodeStartMs: number, 
 export function buildStormRemediationRequest(stormFingerprint: string, stormPart: string, storm: StormSnapshot, placement: RemediationRequestPlacement): RemediationRequest {
   const { namespace, tenant, clusterId } = placement;
   const resourceCount = storm.resources.length + storm.resourcesBeyondCap;
+  // An empty namespace (a record written before namespaces were checked) is no namespace.
+  const stormNamespace = storm.namespace === '' ? undefined : storm.namespace;
   const target: TargetResource =
-    storm.namespace !== undefined ? { apiVersion: 'v1', kind: 'Namespace', name: storm.namespace } : { kind: 'Cluster', name: clusterId ?? 'cluster' };
+    stormNamespace !== undefined ? { apiVersion: 'v1', kind: 'Namespace', name: stormNamespace } : { kind: 'Cluster', name: clusterId ?? 'cluster' };
   return {
     apiVersion: `${remediationRequestResource.group}/${remediationRequestResource.version}`,
     kind: remediationRequestResource.kind,
@@ -118,10 +121,10 @@ export function buildStormRemediationRequest(stormFingerprint: string, stormPart
       signalAnnotations: { summary: `${storm.alertCount} alerts from ${resourceCount} resources (${storm.alertname})` },
       ...(clusterId !== undefined && { clusterID: clusterId }),
       storm: {
-        stormKey: `${storm.alertname}/${storm.namespace ?? '*'}`,
+        stormKey: fitField(`${storm.alertname}/${stormNamespace ?? '*'}`, crdLimits.stormKey),
         alertCount: Math.max(storm.alertCount, 1),
         resourceCount: Math.max(resourceCount, 1),
-        affectedResources: storm.resources.map((label) => resourceFromLabel(label, storm.namespace)),
+        affectedResources: storm.resources.map((label) => resourceFromLabel(label, stormNamespace)),
         affectedResourcesTruncated: storm.resourcesBeyondCap > 0,
         commonLabels: storm.commonLabels,
         windowStart: isoSeconds(storm.start),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { decideStatusFlush, parseStatusFlushMember, statusFlushMember } from '../../../lib/domain/status-flush.js';
 import {
   parseStormWindowMember,
@@ -32,6 +33,23 @@ describe('storm windows', () => {
     expect(resourceLabel(pod, 'cluster')).toBe('Pod/shop/web-1');
     expect(resourceFromLabel('Pod/shop/web-1', undefined)).toEqual({ kind: 'Pod', name: 'web-1', namespace: 'shop' });
     expect(resourceFromLabel('Node/ip-10-0-0-1', undefined)).toEqual({ kind: 'Node', name: 'ip-10-0-0-1' });
+  });
+
+  it('keeps a resource in its storm namespace whatever separators its name holds (a label value is data)', () => {
+    const hostile = { apiVersion: 'v1', kind: 'Pod', name: 'kube-system/coredns-abc', namespace: 'payments' };
+    expect(resourceFromLabel(resourceLabel(hostile, 'namespace'), 'payments')).toEqual({ kind: 'Pod', name: 'kube-system/coredns-abc', namespace: 'payments' });
+    expect(resourceFromLabel(resourceLabel(hostile, 'cluster'), undefined)).toEqual({ kind: 'Pod', name: 'kube-system/coredns-abc', namespace: 'payments' });
+    // Cluster-scoped kinds never take the storm's namespace.
+    expect(resourceFromLabel(resourceLabel({ kind: 'Node', name: 'ip-1' }, 'namespace'), 'payments')).toEqual({ kind: 'Node', name: 'ip-1' });
+    const part = fc.string({ unit: fc.constantFrom('a', '/', '%', '2', 'F', '5', '.', 'é'), minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(fc.constantFrom('Pod', 'Deployment', 'StatefulSet'), part, part, (kind, namespace, name) => {
+        const target = { kind, name, namespace };
+        expect(resourceFromLabel(resourceLabel(target, 'cluster'), undefined)).toEqual(target);
+        expect(resourceFromLabel(resourceLabel(target, 'namespace'), namespace)).toEqual(target);
+      }),
+      { numRuns: 500, seed: 11 },
+    );
   });
 
   it('keeps only the labels every signal shares', () => {
