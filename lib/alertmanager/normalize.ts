@@ -1,6 +1,5 @@
 import { crdLimits, fitField } from '../domain/crd-fields.js';
 import { deliveryKey, type FingerprintStrategy, signalFingerprint } from '../domain/fingerprint.js';
-import { scrubRecord } from '../domain/secret-scrubber.js';
 import type { Signal } from '../domain/signal.js';
 import type { StormScope } from '../domain/storm.js';
 import { namespaceOf, resolveTargetResource } from '../domain/target-resource.js';
@@ -47,7 +46,6 @@ function normalizeAlert(alert: WebhookAlert, payload: WebhookPayload, context: N
     labels: alert.labels,
     ...(alert.fingerprint !== undefined && { alertmanagerFingerprint: alert.fingerprint }),
   });
-  const annotations = scrubRecord(alert.annotations);
   return {
     fingerprint,
     alertname,
@@ -55,9 +53,9 @@ function normalizeAlert(alert: WebhookAlert, payload: WebhookPayload, context: N
     severity: fitField(alert.labels.severity || 'unknown', crdLimits.severity),
     source: 'alertmanager',
     target,
-    // Scrubbing may lengthen a value ("[REDACTED]"): fitted after it.
-    labels: Object.fromEntries(Object.entries(scrubRecord(alert.labels)).map(([name, value]) => [name, fitField(value, crdLimits.labelValue)])),
-    annotations: Object.fromEntries(Object.entries(annotations).map(([key, value]) => [key, capValue(value)])),
+    // Scrubbing (parseWebhook) may lengthen a value ("[REDACTED]"): fitted after it.
+    labels: Object.fromEntries(Object.entries(alert.labels).map(([name, value]) => [name, fitField(value, crdLimits.labelValue)])),
+    annotations: Object.fromEntries(Object.entries(alert.annotations).map(([key, value]) => [key, capValue(value)])),
     startsAt: alert.startsAt,
     ...(endsAt !== undefined && { endsAt }),
     receivedAt: context.receivedAt,

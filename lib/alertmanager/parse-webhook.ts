@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors.js';
+import { scrubWebhook } from './scrub-webhook.js';
 import { defaultWebhookLimits, type WebhookLimits, type WebhookPayload, webhookPayloadSchema } from './webhook-schema.js';
 
 function fieldPath(path: readonly PropertyKey[]): string {
@@ -21,7 +22,10 @@ function wellFormed(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** Parses and validates a webhook body; the error names the first offending field and never echoes values. */
+/**
+ * Parses and validates a webhook body; the error names the first offending field and never echoes values.
+ * What it returns is safe to write anywhere: well-formed strings, secrets scrubbed (scrubWebhook).
+ */
 export function parseWebhook(body: string, limits: WebhookLimits = defaultWebhookLimits): WebhookPayload {
   let json: unknown;
   try {
@@ -38,5 +42,5 @@ export function parseWebhook(body: string, limits: WebhookLimits = defaultWebhoo
     const field = issue ? fieldPath(issue.path) || '(body)' : '(body)';
     throw new InvalidInputError(`${field}: ${issue?.message ?? 'invalid payload'}`, field, 400, { cause: parsed.error });
   }
-  return parsed.data;
+  return scrubWebhook(parsed.data);
 }

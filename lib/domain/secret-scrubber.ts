@@ -1,36 +1,84 @@
 /**
- * Alert labels and annotations end up in etcd (the RemediationRequest) and in logs. Values that look
- * like credentials are replaced before they get there: whole values under secret-sounding keys, and
- * secret-shaped substrings (tokens, keys, passwords in URLs or `key=value` text) anywhere.
+ * Everything stormgate writes (RemediationRequests in etcd, receipts, /v1/signals, logs) comes from alerts,
+ * and alerts sometimes carry credentials. Values that look like credentials are replaced before anything
+ * is stored or answered: whole values under secret-sounding names, and secret-shaped substrings (tokens,
+ * keys, passwords in URLs or in `key=value`, JSON and YAML text) anywhere, label names included. One
+ * scrubber, applied at the edge (lib/alertmanager/normalize.ts): what is downstream never saw the secret.
  */
 export const redacted = '[REDACTED]';
 
-const secretKey = /(pass(word|wd|phrase)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|authorization|auth[-_]?header|session[-_]?id|cookie|bearer)/i;
+const secretKeyWords =
+  'pass(?:word|wd|phrase)?|pwd|secret|token|api[-_]?key|access[-_]?key|account[-_]?key|private[-_]?key|client[-_]?key|credentials?|authorization|auth[-_]?header|session[-_]?id|cookie|bearer';
+/** A name that says its value is a secret (the whole value is replaced). */
+const secretKey = new RegExp(secretKeyWords, 'i');
 
+/** Secret shapes recognised anywhere in a text, whatever it is named. */
 const secretPatterns: readonly RegExp[] = [
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-  /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]{8,}=*/gi,
+  // PEM (RSA, EC, PKCS#8, OpenSSH, encrypted) and PGP private key blocks, whole; a cut block to its end.
+  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g,
+  // HTTP credentials, with the scheme: `Bearer <token>`, `Basic <base64>`, `Token <token>`.
+  /\b(?:Bearer|Basic|Token|Digest)\s+[A-Za-z0-9\-._~+/]{8,}=*/gi,
   /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, // JWT
-  /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, // AWS access key id
-  /\bgh[pousr]_[A-Za-z0-9]{30,}\b/g, // GitHub token
-  /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, // Slack token
-  /\bsk_(live|test)_[A-Za-z0-9]{16,}/g, // Stripe key
-  /\bglpat-[A-Za-z0-9_-]{20,}/g, // GitLab token
+  /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b/g, // AWS access key ids
+  /\bAIza[0-9A-Za-z_-]{35}\b/g, // Google API key
+  /\bya29\.[0-9A-Za-z_-]{20,}/g, // Google OAuth access token
+  /\bgh[pousr]_[A-Za-z0-9]{30,}\b/g, // GitHub classic tokens
+  /\bgithub_pat_[A-Za-z0-9_]{22,}/g, // GitHub fine-grained tokens
+  /\bgl(?:pat|dt|rt|ptt|oas|cbt|imt|soat|ffct|agent)-[A-Za-z0-9_-]{20,}/g, // GitLab tokens
+  /\bxox[abposre]-[A-Za-z0-9-]{10,}/g, // Slack tokens
+  /\bxapp-\d-[A-Za-z0-9-]{10,}/g, // Slack app-level tokens
+  /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_-]+/g, // Slack webhooks
+  /https:\/\/(?:[a-z0-9-]+\.)?discord(?:app)?\.com\/api\/webhooks\/[0-9]+\/[A-Za-z0-9_-]+/g, // Discord webhooks
+  /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g, // Stripe keys
+  /\bwhsec_[A-Za-z0-9]{16,}/g, // Stripe webhook secrets
+  /\bnpm_[A-Za-z0-9]{36}\b/g, // npm tokens
+  /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, // SendGrid keys
+  /\bhv[sb]\.[A-Za-z0-9_-]{20,}/g, // HashiCorp Vault tokens
+  /\bdop_v1_[a-f0-9]{64}\b/g, // DigitalOcean tokens
+  // Azure: storage connection strings and SAS signatures.
+  /\bAccountKey=[A-Za-z0-9+/=]{20,}/g,
+  /\bSharedAccessKey=[A-Za-z0-9+/=]{20,}/g,
+  /(?<=[?&]sig=)[A-Za-z0-9%+/=]{16,}/g,
 ];
 
-// user:password@ in URLs, and key=value / key: value pairs whose key sounds secret.
-const urlUserinfo = /([a-z][a-z0-9+.-]*:\/\/[^\s/:@]+):[^\s/@]+@/gi;
-const secretAssignment = new RegExp(`(?<name>${secretKey.source})(?<separator>["']?\\s*[=:]\\s*["']?)[^\\s"'&,;]+`, 'gi');
+// scheme://user:password@host, the user possibly empty (redis://:pw@host) and the password holding
+// '@', '/' or ':' (unescaped, as people write them): everything up to the last '@' of the word.
+const urlUserinfo = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):\S*@(?=[^\s@]+)/gi;
+// key=value, key: value, "key": "value", key='quoted value with spaces'; the value may start with an
+// HTTP scheme word (`Authorization: Bearer abc…`), which goes with it.
+const secretAssignment = new RegExp(
+  `(?<name>(?:${secretKeyWords})[A-Za-z_-]*)(?<separator>["']?\\s*[=:]\\s*)(?:(?<quote>["'])[^"'\\n]*\\k<quote>|(?:(?:Bearer|Basic|Token)\\s+)?[^\\s"'&,;]+)`,
+  'gi',
+);
 
-export function scrubValue(key: string, value: string): string {
-  if (secretKey.test(key)) return redacted;
-  let scrubbed = value
-    .replace(urlUserinfo, `$1:${redacted}@`)
-    .replace(secretAssignment, `$<name>$<separator>${redacted}`);
+function scrubText(value: string): string {
+  let scrubbed = value;
   for (const pattern of secretPatterns) scrubbed = scrubbed.replace(pattern, redacted);
-  return scrubbed;
+  return scrubbed
+    .replace(urlUserinfo, `$1:${redacted}@`)
+    .replace(secretAssignment, (...match: unknown[]) => {
+      const { name = '', separator = '', quote = '' } = match.at(-1) as Record<string, string | undefined>;
+      return `${name}${separator}${quote}${redacted}${quote}`;
+    });
 }
 
+/** A value as it may be written: redacted whole under a secret-sounding name, else with secret shapes replaced. */
+export function scrubValue(key: string, value: string): string {
+  if (secretKey.test(key)) return redacted;
+  return scrubText(value);
+}
+
+/** A name (label or annotation) as it may be written: secret shapes in it replaced. */
+export function scrubName(name: string): string {
+  return scrubText(name);
+}
+
+/** Every entry scrubbed, names included; a name that collides once scrubbed keeps the first value. */
 export function scrubRecord(record: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, scrubValue(key, value)]));
+  const scrubbed: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record)) {
+    const name = scrubName(key);
+    if (!(name in scrubbed)) scrubbed[name] = scrubValue(key, value);
+  }
+  return scrubbed;
 }

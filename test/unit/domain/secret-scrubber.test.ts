@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { redacted, scrubRecord, scrubValue } from '../../../lib/domain/secret-scrubber.js';
+import { redacted, scrubName, scrubRecord, scrubValue } from '../../../lib/domain/secret-scrubber.js';
+import { secretCorpus } from '../../support/secret-corpus.js';
 
 describe('scrubValue', () => {
   it.each([
@@ -46,5 +47,28 @@ describe('scrubValue', () => {
       password: redacted,
       summary: `password=${redacted}`,
     });
+  });
+});
+
+describe('the secret corpus', () => {
+  it(`has at least 50 shapes (${secretCorpus.length})`, () => {
+    expect(new Set(secretCorpus.map((entry) => entry.shape)).size).toBeGreaterThanOrEqual(50);
+  });
+
+  it.each(secretCorpus.map((entry) => [entry.shape, entry] as const))('leaves no trace of a %s in a value', (_shape, entry) => {
+    const scrubbed = scrubValue('description', entry.text);
+    expect(scrubbed).not.toContain(entry.secret);
+    expect(scrubbed).toContain(redacted);
+  });
+
+  it.each(secretCorpus.map((entry) => [entry.shape, entry] as const))('leaves no trace of a %s in a label name', (_shape, entry) => {
+    const names = Object.keys(scrubRecord({ [entry.text]: 'value', alertname: 'DBDown' }));
+    expect(names).toHaveLength(2);
+    for (const name of names) expect(name).not.toContain(entry.secret);
+  });
+
+  it('scrubs a name as it scrubs text, and keeps ordinary names', () => {
+    expect(scrubName('ghp_abcdefghijklmnopqrstuvwxyz0123456789')).toBe(redacted);
+    expect(scrubName('kubernetes_namespace')).toBe('kubernetes_namespace');
   });
 });
