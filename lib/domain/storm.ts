@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Signal, TargetResource } from './signal.js';
+import { crdLimits, fitField } from './crd-fields.js';
 import { clusterScopedKinds } from './target-resource.js';
 
 /**
@@ -84,6 +85,20 @@ export function stormWindowMember(tenant: string, stormPart: string): string {
 export function parseStormWindowMember(member: string): { tenant: string; stormPart: string } | undefined {
   const match = /^w\|([a-z0-9][a-z0-9-]{0,31})\|([0-9a-f]{12})$/.exec(member);
   return match?.[1] && match[2] ? { tenant: match[1], stormPart: match[2] } : undefined;
+}
+
+/**
+ * The group labels that can pin a storm key (alertname, namespace), fitted as signals' are: all that the
+ * hand-off to dedup carries of them (the rest could be large, and nothing reads it).
+ */
+export function pinningGroupLabels(groupLabels: Readonly<Record<string, string>>): Record<string, string> {
+  const limits = { alertname: crdLimits.signalName, namespace: crdLimits.targetNamespace, exported_namespace: crdLimits.targetNamespace };
+  return Object.fromEntries(
+    Object.entries(limits).flatMap(([name, max]) => {
+      const value = groupLabels[name];
+      return value === undefined ? [] : [[name, fitField(value, max)]];
+    }),
+  );
 }
 
 /**

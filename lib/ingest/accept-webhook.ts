@@ -3,10 +3,11 @@ import { parseWebhook } from '../alertmanager/parse-webhook.js';
 import type { WebhookLimits } from '../alertmanager/webhook-schema.js';
 import type { FingerprintStrategy } from '../domain/fingerprint.js';
 import type { TargetResource } from '../domain/signal.js';
-import type { StormScope } from '../domain/storm.js';
+import { pinningGroupLabels, type StormScope } from '../domain/storm.js';
 import { KubeUnavailableError, RateBudgetExceededError } from '../errors.js';
 import type { RateBudgetVerdict } from '../redis/rate-budget.js';
 import { logger } from '../telemetry/logger.js';
+import { fitSignal } from './split-batch.js';
 import type { BatchHandoff } from './dedup-handoff.js';
 
 export interface AcceptWebhookInput {
@@ -65,8 +66,14 @@ export async function acceptWebhook(input: AcceptWebhookInput, deps: AcceptWebho
     strategy: deps.strategy,
     stormScope: deps.stormScope,
     ...(deps.clusterId !== undefined && { clusterId: deps.clusterId }),
+  }).map((signal) => fitSignal(signal));
+  await deps.handoff.send({
+    tenant: input.tenant,
+    requestId: input.requestId,
+    truncatedAlerts: payload.truncatedAlerts,
+    groupLabels: pinningGroupLabels(payload.groupLabels),
+    signals,
   });
-  await deps.handoff.send({ tenant: input.tenant, requestId: input.requestId, truncatedAlerts: payload.truncatedAlerts, groupLabels: payload.groupLabels, signals });
   logger.info('notification accepted', {
     requestId: input.requestId,
     tenant: input.tenant,

@@ -1,7 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { dedupBatchSchema } from '../../../lib/dedup/dedup-batch.js';
-import { splitBatch } from '../../../lib/ingest/split-batch.js';
-import { signalsOf } from '../../support/builders/webhook.js';
+import { normalizeWebhook } from '../../../lib/alertmanager/normalize.js';
+import { parseWebhook } from '../../../lib/alertmanager/parse-webhook.js';
+import { defaultWebhookLimits } from '../../../lib/alertmanager/webhook-schema.js';
+import { fitSignal, maxInvokePayloadBytes, maxSignalBytes, splitBatch } from '../../../lib/ingest/split-batch.js';
+import { alert, signalsOf, webhook } from '../../support/builders/webhook.js';
 
 function batchOf(count: number) {
   const signals = signalsOf(...Array.from({ length: count }, (_, index) => ({ labels: { pod: `web-${index}` }, annotations: { description: 'x'.repeat(500) } })));
@@ -20,5 +23,41 @@ describe('splitBatch', () => {
     payloads.forEach((payload) => expect(Buffer.byteLength(payload)).toBeLessThanOrEqual(64 * 1024));
     const rejoined = payloads.flatMap((payload) => dedupBatchSchema.parse(JSON.parse(payload)).signals);
     expect(rejoined).toEqual(batch.signals);
+  });
+});
+
+describe('fitSignal: one alert always fits one async invoke', () => {
+  const limits = { ...defaultWebhookLimits, maxLabelValueLength: 4096 };
+  const record = (prefix: string, count: number, value: string) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`${prefix}${index}`, value]));
+  const signalOf = (labels: Record<string, string>, annotations: Record<string, string>) =>
+    normalizeWebhook(parseWebhook(JSON.stringify(webhook([alert({ labels, annotations })])), limits), { tenant: 'default', receivedAt: '2026-11-21T10:00:01.000Z', strategy: 'resource' })[0];
+
+  it('leaves a signal under the budget as it is', () => {
+    const signal = signalOf({ pod: 'web-1' }, { summary: 'slow' });
+    expect(signal).toBeDefined();
+    if (signal) expect(fitSignal(signal)).toBe(signal);
+  });
+
+  it('cuts annotations first, with a marker, when 64 annotations of 2,048 CJK characters weigh ~400 KB', () => {
+    const signal = signalOf({ pod: 'web-1' }, record('note', 64, '支'.repeat(2_048)));
+    if (!signal) throw new Error('no signal');
+    expect(Buffer.byteLength(JSON.stringify(signal))).toBeGreaterThan(maxInvokePayloadBytes);
+    const fitted = fitSignal(signal);
+    expect(Buffer.byteLength(JSON.stringify(fitted))).toBeLessThanOrEqual(maxSignalBytes);
+    expect(fitted.annotations.note0).toMatch(/… \[truncated\]$/);
+    expect(fitted.labels).toEqual(signal.labels);
+    expect({ ...fitted, annotations: {} }).toEqual({ ...signal, annotations: {} });
+    const payloads = splitBatch({ tenant: 'default', requestId: 'r', truncatedAlerts: 0, groupLabels: {}, signals: [fitted, fitted] });
+    payloads.forEach((payload) => expect(Buffer.byteLength(payload)).toBeLessThanOrEqual(maxInvokePayloadBytes));
+  });
+
+  it('then label values, when the largest labels the limits allow still do not fit', () => {
+    const signal = signalOf({ pod: 'web-1', ...record('l', 58, '🐢'.repeat(4_096)) }, record('note', 64, '支'.repeat(2_048)));
+    if (!signal) throw new Error('no signal');
+    const fitted = fitSignal(signal);
+    expect(Buffer.byteLength(JSON.stringify(fitted))).toBeLessThanOrEqual(maxSignalBytes);
+    expect(fitted.labels.l0).toMatch(/… \[truncated\]$/);
+    expect(fitted.target).toEqual(signal.target);
+    expect(fitted.fingerprint).toBe(signal.fingerprint);
   });
 });

@@ -1,0 +1,80 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { alert, webhook } from '../support/builders/webhook.js';
+import { type IntegrationStack, startIntegrationStack } from '../support/integration-stack.js';
+
+/**
+ * A 202 is a promise: whatever intake accepts becomes RemediationRequests (or storm members) that the CRD
+ * accepts, on real Redis, through the real hand-off, into the stand-in with the CRD's validation on; what it
+ * refuses is a 4xx naming the field. Label values of any unicode (lone surrogates, controls, RTL, emoji),
+ * lengths around every CRD limit, separators everywhere.
+ */
+const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+describe('every accepted alert is representable', () => {
+  let it_: IntegrationStack;
+
+  beforeAll(async () => {
+    it_ = await startIntegrationStack('standalone', {
+      MAX_LABEL_VALUE_LENGTH: '4096',
+      STORM_THRESHOLD: '3',
+      STORM_HOLD_SECONDS: '0',
+      STORM_INACTIVITY_SECONDS: '1',
+      STORM_MAX_WINDOW_SECONDS: '1',
+    });
+  });
+  afterEach(() => it_.checkAndReset());
+  afterAll(async () => {
+    await it_?.stop();
+  });
+
+  const oddCharacter = fc.oneof(
+    fc.constantFrom('\ud800', '\udfff', '\u0000', '\u0007', '\u202e', '\u200f', '/', '.', ':', '%', '"', '\\', '{', '=', ',', ' ', '🐢', '支', 'é', 'a'),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  );
+  // Lengths around the CRD's limits: namespace 63, severity 64, name 253, alertname 1024, label value 4096.
+  const length = fc.constantFrom(0, 1, 2, 62, 63, 64, 65, 252, 253, 254, 1023, 1024, 1025, 4095, 4096);
+  const value = fc.tuple(fc.array(oddCharacter, { minLength: 1, maxLength: 6 }), length).map(([characters, size]) => {
+    const pattern = characters.join('');
+    return pattern.repeat(Math.ceil(size / pattern.length)).slice(0, size);
+  });
+  const labels = fc.record(
+    { alertname: value, namespace: value, pod: value, severity: value, node: value, deployment: value, team: value },
+    { requiredKeys: ['alertname'] },
+  );
+
+  it('ends every 202 as objects the CRD accepts, never a dead letter; every refusal is a 4xx naming the field', async () => {
+    const runs = 25;
+    let accepted = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(labels, fc.integer({ min: 1, max: 5 }), value, async (shared, count, summary) => {
+        // `count` pods of one alertname and namespace: three or more open a storm.
+        const alerts = Array.from({ length: count }, (_, index) =>
+          alert({ labels: { ...(shared as Record<string, string>), pod: `${shared.pod ?? 'pod'}-${index}` }, annotations: { summary } }),
+        );
+        const response = await it_.post(JSON.stringify(webhook(alerts, { groupLabels: { alertname: shared.alertname } })));
+        const body = (await response.json()) as { detail?: string };
+        if (response.status !== 202) {
+          expect(response.status).toBe(400);
+          expect(body.detail).toMatch(/^alerts\[\d+\]\.labels/);
+          refused += 1;
+          return;
+        }
+        accepted += 1;
+        await it_.stack.runtime.drain();
+        if (count >= 3) await sleep(1_100); // let the storm window close
+        const sweep = await it_.sweep();
+        expect(sweep.failed).toBe(0);
+        await it_.stack.runtime.drain();
+        expect(it_.stack.runtime.deadLetters).toEqual([]);
+        expect(it_.standin.requests.filter((request) => request.status >= 400)).toEqual([]);
+        expect(it_.requests().length).toBeGreaterThan(0);
+        await it_.checkAndReset();
+      }),
+      { numRuns: runs, seed: 20_261_130, endOnFailure: true },
+    );
+    process.stderr.write(`[representable] ${runs} notifications: ${accepted} accepted and written, ${refused} refused with a 400 naming the field\n`);
+    expect(accepted).toBeGreaterThan(0);
+  });
+});
