@@ -77,4 +77,50 @@ describe('every accepted alert is representable', () => {
     process.stderr.write(`[representable] ${runs} notifications: ${accepted} accepted and written, ${refused} refused with a 400 naming the field\n`);
     expect(accepted).toBeGreaterThan(0);
   });
+
+  it("keeps a storm's resources in its namespace whatever separators their names hold", async () => {
+    const pods = ['kube-system/coredns-1', '../kube-system/coredns-2', 'kube-system%2Fcoredns-3', 'a/b/c'];
+    const response = await it_.post(JSON.stringify(webhook(pods.map((pod) => alert({ labels: { namespace: 'payments', pod } })))));
+    expect(response.status).toBe(202);
+    await it_.stack.runtime.drain();
+    await sleep(1_100); // let the storm window close
+    expect((await it_.sweep()).stormsCreated).toBe(1);
+    const storm = it_.requests().find((request) => (request.spec as { storm?: unknown }).storm !== undefined);
+    const affected = (storm?.spec as { storm: { affectedResources: { kind: string; name: string; namespace?: string }[] } }).storm.affectedResources;
+    expect(affected.map((resource) => resource.name).sort()).toEqual([...pods].sort());
+    for (const resource of affected) expect(resource).toMatchObject({ kind: 'Pod', namespace: 'payments' });
+  });
+
+  it('answers 503 when a later part of a split hand-off fails, and the retry counts the parts already handed on once', async () => {
+    // 16 alerts of ~20 KB: more than one async invoke (240 KB), so the hand-off is split in two.
+    const alerts = Array.from({ length: 16 }, (_, index) =>
+      alert({ labels: { namespace: `split-${index}`, pod: `api-${index}` }, annotations: Object.fromEntries(Array.from({ length: 10 }, (_, note) => [`note${note}`, 'x'.repeat(2_000)])) }),
+    );
+    const body = JSON.stringify(webhook(alerts));
+    const runtime = it_.stack.runtime;
+    const invokeAsync = runtime.invokeAsync.bind(runtime);
+    let invocations = 0;
+    // The second payload fails every attempt the SDK makes (3); the first was queued.
+    runtime.invokeAsync = (name, payload) => {
+      invocations += 1;
+      if (invocations >= 2) throw new Error('Lambda is throttling');
+      invokeAsync(name, payload);
+    };
+    try {
+      expect((await it_.post(body)).status).toBe(503);
+    } finally {
+      runtime.invokeAsync = invokeAsync;
+    }
+    await runtime.drain();
+    const handedOn = it_.requests().length;
+    expect(handedOn).toBeGreaterThan(0);
+    expect(handedOn).toBeLessThan(16);
+    // Alertmanager retries the whole notification.
+    expect((await it_.post(body)).status).toBe(202);
+    await runtime.drain();
+    const requests = it_.requests();
+    expect(requests).toHaveLength(16);
+    for (const request of requests) expect(request.status).toMatchObject({ deduplication: { occurrenceCount: 1 } });
+  });
 });
+
