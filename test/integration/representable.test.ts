@@ -122,5 +122,18 @@ describe('every accepted alert is representable', () => {
     expect(requests).toHaveLength(16);
     for (const request of requests) expect(request.status).toMatchObject({ deduplication: { occurrenceCount: 1 } });
   });
+
+  it('accepts an alert larger than one async invoke (64 annotations of 2,048 CJK characters) and writes it, cut to fit', async () => {
+    const annotations = Object.fromEntries(Array.from({ length: 64 }, (_, index) => [`note${index}`, '支'.repeat(2_048)]));
+    const body = JSON.stringify(webhook([alert({ labels: { namespace: 'big', pod: 'api-0' }, annotations })]));
+    expect(Buffer.byteLength(body)).toBeGreaterThan(256 * 1024);
+    const response = await it_.post(body);
+    expect(response.status).toBe(202);
+    await it_.stack.runtime.drain();
+    const [request] = it_.requests();
+    const written = (request?.spec as { signalAnnotations: Record<string, string> }).signalAnnotations;
+    expect(Object.keys(written)).toHaveLength(64);
+    expect(written.note0).toMatch(/… \[truncated\]$/);
+  });
 });
 
