@@ -3,7 +3,7 @@
  * deploys): the size of what loads at start (handler.mjs and the chunks it imports statically), and the
  * time a fresh Node process takes to import it (median of 7). Also what is
  * deferred to first use (the chunks loaded by dynamic import, e.g. the Kubernetes client, and the AWS SDK
- * clients the function uses as deployed) and how long loading it takes after the import: that cost moves
+ * client of ingest's hand-off) and how long loading it takes after the import: that cost moves
  * to the first invocation that needs the system, it does not go away. Run alone with
  * `node --import tsx bench/cold-start.ts`; `npm run bench` includes it.
  */
@@ -17,11 +17,15 @@ import { type FunctionName, functionBuildOptions } from '../infra/function-bundl
 const root = fileURLToPath(new URL('../', import.meta.url));
 const functions: readonly FunctionName[] = ['ingest', 'dedup', 'storm-aggregator'];
 
-/** The AWS SDK clients each function loads on first use as deployed (ingest: the hand-off; the others: the kubeconfig secret). */
+/**
+ * The AWS SDK clients each function loads on first use: ingest's hand-off. (Deployed, a function that
+ * reads a secret at start, ingest's accepted tokens or the Redis AUTH token, loads the Secrets Manager
+ * client during its start instead: not in these figures.)
+ */
 const deferredSdk: Record<FunctionName, readonly string[]> = {
-  ingest: ['@aws-sdk/client-lambda', '@aws-sdk/client-secrets-manager'],
-  dedup: ['@aws-sdk/client-secrets-manager'],
-  'storm-aggregator': ['@aws-sdk/client-secrets-manager'],
+  ingest: ['@aws-sdk/client-lambda'],
+  dedup: [],
+  'storm-aggregator': [],
 };
 
 // Enough configuration for a handler's cold start; nothing answers on these addresses (clients connect lazily or fail later).

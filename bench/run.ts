@@ -48,6 +48,7 @@ process.env.REDIS_URL = redisServer.url;
 const { startLocalStack } = await import('../local/local-stack.js');
 const { measureRedisMemory } = await import('./redis-memory.js');
 const { measureColdStarts } = await import('./cold-start.js');
+const { measureHostileScrub } = await import('./hostile-scrub.js');
 const stack = await startLocalStack({ env: process.env, stateDirectory: mkdtempSync(join(tmpdir(), 'sg-bench-')), log: () => undefined });
 const inspect = new Redis(redisServer.url as string);
 
@@ -139,7 +140,9 @@ try {
       `${name}: at start ${coldStarts[`bundle_bytes_${name}`]} bytes, import ${coldStarts[`import_ms_${name}`]} ms; deferred to first use ${coldStarts[`deferred_bytes_${name}`]} bytes, ${coldStarts[`deferred_load_ms_${name}`]} ms (fresh process, median of 7)\n`,
     );
   }
-  process.stdout.write(`${JSON.stringify({ ...result, ...memory, ...coldStarts })}\n`);
+  const scrubbing = measureHostileScrub();
+  process.stdout.write(`scrubbing a hostile 16 KiB value (median of 5, ms): ${JSON.stringify(scrubbing)}\n`);
+  process.stdout.write(`${JSON.stringify({ ...result, ...memory, ...coldStarts, ...scrubbing })}\n`);
 } finally {
   await inspect.quit();
   await stack.stop();

@@ -1,12 +1,15 @@
 import { InvalidInputError } from '../errors.js';
+import { scrubName } from '../domain/secret-scrubber.js';
 import { scrubWebhook } from './scrub-webhook.js';
 import { defaultWebhookLimits, type WebhookLimits, type WebhookPayload, webhookPayloadSchema } from './webhook-schema.js';
 
+/** Where an issue is, as `alerts[0].labels.pod`; a label name in it is scrubbed like any name (it may be a secret). */
 function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (joined, part) => (typeof part === 'number' ? `${joined}[${part}]` : joined === '' ? String(part) : `${joined}.${String(part)}`),
-    '',
-  );
+  return path.reduce<string>((joined, part) => {
+    if (typeof part === 'number') return `${joined}[${part}]`;
+    const name = scrubName(String(part));
+    return joined === '' ? name : `${joined}.${name}`;
+  }, '');
 }
 
 /**

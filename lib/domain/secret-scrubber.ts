@@ -16,8 +16,9 @@ const secretKey = new RegExp(secretKeyWords, 'i');
 const secretPatterns: readonly RegExp[] = [
   // PEM (RSA, EC, PKCS#8, OpenSSH, encrypted) and PGP private key blocks, whole; a cut block to its end.
   /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g,
-  // HTTP credentials, with the scheme: `Bearer <token>`, `Basic <base64>`, `Token <token>`.
-  /\b(?:Bearer|Basic|Token|Digest)\s+[A-Za-z0-9\-._~+/]{8,}=*/gi,
+  // HTTP credentials after their scheme (capitalized, as sent): `Bearer <token>`, `Basic <base64>`. 16
+  // characters at least, so that prose ("Basic authentication", "Token rotation") is left alone.
+  /\b(?:Bearer|Basic|Token|Digest)\s+[A-Za-z0-9\-._~+/]{16,}=*/g,
   /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, // JWT
   /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b/g, // AWS access key ids
   /\bAIza[0-9A-Za-z_-]{35}\b/g, // Google API key
@@ -41,15 +42,23 @@ const secretPatterns: readonly RegExp[] = [
   /(?<=[?&]sig=)[A-Za-z0-9%+/=]{16,}/g,
 ];
 
-// scheme://user:password@host, the user possibly empty (redis://:pw@host) and the password holding
-// '@', '/' or ':' (unescaped, as people write them): everything up to the last '@' of the word.
-const urlUserinfo = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):\S*@(?=[^\s@]+)/gi;
-// key=value, key: value, "key": "value", key='quoted value with spaces'; the value may start with an
-// HTTP scheme word (`Authorization: Bearer abc…`), which goes with it.
+// scheme://user:password@host, the user possibly empty (redis://:pw@host) and the password holding '@' or
+// ':' (unescaped, as people write them): up to the last '@' before the path. Every part is bounded, so a
+// hostile value costs linear time.
+const urlUserinfo = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s/:@]{0,256}):[^\s/]{0,256}@/gi;
+// key=value, key: value, "key": "value", key='quoted value with spaces' (an unclosed quote: to the end of
+// the line); the value may start with an HTTP scheme word (`Authorization: Bearer abc…`), which goes with it.
 const secretAssignment = new RegExp(
-  `(?<name>(?:${secretKeyWords})[A-Za-z_-]*)(?<separator>["']?\\s*[=:]\\s*)(?:(?<quote>["'])[^"'\\n]*\\k<quote>|(?:(?:Bearer|Basic|Token)\\s+)?[^\\s"'&,;]+)`,
+  `(?<name>${secretKeyWords})(?<separator>["']?\\s{0,8}[=:]\\s{0,8})(?<value>"[^"\\n]{0,4096}"|'[^'\\n]{0,4096}'|["'][^\\n]{0,4096}|(?:(?:Bearer|Basic|Token)\\s{1,8})?[^\\s"'&,;]{1,4096})`,
   'gi',
 );
+
+/** A secret value replaced, its quotes kept. */
+function redactedValue(value: string): string {
+  const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
+  const closed = quote !== '' && value.length > 1 && value.endsWith(quote);
+  return `${quote}${redacted}${closed ? quote : ''}`;
+}
 
 function scrubText(value: string): string {
   let scrubbed = value;
@@ -57,8 +66,8 @@ function scrubText(value: string): string {
   return scrubbed
     .replace(urlUserinfo, `$1:${redacted}@`)
     .replace(secretAssignment, (...match: unknown[]) => {
-      const { name = '', separator = '', quote = '' } = match.at(-1) as Record<string, string | undefined>;
-      return `${name}${separator}${quote}${redacted}${quote}`;
+      const { name = '', separator = '', value = '' } = match.at(-1) as Record<string, string | undefined>;
+      return `${name}${separator}${redactedValue(value)}`;
     });
 }
 
@@ -78,7 +87,7 @@ export function scrubRecord(record: Readonly<Record<string, string>>): Record<st
   const scrubbed: Record<string, string> = {};
   for (const [key, value] of Object.entries(record)) {
     const name = scrubName(key);
-    if (!(name in scrubbed)) scrubbed[name] = scrubValue(key, value);
+    if (!Object.hasOwn(scrubbed, name)) scrubbed[name] = scrubValue(key, value);
   }
   return scrubbed;
 }

@@ -35,8 +35,9 @@ export function resourceLabel(target: TargetResource, scope: StormScope): string
 
 /** The resource back from its label; in namespace scope a namespaced kind lives in the storm's namespace. */
 export function resourceFromLabel(label: string, namespace: string | undefined): TargetResource {
-  const [kind = '', first = '', third] = label.split('/').map(unescapePart);
-  if (third !== undefined) return { kind, namespace: first, name: third };
+  const [kind = '', first = '', ...rest] = label.split('/').map(unescapePart);
+  // More than three parts: a label stored before '/' was escaped (its name held a '/').
+  if (rest.length > 0) return { kind, namespace: first, name: rest.join('/') };
   return { kind, name: first, ...(namespace !== undefined && !clusterScopedKinds.has(kind) && { namespace }) };
 }
 

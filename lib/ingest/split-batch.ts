@@ -1,4 +1,5 @@
 import type { DedupBatch } from '../dedup/dedup-batch.js';
+import { fitField } from '../domain/crd-fields.js';
 import type { Signal } from '../domain/signal.js';
 
 /** An async invoke carries at most 256 KB; stay below it with room for the envelope. */
@@ -22,19 +23,29 @@ function capRecord(record: Readonly<Record<string, string>>, cap: number): Recor
 
 const signalBytes = (signal: Signal): number => Buffer.byteLength(JSON.stringify(signal));
 
+/** The last resort: names cut to 32 characters and the group key and receiver to 256 (hashes keep them apart). */
+function capNames(signal: Signal): Signal {
+  const names = (record: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(record).map(([name, value]) => [fitField(name, 32), value]));
+  return { ...signal, labels: names(signal.labels), annotations: names(signal.annotations), groupKey: fitField(signal.groupKey, 256), receiver: fitField(signal.receiver, 256) };
+}
+
 /**
  * A signal that fits one async invoke: an alert that alone would exceed it (64 annotations of 2,048 CJK
- * characters weigh ~400 KB) has its annotation values, then its label values, cut with a visible marker
- * until it fits. Identity (fingerprint, target, alertname, severity) was derived before and is untouched.
- * Within the intake's limits every alert fits once cut (64 names of at most 256 characters per record).
+ * characters weigh ~400 KB) has its annotation values, then its label values, then its names, group key
+ * and receiver cut with a visible marker until it fits. Identity (fingerprint, target, alertname,
+ * severity) was derived before and is untouched. Once everything is cut, what the intake's limits allow
+ * weighs under ~80 KB (128 names of 32 characters and values of 46, each character at most 6 bytes in JSON).
  */
 export function fitSignal(signal: Signal, maxBytes = maxSignalBytes): Signal {
+  const steps = [
+    ...valueCaps.map((cap) => (candidate: Signal): Signal => ({ ...candidate, annotations: capRecord(candidate.annotations, cap) })),
+    ...valueCaps.map((cap) => (candidate: Signal): Signal => ({ ...candidate, labels: capRecord(candidate.labels, cap) })),
+    capNames,
+  ];
   let fitted = signal;
-  for (const field of ['annotations', 'labels'] as const) {
-    for (const cap of valueCaps) {
-      if (signalBytes(fitted) <= maxBytes) return fitted;
-      fitted = { ...fitted, [field]: capRecord(fitted[field], cap) };
-    }
+  for (const step of steps) {
+    if (signalBytes(fitted) <= maxBytes) return fitted;
+    fitted = step(fitted);
   }
   return fitted;
 }

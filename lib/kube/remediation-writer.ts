@@ -96,15 +96,16 @@ const maxConflictRetries = 8;
  * newer state is never overwritten by an older one.
  */
 export class RemediationRequestWriter {
-  private readonly client: Promise<KubeClient>;
+  /** The client, asked for at each call: one that failed to be made is made again (lib/runtime/kube.ts). */
+  private readonly clientOf: () => Promise<KubeClient>;
 
   constructor(
-    client: KubeClient | Promise<KubeClient>,
+    client: KubeClient | (() => Promise<KubeClient>),
     private readonly namespace: string,
     private readonly guard: KubeGuard = new KubeGuard(),
     private readonly timeoutMs = 5_000,
   ) {
-    this.client = Promise.resolve(client);
+    this.clientOf = typeof client === 'function' ? client : () => Promise.resolve(client);
   }
 
   /**
@@ -112,7 +113,7 @@ export class RemediationRequestWriter {
    * created request comes back with its version, so that the first status write needs no read.
    */
   async create(request: RemediationRequest): Promise<{ readonly result: CreateResult; readonly known?: KnownRequest }> {
-    const client = await this.client;
+    const client = await this.clientOf();
     return this.guard.run(`create ${request.metadata.name}`, async () => {
       try {
         const created = objectSchema.safeParse(await client.api.createNamespacedCustomObject({ ...this.resource(), body: request }, client.callOptions(this.timeoutMs)));
@@ -127,7 +128,7 @@ export class RemediationRequestWriter {
 
   /** Requests matching a label selector (lost state: is there already a request for this episode or storm?). */
   async find(labelSelector: string): Promise<FoundRequest[]> {
-    const client = await this.client;
+    const client = await this.clientOf();
     return this.guard.run(`list ${labelSelector}`, async () => {
       try {
         const list = listSchema.parse(await client.api.listNamespacedCustomObject({ ...this.resource(), labelSelector }, client.callOptions(this.timeoutMs)));
@@ -143,7 +144,7 @@ export class RemediationRequestWriter {
    * request as a write just left it (skips the first read; a conflict means it changed, and is re-read).
    */
   async writeStatus(name: string, desired: RequestStatus, known?: KnownRequest): Promise<StatusWriteResult> {
-    const client = await this.client;
+    const client = await this.clientOf();
     return this.guard.run(`write status of ${name}`, async () => {
       let current = known;
       for (let attempt = 1; ; attempt += 1) {
@@ -183,7 +184,7 @@ export class RemediationRequestWriter {
    * Throws a KubeWriteError that names what to fix.
    */
   async checkAccess(): Promise<void> {
-    const client = await this.client;
+    const client = await this.clientOf();
     const resource = this.resource();
     try {
       await client.api.listNamespacedCustomObject({ ...resource, limit: 1 }, client.callOptions(this.timeoutMs));

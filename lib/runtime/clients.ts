@@ -16,6 +16,14 @@ let secrets: Promise<SecretsManagerClient> | undefined;
 let redisPasswordOverride: string | undefined;
 let lambda: Promise<LambdaClient> | undefined;
 
+/** A client being made; if making it fails, the next caller tries again instead of getting the same failure forever. */
+export function forgetOnFailure<T>(making: Promise<T>, forget: () => void): Promise<T> {
+  return making.catch((error: unknown) => {
+    forget();
+    throw error;
+  });
+}
+
 /** The validated configuration, with telemetry set up from it; what a function reads at cold start. */
 export function runtimeConfig(): Config {
   if (!configured) {
@@ -40,12 +48,16 @@ export function redisClient(): RedisClient {
 
 /** Promises: the SDK module of each AWS client is loaded when the client is first asked for. */
 export function secretsClient(): Promise<SecretsManagerClient> {
-  secrets ??= createSecretsClient(runtimeConfig().aws);
+  secrets ??= forgetOnFailure(createSecretsClient(runtimeConfig().aws), () => {
+    secrets = undefined;
+  });
   return secrets;
 }
 
 export function lambdaClient(): Promise<LambdaClient> {
-  lambda ??= createLambdaClient(runtimeConfig().aws);
+  lambda ??= forgetOnFailure(createLambdaClient(runtimeConfig().aws), () => {
+    lambda = undefined;
+  });
   return lambda;
 }
 

@@ -2,7 +2,7 @@ import { type KubeClient, createKubeClient } from '../kube/client.js';
 import { KubeGuard } from '../kube/kube-guard.js';
 import { RemediationRequestWriter } from '../kube/remediation-writer.js';
 import { requireKube } from '../config/index.js';
-import { runtimeConfig, secretsClient } from './clients.js';
+import { forgetOnFailure, runtimeConfig, secretsClient } from './clients.js';
 import { kubeHealth } from './stores.js';
 
 /**
@@ -16,14 +16,16 @@ let guard: KubeGuard | undefined;
 /** The Kubernetes client; a promise because a kubeconfig may first have to be read from Secrets Manager. */
 export function kubeClient(): Promise<KubeClient> {
   const config = runtimeConfig();
-  kube ??= createKubeClient(requireKube(config), { region: config.aws.region, secrets: secretsClient });
+  kube ??= forgetOnFailure(createKubeClient(requireKube(config), { region: config.aws.region, secrets: secretsClient }), () => {
+    kube = undefined;
+  });
   return kube;
 }
 
 /** The writer of this process: every Kubernetes write goes through one guard (retries, circuit breaker). */
 export function remediationWriter(): RemediationRequestWriter {
   guard ??= new KubeGuard({ onOpen: (untilMs) => kubeHealth().markUnhealthy(untilMs) });
-  writer ??= new RemediationRequestWriter(kubeClient(), runtimeConfig().namespace, guard);
+  writer ??= new RemediationRequestWriter(kubeClient, runtimeConfig().namespace, guard);
   return writer;
 }
 

@@ -69,7 +69,9 @@ export const secretCorpus: readonly SecretSample[] = [
   sample('URL password', 's3cr3t', (value) => `cannot reach https://admin:${value}@db.example:5432/app`),
   sample('Redis URL password, no user', 'r3d1sP4ss', (value) => `redis://:${value}@cache:6379/0`),
   sample('URL password with @', 'p@ssw0rd', (value) => `postgres://app:${value}@db:5432/app`),
-  sample('URL password with /', 'pa/ss:wd', (value) => `amqp://guest:${value}@mq:5672/`),
+  sample('URL password with :', 'pa:ss:wd', (value) => `amqp://guest:${value}@mq:5672/`),
+  sample('quoted password holding the other quote', "it's-hunter2", (value) => `password: "${value}"`),
+  sample('unclosed quoted password', 'abc-hunter2 and more', (value) => `password="${value}`),
   // key=value, JSON, YAML
   sample('password=', 'hunter2', (value) => `login failed: password=${value} for user app`),
   sample('passwd=', 'hunter2', (value) => `passwd=${value}`),

@@ -64,6 +64,20 @@ describe('parsing realistic Alertmanager notifications', () => {
     expect(signal?.annotations.summary).toBe('Zahlungsdienst antwortet langsam 🐢');
   });
 
+  it('never echoes a secret-shaped label name in a refusal', () => {
+    const token = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
+    const body = JSON.stringify(webhook([alert({ labels: { [token]: 'x'.repeat(defaultWebhookLimits.maxLabelValueLength + 1) } })]));
+    let refusal: unknown;
+    try {
+      parseWebhook(body);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(InvalidInputError);
+    expect((refusal as InvalidInputError).message).toMatch(/^alerts\[0\]\.labels\.\[REDACTED\]: labels values are limited/);
+    expect(JSON.stringify(refusal)).not.toContain(token);
+  });
+
   it('makes every string well-formed: a lone UTF-16 surrogate (legal JSON) becomes U+FFFD, pairs stay', () => {
     // Lone surrogates written into the JSON text as escapes, as any sender may.
     const body = JSON.stringify(webhook([alert({ labels: { team: 'PAYLONE', pod: 'web-1' }, annotations: { summary: 'slow 🐢' } })]))

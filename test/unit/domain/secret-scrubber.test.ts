@@ -37,6 +37,11 @@ describe('scrubValue', () => {
     ['description', 'Cache key_prefix=sessions has 95% misses'],
     ['summary', 'Token bucket of the API gateway is exhausted'],
     ['pod', 'keycloak-0'],
+    ['dashboard', 'http://grafana:3000/d/x?var-email=alice@example.com'],
+    ['registry', 'http://verdaccio:4873/@scope/pkg'],
+    ['summary', 'Basic authentication failed; Token rotation pending; Digest mismatch'],
+    ['description', 'tests passed: 97, tokens: 0, passthrough=true'],
+    ['summary', 'constructor failed'],
   ])('leaves ordinary values alone: %s', (key, value) => {
     expect(scrubValue(key, value)).toBe(value);
   });
@@ -65,6 +70,10 @@ describe('the secret corpus', () => {
     const names = Object.keys(scrubRecord({ [entry.text]: 'value', alertname: 'DBDown' }));
     expect(names).toHaveLength(2);
     for (const name of names) expect(name).not.toContain(entry.secret);
+  });
+
+  it('keeps names that are also names of Object.prototype', () => {
+    expect(scrubRecord({ constructor: 'a', toString: 'b', valueOf: 'c' })).toEqual({ constructor: 'a', toString: 'b', valueOf: 'c' });
   });
 
   it('scrubs a name as it scrubs text, and keeps ordinary names', () => {

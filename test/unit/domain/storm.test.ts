@@ -39,6 +39,8 @@ describe('storm windows', () => {
     const hostile = { apiVersion: 'v1', kind: 'Pod', name: 'kube-system/coredns-abc', namespace: 'payments' };
     expect(resourceFromLabel(resourceLabel(hostile, 'namespace'), 'payments')).toEqual({ kind: 'Pod', name: 'kube-system/coredns-abc', namespace: 'payments' });
     expect(resourceFromLabel(resourceLabel(hostile, 'cluster'), undefined)).toEqual({ kind: 'Pod', name: 'kube-system/coredns-abc', namespace: 'payments' });
+    // A label stored before '/' was escaped keeps the whole name.
+    expect(resourceFromLabel('Pod/payments/kube-system/coredns-abc', undefined)).toEqual({ kind: 'Pod', namespace: 'payments', name: 'kube-system/coredns-abc' });
     // Cluster-scoped kinds never take the storm's namespace.
     expect(resourceFromLabel(resourceLabel({ kind: 'Node', name: 'ip-1' }, 'namespace'), 'payments')).toEqual({ kind: 'Node', name: 'ip-1' });
     const part = fc.string({ unit: fc.constantFrom('a', '/', '%', '2', 'F', '5', '.', 'é'), minLength: 1, maxLength: 12 });

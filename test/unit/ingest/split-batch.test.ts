@@ -60,4 +60,30 @@ describe('fitSignal: one alert always fits one async invoke', () => {
     expect(fitted.target).toEqual(signal.target);
     expect(fitted.fingerprint).toBe(signal.fingerprint);
   });
+
+  it("then names, group key and receiver: the heaviest signal the intake's limits allow still fits", () => {
+    const base = signalOf({ pod: 'web-1' }, {});
+    if (!base) throw new Error('no signal');
+    // U+0001 is written as \u0001 in JSON: 6 bytes per character, the most any character costs.
+    const heavy = '\u0001';
+    const names = (prefix: string, count: number, value: string) =>
+      Object.fromEntries(Array.from({ length: count }, (_, index) => [`${prefix}${index}`.padEnd(256, heavy), value]));
+    const signal = {
+      ...base,
+      labels: names('l', 64, heavy.repeat(4_096)),
+      annotations: names('a', 64, heavy.repeat(2_048)),
+      groupKey: heavy.repeat(8_192),
+      receiver: heavy.repeat(1_024),
+      alertname: heavy.repeat(1_024),
+    };
+    expect(Buffer.byteLength(JSON.stringify(signal))).toBeGreaterThan(maxInvokePayloadBytes);
+    const fitted = fitSignal(signal);
+    expect(Buffer.byteLength(JSON.stringify(fitted))).toBeLessThanOrEqual(maxSignalBytes);
+    expect(Object.keys(fitted.labels)).toHaveLength(64);
+    expect(Object.keys(fitted.annotations)).toHaveLength(64);
+    const payloads = splitBatch({ tenant: 'default', requestId: 'r', truncatedAlerts: 0, groupLabels: {}, signals: [fitted] });
+    expect(payloads).toHaveLength(1);
+    expect(Buffer.byteLength(payloads[0] ?? '')).toBeLessThanOrEqual(maxInvokePayloadBytes);
+  });
 });
+
