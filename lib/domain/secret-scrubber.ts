@@ -3,7 +3,7 @@
  * and alerts sometimes carry credentials. Values that look like credentials are replaced before anything
  * is stored or answered: whole values under secret-sounding names, and secret-shaped substrings (tokens,
  * keys, passwords in URLs or in `key=value`, JSON and YAML text) anywhere, label names included. One
- * scrubber, applied at the edge (lib/alertmanager/normalize.ts): what is downstream never saw the secret.
+ * scrubber, applied once at the edge (scrubWebhook, from parseWebhook): downstream never sees the secret.
  */
 export const redacted = '[REDACTED]';
 
