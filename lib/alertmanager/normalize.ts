@@ -10,7 +10,8 @@ const zeroTime = '0001-01-01T00:00:00Z';
 
 /** Annotation values longer than this are cut before they reach etcd (descriptions can be long). */
 export const annotationValueCap = 2_048;
-const truncationMarker = '… [truncated]';
+/** What ends a value intake cut to fit (annotations here; any value in a too-large hand-off). */
+export const truncationMarker = '… [truncated]';
 
 export interface NormalizeContext {
   readonly tenant: string;

@@ -1,3 +1,4 @@
+import { truncationMarker } from '../alertmanager/normalize.js';
 import type { DedupBatch } from '../dedup/dedup-batch.js';
 import { fitField } from '../domain/crd-fields.js';
 import type { Signal } from '../domain/signal.js';
@@ -8,7 +9,6 @@ export const maxInvokePayloadBytes = 240 * 1024;
 /** What one signal may weigh in a hand-off: with the envelope (its group labels are pinned, small) it fits one invoke. */
 export const maxSignalBytes = 200 * 1024;
 
-const truncationMarker = '… [truncated]';
 // Caps tried in turn on annotation values, then on label values, until the signal fits.
 const valueCaps = [1_024, 256, 64, 32];
 
