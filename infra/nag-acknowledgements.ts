@@ -28,8 +28,8 @@ const acknowledged: { id: string; reason: string }[] = [
     reason: 'ingest may invoke the dedup function (any version or alias of that one function): the grant is scoped to it.',
   },
   {
-    id: 'AwsSolutions-IAM5[Resource::<StormAggregatorFunction5B56B406.Arn>:*]',
-    reason: 'dedup may invoke the storm aggregator (any version or alias of that one function): the grant is scoped to it.',
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+    reason: "API Gateway's account-wide logging role (stormgate:apiGatewayCloudWatchRole) only lets API Gateway write its logs; access logging needs it.",
   },
   {
     id: 'AwsSolutions-APIG4',

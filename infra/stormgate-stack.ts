@@ -1,9 +1,11 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnAccessEntry } from 'aws-cdk-lib/aws-eks';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { kubeconfigPlaceholder } from '../lib/kube/kubeconfig-placeholder.js';
+import { functionTiming } from '../lib/runtime/function-timing.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Network } from './constructs/network.js';
 import { Redis } from './constructs/redis.js';
@@ -29,7 +31,7 @@ export class StormgateStack extends Stack {
     const { options } = props;
     const network = new Network(this, 'Network', options);
     const redis = options.redisUrl
-      ? { environment: { REDIS_URL: options.redisUrl }, authSecret: undefined, mode: options.redisMode, metricDimensions: {} }
+      ? { environment: { REDIS_URL: options.redisUrl }, authSecret: undefined, mode: options.redisMode, metricDimensions: [] }
       : new Redis(this, 'Redis', { vpc: network.vpc, subnets: network.subnets, securityGroup: network.redis, options });
 
     const authTokens = new Secret(this, 'AuthTokens', {
@@ -37,41 +39,43 @@ export class StormgateStack extends Stack {
       generateSecretString: { excludePunctuation: true, passwordLength: 48 },
     });
     const eks = options.eksClusterName !== undefined;
-    const kubeconfig = eks ? undefined : new Secret(this, 'Kubeconfig', { description: 'stormgate: kubeconfig of the cluster to write RemediationRequests to' });
+    const kubeconfig = eks ? undefined : this.kubeconfigSecret(options);
     const kubeEnvironment: Record<string, string> = eks
-      ? { EKS_CLUSTER_NAME: options.eksClusterName ?? '', KUBE_API_URL: options.kubeApiUrl ?? '', ...(options.kubeCaData && { KUBE_CA_DATA: options.kubeCaData }) }
+      ? { EKS_CLUSTER_NAME: options.eksClusterName ?? '', KUBE_API_URL: options.kubeApiUrl ?? '', KUBE_CA_DATA: options.kubeCaData ?? '' }
       : { KUBECONFIG_SECRET_ID: kubeconfig?.secretArn ?? '' };
 
     const environment = { RR_NAMESPACE: options.rrNamespace, ...redis.environment, ...options.environment };
     const fnNetwork = { vpc: network.vpc, subnets: network.subnets, securityGroup: network.functions };
     const storm = new StormgateFunction(this, 'StormAggregator', {
       name: 'storm-aggregator',
+      invocation: 'async',
       environment: { ...environment, ...kubeEnvironment },
-      timeout: Duration.seconds(60),
+      timeout: Duration.seconds(functionTiming.sweep.timeoutSeconds),
       ...(options.stormConcurrency > 0 && { reservedConcurrentExecutions: options.stormConcurrency }),
       network: fnNetwork,
     });
     const dedup = new StormgateFunction(this, 'Dedup', {
       name: 'dedup',
-      environment: { ...environment, ...kubeEnvironment, STORM_AGGREGATOR_FUNCTION_NAME: storm.function.functionName },
-      timeout: Duration.seconds(60),
+      invocation: 'async',
+      environment: { ...environment, ...kubeEnvironment },
+      timeout: Duration.seconds(functionTiming.dedup.timeoutSeconds),
       ...(options.dedupConcurrency > 0 && { reservedConcurrentExecutions: options.dedupConcurrency }),
       network: fnNetwork,
     });
     const ingest = new StormgateFunction(this, 'Ingest', {
       name: 'ingest',
+      invocation: 'sync',
       environment: { ...environment, DEDUP_FUNCTION_NAME: dedup.function.functionName, AUTH_TOKENS_SECRET_ID: authTokens.secretArn },
-      // Alertmanager's webhook timeout defaults to 10 s; answer (202 or 503) well before it.
-      timeout: Duration.seconds(8),
+      timeout: Duration.seconds(functionTiming.ingest.timeoutSeconds),
       network: fnNetwork,
     });
     dedup.function.grantInvoke(ingest.function);
-    storm.function.grantInvoke(dedup.function);
     authTokens.grantRead(ingest.function);
     for (const fn of [ingest, dedup, storm]) redis.authSecret?.grantRead(fn.function);
     for (const fn of [dedup, storm]) kubeconfig?.grantRead(fn.function);
 
     if (eks && options.eksAccessEntry) {
+      // Needs the cluster's authentication mode API or API_AND_CONFIG_MAP (README, "Deploy").
       for (const [name, fn] of [['Dedup', dedup], ['StormAggregator', storm]] as const) {
         new CfnAccessEntry(this, `${name}AccessEntry`, {
           clusterName: options.eksClusterName ?? '',
@@ -84,26 +88,51 @@ export class StormgateStack extends Stack {
 
     const api = new WebhookApi(this, 'Webhook', { ingest: ingest.function, options });
 
+    const sweepDeadLetters = storm.deadLetterQueue;
     new Rule(this, 'StormWindowSweep', {
       description: 'Closes storm windows that are due and writes deferred statuses, even when alerts stop arriving',
       schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(storm.function, { retryAttempts: 2, deadLetterQueue: storm.deadLetterQueue })],
+      targets: [new LambdaFunction(storm.function, { retryAttempts: 2, ...(sweepDeadLetters && { deadLetterQueue: sweepDeadLetters }) })],
     });
 
+    const functions = [
+      { name: 'Ingest', fn: ingest.function, logGroup: ingest.logGroup },
+      { name: 'Dedup', fn: dedup.function, logGroup: dedup.logGroup },
+      { name: 'StormAggregator', fn: storm.function, logGroup: storm.logGroup },
+    ];
     new Monitoring(this, 'Monitoring', {
       api: api.api,
-      functions: [
-        { name: 'Ingest', fn: ingest.function, logGroup: ingest.logGroup },
-        { name: 'Dedup', fn: dedup.function, logGroup: dedup.logGroup },
-        { name: 'StormAggregator', fn: storm.function, logGroup: storm.logGroup },
-      ],
-      deadLetterQueues: [ingest.deadLetterQueue, dedup.deadLetterQueue, storm.deadLetterQueue],
+      functions,
+      deadLetterQueues: [dedup, storm].flatMap((fn) => (fn.deadLetterQueue ? [fn.deadLetterQueue] : [])),
       redis: { mode: redis.mode, dimensions: redis.metricDimensions },
       options,
     });
 
-    new CfnOutput(this, 'WebhookUrl', { value: api.api.urlForPath('/v1/alerts/alertmanager') });
+    new CfnOutput(this, 'WebhookUrl', { value: api.webhookUrl, description: 'Alertmanager webhook_configs url' });
+    if (api.api.domainName) {
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: api.api.domainName.domainNameAliasDomainName,
+        description: `Point ${options.domainName ?? ''} here (CNAME, or an alias A record in hosted zone CustomDomainHostedZoneId)`,
+      });
+      new CfnOutput(this, 'CustomDomainHostedZoneId', { value: api.api.domainName.domainNameAliasHostedZoneId });
+    }
     new CfnOutput(this, 'AuthTokensSecret', { value: authTokens.secretArn, description: 'Put the Alertmanager token here (rotation: add the new one, then remove the old)' });
-    if (kubeconfig) new CfnOutput(this, 'KubeconfigSecret', { value: kubeconfig.secretArn });
+    if (kubeconfig) new CfnOutput(this, 'KubeconfigSecret', { value: kubeconfig.secretArn, description: 'Put the kubeconfig of the target cluster here' });
+    new CfnOutput(this, 'FunctionsSecurityGroup', { value: network.functions.securityGroupId, description: 'Allow it on 443 in the Kubernetes API’s security group (a private EKS endpoint)' });
+    for (const [name, fn] of [['Dedup', dedup], ['StormAggregator', storm]] as const) {
+      new CfnOutput(this, `${name}RoleArn`, { value: fn.function.role?.roleArn ?? '', description: `Map to the ${kubernetesGroup} RBAC group when not using EKS access entries` });
+    }
+  }
+
+  /**
+   * The kubeconfig of a cluster that is not EKS: an existing secret, or one created with a placeholder
+   * that the functions recognise and name (a generated random value would look like a broken kubeconfig).
+   */
+  private kubeconfigSecret(options: StackOptions): ISecret {
+    if (options.kubeconfigSecretArn) return Secret.fromSecretCompleteArn(this, 'Kubeconfig', options.kubeconfigSecretArn);
+    return new Secret(this, 'Kubeconfig', {
+      description: 'stormgate: kubeconfig of the cluster to write RemediationRequests to',
+      secretStringValue: SecretValue.unsafePlainText(kubeconfigPlaceholder),
+    });
   }
 }

@@ -25,7 +25,7 @@ export interface LambdaRuntimeOptions {
  */
 export class LocalLambdaRuntime {
   readonly deadLetters: DeadLetter[] = [];
-  private readonly handlers = new Map<string, LambdaHandler>();
+  private readonly handlers = new Map<string, { handler: LambdaHandler; timeoutMs: number }>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly retryDelaysMs: readonly number[];
   private readonly timeoutMs: number;
@@ -36,8 +36,9 @@ export class LocalLambdaRuntime {
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
-  register(functionName: string, handler: LambdaHandler): void {
-    this.handlers.set(functionName, handler);
+  /** `timeoutMs`: the function's own timeout (its context's deadline), else the runtime's. */
+  register(functionName: string, handler: LambdaHandler, timeoutMs = this.timeoutMs): void {
+    this.handlers.set(functionName, { handler, timeoutMs });
   }
 
   has(functionName: string): boolean {
@@ -45,9 +46,9 @@ export class LocalLambdaRuntime {
   }
 
   async invoke(functionName: string, payload: unknown): Promise<unknown> {
-    const handler = this.handlers.get(functionName);
-    if (!handler) throw new Error(`Function not found: ${functionName}`);
-    return handler(payload, lambdaContext(functionName, this.timeoutMs));
+    const registered = this.handlers.get(functionName);
+    if (!registered) throw new Error(`Function not found: ${functionName}`);
+    return registered.handler(payload, lambdaContext(functionName, registered.timeoutMs));
   }
 
   /** Queues an async invocation; returns immediately, as Lambda's 202 does. */

@@ -114,9 +114,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.asyncRetryDelaysMs && { retryDelaysMs: options.asyncRetryDelaysMs }),
       onLog: options.log,
     });
-    runtime.register('stormgate-ingest', ingest.handler as LambdaHandler);
-    runtime.register(config.functions.dedup, dedup.handler as LambdaHandler);
-    runtime.register(config.functions.stormAggregator, storm.handler as LambdaHandler);
+    const { functionTiming } = await import('../lib/runtime/function-timing.js');
+    runtime.register('stormgate-ingest', ingest.handler as LambdaHandler, functionTiming.ingest.timeoutSeconds * 1000);
+    runtime.register(config.functions.dedup, dedup.handler as LambdaHandler, functionTiming.dedup.timeoutSeconds * 1000);
+    runtime.register(config.functions.stormAggregator, storm.handler as LambdaHandler, functionTiming.sweep.timeoutSeconds * 1000);
     cleanups.push(() => runtime.drain());
 
     const server: LocalServer = await startLocalServer({

@@ -10,6 +10,7 @@ import { acceptWebhook } from '../../lib/ingest/accept-webhook.js';
 import { LambdaDedupHandoff } from '../../lib/ingest/dedup-handoff.js';
 import { TenantRateBudget } from '../../lib/redis/rate-budget.js';
 import { lambdaClient, redisClient, runtimeConfig } from '../../lib/runtime/clients.js';
+import { functionTiming } from '../../lib/runtime/function-timing.js';
 import { currentCredentials, loadRuntimeSecrets } from '../../lib/runtime/secrets.js';
 import { episodeStore, kubeHealth, stormEpisodes } from '../../lib/runtime/stores.js';
 import { readSignalDecision } from '../../lib/signals/read-signal-decision.js';
@@ -46,6 +47,7 @@ const receiveWebhook = authenticated()
         tenant: tenantOf(event),
         requestId: context.awsRequestId,
         receivedAt: new Date(event.requestContext.requestTimeEpoch),
+        answerDeadline: AbortSignal.timeout(Math.max(0, context.getRemainingTimeInMillis() - functionTiming.ingest.answerMarginMs)),
       },
       acceptDeps,
     );

@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { parseEvent } from '../../lib/events/parse-event.js';
 import { runtimeConfig } from '../../lib/runtime/clients.js';
 import { loadRuntimeSecrets } from '../../lib/runtime/secrets.js';
+import { functionTiming } from '../../lib/runtime/function-timing.js';
 import { remediationWriter } from '../../lib/runtime/kube.js';
 import { dueIndex, episodeStore, stormEpisodes } from '../../lib/runtime/stores.js';
 import { type SweepEvent, sweepEventSchema } from '../../lib/sweep/sweep-event.js';
@@ -19,8 +20,8 @@ const deps = {
   namespace: config.namespace,
   ...(config.clusterId !== undefined && { clusterId: config.clusterId }),
   statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds,
-  leaseSeconds: 60,
-  claimLimit: 200,
+  leaseSeconds: functionTiming.sweep.leaseSeconds,
+  claimLimit: functionTiming.sweep.claimLimit,
   now: () => new Date(),
 };
 

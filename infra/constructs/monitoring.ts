@@ -4,10 +4,12 @@ import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metr
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { StackOptions } from '../options.js';
 
@@ -15,11 +17,11 @@ export interface MonitoringProps {
   readonly api: RestApi;
   readonly functions: { name: string; fn: IFunction; logGroup: ILogGroup }[];
   readonly deadLetterQueues: IQueue[];
-  readonly redis: { mode: StackOptions['redisMode']; dimensions: Record<string, string> };
+  /** Where the Redis metrics are published: the serverless cache, or each member node of the group. */
+  readonly redis: { mode: StackOptions['redisMode']; dimensions: Record<string, string>[] };
   readonly options: StackOptions;
 }
 
-const namespace = 'Stormgate';
 
 /**
  * Alarms (API 5xx rate, function errors and throttles, dead letters, Redis memory, CPU and evictions) and
@@ -31,8 +33,8 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const topic = new Topic(this, 'Alarms', { displayName: 'stormgate alarms', masterKey: new Key(this, 'AlarmsKey', { enableKeyRotation: true }), enforceSSL: true });
-    if (props.options.alarmEmail) topic.addSubscription(new EmailSubscription(props.options.alarmEmail));
+    const topic = this.alarmTopic(props.options);
+    const namespace = `Stormgate/${props.options.namePrefix}`;
     const alarm = (name: string, metric: IMetric, threshold: number, description: string) => {
       const created = new Alarm(this, name, {
         metric,
@@ -55,19 +57,34 @@ export class Monitoring extends Construct {
       alarm(`DeadLetters${index}`, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }), 0, 'Events failed every retry and wait in a dead-letter queue'),
     );
 
-    const redisMetric = (metricName: string, statistic = 'Maximum') =>
-      new Metric({ namespace: 'AWS/ElastiCache', metricName, dimensionsMap: props.redis.dimensions, statistic, period: Duration.minutes(5) });
-    const memoryPercent =
-      props.redis.mode === 'serverless'
-        ? new MathExpression({ expression: `100 * bytes / ${props.options.redisMaxDataGb * 1024 ** 3}`, usingMetrics: { bytes: redisMetric('BytesUsedForCache') }, period: Duration.minutes(5) })
-        : redisMetric('DatabaseMemoryUsagePercentage');
-    const cpuPercent =
-      props.redis.mode === 'serverless'
-        ? new MathExpression({ expression: `100 * ecpu / (${props.options.redisMaxEcpuPerSecond} * 60)`, usingMetrics: { ecpu: redisMetric('ElastiCacheProcessingUnits', 'Sum') }, period: Duration.minutes(1) })
-        : redisMetric('EngineCPUUtilization');
-    alarm('RedisMemory', memoryPercent, 80, 'Redis memory above 80% of its maximum');
-    alarm('RedisCpu', cpuPercent, 80, 'Redis CPU (or ECPU) above 80%');
-    alarm('RedisEvictions', redisMetric('Evictions', 'Sum'), 0, 'Redis evicted keys: state was lost');
+    // A cluster-mode group publishes per member node: each alarm watches the highest node (math over at
+    // most 10 metrics per alarm, CloudWatch's limit), so that one full or busy node is enough to fire.
+    const redisAlarm = (name: string, metricName: string, statistic: string, threshold: number, description: string, expression?: (metric: string) => string): IMetric[] => {
+      const watched: IMetric[] = [];
+      const metrics = props.redis.dimensions.map((dimensionsMap) => new Metric({ namespace: 'AWS/ElastiCache', metricName, dimensionsMap, statistic, period: Duration.minutes(5) }));
+      for (let first = 0; first < metrics.length; first += 10) {
+        const chunk = metrics.slice(first, first + 10);
+        const usingMetrics = Object.fromEntries(chunk.map((metric, index) => [`m${first + index}`, metric]));
+        const highest = chunk.length === 1 && !expression ? (chunk[0] as Metric) : new MathExpression({
+          expression: expression ? expression(`m${first}`) : `MAX([${Object.keys(usingMetrics).join(', ')}])`,
+          usingMetrics,
+          period: Duration.minutes(5),
+        });
+        alarm(first === 0 ? name : `${name}${first / 10 + 1}`, highest, threshold, description);
+        watched.push(highest);
+      }
+      return watched;
+    };
+    let redisMemory: IMetric[];
+    if (props.redis.mode === 'serverless') {
+      const limitBytes = props.options.redisMaxDataGb * 1024 ** 3;
+      redisMemory = redisAlarm('RedisMemory', 'BytesUsedForCache', 'Maximum', 75, 'Redis data above 75% of the serverless limit, where it starts evicting state', (bytes) => `100 * ${bytes} / ${limitBytes}`);
+      redisAlarm('RedisCpu', 'ElastiCacheProcessingUnits', 'Sum', 80, 'Redis ECPU above 80% of the serverless limit', (ecpu) => `100 * ${ecpu} / (${props.options.redisMaxEcpuPerSecond} * 300)`);
+    } else {
+      redisMemory = redisAlarm('RedisMemory', 'DatabaseMemoryUsagePercentage', 'Maximum', 75, 'Redis memory above 75% on a node: at 100% writes fail and webhooks are answered 503');
+      redisAlarm('RedisCpu', 'EngineCPUUtilization', 'Maximum', 80, 'Redis engine CPU above 80% on a node');
+    }
+    redisAlarm('RedisEvictions', 'Evictions', 'Sum', 0, 'Redis evicted keys: state was lost');
 
     const fromLogs = (fn: (typeof props.functions)[number] | undefined, metricName: string, message: string, field: string): Metric => {
       if (!fn) throw new Error(`no function for ${metricName}`);
@@ -83,7 +100,7 @@ export class Monitoring extends Construct {
     const dedup = props.functions.find((entry) => entry.name === 'Dedup');
     const storm = props.functions.find((entry) => entry.name === 'StormAggregator');
     new Dashboard(this, 'Dashboard', {
-      dashboardName: 'stormgate',
+      dashboardName: props.options.namePrefix,
       widgets: [
         [
           new GraphWidget({ title: 'Alerts received', left: [fromLogs(ingest, 'AlertsReceived', 'notification accepted', 'alerts')] }),
@@ -102,10 +119,38 @@ export class Monitoring extends Construct {
         ],
         [
           new GraphWidget({ title: 'Webhook latency', left: [props.api.metricLatency({ statistic: 'p50' }), props.api.metricLatency({ statistic: 'p99' })] }),
-          new GraphWidget({ title: 'Redis memory %', left: [memoryPercent] }),
+          ...(redisMemory.length > 0 ? [new GraphWidget({ title: 'Redis memory % (highest node)', left: redisMemory })] : []),
           new GraphWidget({ title: 'Webhook 4xx / 5xx', left: [props.api.metricClientError(), props.api.metricServerError()] }),
         ],
       ],
     });
+  }
+
+  /**
+   * The alarm topic, encrypted with a key CloudWatch may use: alarms publish as the CloudWatch service,
+   * which needs sns:Publish on the topic and kms:Decrypt + kms:GenerateDataKey* on its key (an AWS-managed
+   * key cannot grant that), both only for alarms of this account. An email subscription keeps what it could
+   * not deliver in a queue.
+   */
+  private alarmTopic(options: StackOptions): Topic {
+    const { account, region, partition } = Stack.of(this);
+    const fromOwnAlarms = {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+    };
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    const key = new Key(this, 'AlarmsKey', { enableKeyRotation: true, description: `${options.namePrefix}: alarm topic` });
+    key.addToResourcePolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, principals: [cloudWatch], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: fromOwnAlarms }),
+    );
+    const topic = new Topic(this, 'Alarms', { displayName: `${options.namePrefix} alarms`, masterKey: key, enforceSSL: true });
+    topic.addToResourcePolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, principals: [cloudWatch], actions: ['sns:Publish'], resources: [topic.topicArn], conditions: fromOwnAlarms }),
+    );
+    if (options.alarmEmail) {
+      const undelivered = new Queue(this, 'UndeliveredAlarms', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+      topic.addSubscription(new EmailSubscription(options.alarmEmail, { deadLetterQueue: undelivered }));
+    }
+    return topic;
   }
 }

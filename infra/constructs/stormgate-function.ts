@@ -16,27 +16,35 @@ export interface StormgateFunctionProps {
   readonly memorySize?: number;
   /** Caps a runaway (e.g. a retry storm) so that it cannot exhaust the account's concurrency. */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * `async`: invoked asynchronously (dedup by ingest, the sweep by EventBridge), so Lambda retries twice
+   * and then sends the event to a dead-letter queue. `sync`: invoked only by API Gateway, whose caller
+   * (Alertmanager) retries; an async configuration would never apply.
+   */
+  readonly invocation: 'sync' | 'async';
   /** The VPC, subnets and security group that reach Redis. */
   readonly network?: { vpc: IVpc; subnets: SubnetSelection; securityGroup: ISecurityGroup };
 }
 
 /**
  * One stormgate handler: nodejs22.x on arm64, bundled by esbuild (infra/function-bundle.ts: minified ESM
- * split into chunks, the AWS SDK left to the runtime) on this machine, no Docker needed. Async invocations that still fail after Lambda's two retries land in a
- * dead-letter queue (on-failure destination) from which they can be redriven.
+ * split into chunks, the AWS SDK left to the runtime) on this machine, no Docker needed. Async
+ * invocations that still fail after Lambda's two retries land in a dead-letter queue (on-failure
+ * destination) from which they can be redriven.
  */
 export class StormgateFunction extends Construct {
   readonly function: LambdaFunction;
-  readonly deadLetterQueue: Queue;
+  /** Async functions only. */
+  readonly deadLetterQueue?: Queue;
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: StormgateFunctionProps) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
+    const deadLetterQueue =
+      props.invocation === 'async'
+        ? new Queue(this, 'DeadLetters', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true })
+        : undefined;
+    this.deadLetterQueue = deadLetterQueue;
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     this.logGroup = logGroup;
     const code = Code.fromAsset(fileURLToPath(new URL(`../../functions/${props.name}`, import.meta.url)), {
@@ -62,8 +70,7 @@ export class StormgateFunction extends Construct {
       tracing: Tracing.ACTIVE,
       logGroup,
       environment: { POWERTOOLS_SERVICE_NAME: 'stormgate', ...props.environment },
-      retryAttempts: 2,
-      onFailure: new SqsDestination(this.deadLetterQueue),
+      ...(deadLetterQueue && { retryAttempts: 2, onFailure: new SqsDestination(deadLetterQueue) }),
       ...(props.reservedConcurrentExecutions !== undefined && { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       ...(props.network && { vpc: props.network.vpc, vpcSubnets: props.network.subnets, securityGroups: [props.network.securityGroup] }),
     });

@@ -15,6 +15,8 @@ export interface AcceptWebhookInput {
   readonly tenant: string;
   readonly requestId: string;
   readonly receivedAt: Date;
+  /** Aborts when the function must stop waiting for the hand-off and answer (503) while it still can. */
+  readonly answerDeadline?: AbortSignal;
 }
 
 export interface ReceiptEntry {
@@ -73,7 +75,7 @@ export async function acceptWebhook(input: AcceptWebhookInput, deps: AcceptWebho
     truncatedAlerts: payload.truncatedAlerts,
     groupLabels: pinningGroupLabels(payload.groupLabels),
     signals,
-  });
+  }, input.answerDeadline);
   logger.info('notification accepted', {
     requestId: input.requestId,
     tenant: input.tenant,

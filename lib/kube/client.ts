@@ -10,6 +10,7 @@ import type {
 import type { KubeTarget } from '../config/index.js';
 import type * as ClientNodeParts from './client-node.js';
 import { ConfigError } from '../errors.js';
+import { kubeconfigPlaceholder } from './kubeconfig-placeholder.js';
 
 /**
  * client-node (1.1 MB bundled, ~150 ms to load) is loaded when the first client is made, not when a
@@ -96,8 +97,16 @@ async function kubeconfigFromSecret(k8s: ClientNode, secretId: string, secrets: 
   const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
   const secret = await (await secrets()).send(new GetSecretValueCommand({ SecretId: secretId }));
   if (secret.SecretString === undefined) throw new ConfigError(`secret ${secretId} holds no kubeconfig text`);
+  if (secret.SecretString.trim() === kubeconfigPlaceholder.trim()) {
+    throw new ConfigError(`secret ${secretId} still holds the placeholder the stack created: put the kubeconfig of the target cluster in it (README, "Deploy")`);
+  }
   const kubeConfig = new k8s.KubeConfig();
-  kubeConfig.loadFromString(secret.SecretString);
+  try {
+    kubeConfig.loadFromString(secret.SecretString);
+  } catch (error) {
+    throw new ConfigError(`secret ${secretId} does not hold a kubeconfig: ${(error as Error).message}`, { cause: error });
+  }
+  if (kubeConfig.getCurrentCluster() === null) throw new ConfigError(`the kubeconfig in secret ${secretId} has no current context with a cluster`);
   return allowPlainHttp(k8s, kubeConfig);
 }
 

@@ -9,9 +9,19 @@ export interface KubeGuardOptions {
   readonly breaker?: BreakerOptions;
   /** Told when the breaker opens, so that other functions (ingest) can fail fast too. */
   readonly onOpen?: (untilMs: number) => Promise<void>;
+  /**
+   * Told when a call failed in a way that new credentials or a new kubeconfig could fix (401, 403, an
+   * untrusted certificate, an unusable URL), so that the client is made again from its source.
+   */
+  readonly onConfigurationRejected?: () => void;
   readonly now?: () => number;
   readonly random?: () => number;
   readonly sleep?: (milliseconds: number) => Promise<void>;
+}
+
+/** 401/403, or a terminal failure without an answer (TLS trust, URL): the client's configuration, not the request, was refused. */
+function rejectsConfiguration(error: KubeWriteError): boolean {
+  return error.statusCode === 401 || error.statusCode === 403 || error.statusCode === undefined;
 }
 
 const defaultBreaker: BreakerOptions = { failureThreshold: 5, cooldownMs: 10_000 };
@@ -52,6 +62,7 @@ export class KubeGuard {
         this.state = afterSuccess();
         return result;
       } catch (error) {
+        if (error instanceof KubeWriteError && !error.retryable && rejectsConfiguration(error)) this.options.onConfigurationRejected?.();
         if (!(error instanceof KubeWriteError) || !error.retryable) throw error;
         await this.recordFailure();
         const decision = decideRetry(attempt, error, this.retry, this.random);

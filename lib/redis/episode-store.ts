@@ -68,6 +68,21 @@ function groupByStorm<T>(items: readonly T[], fingerprintOf: (item: T) => string
   return [...groups];
 }
 
+/**
+ * ElastiCache Serverless refuses a command with more than 3,999 arguments. The dedup step sends
+ * 1 (EVALSHA) + 1 (sha) + 1 (numkeys) + 5 keys + 16 arguments + 7 per signal (a key and 6 arguments),
+ * so a storm key's signals go in calls of at most this many (24 + 7 × 500 = 3,524 arguments).
+ */
+export const maxSignalsPerScriptCall = 500;
+export const serverlessArgumentLimit = 3_999;
+
+/** `indexes` in consecutive runs of at most maxSignalsPerScriptCall, in order. */
+function scriptCalls(indexes: readonly number[]): number[][] {
+  const calls: number[][] = [];
+  for (let first = 0; first < indexes.length; first += maxSignalsPerScriptCall) calls.push(indexes.slice(first, first + maxSignalsPerScriptCall));
+  return calls;
+}
+
 export interface StormOptions {
   readonly scope: StormScope;
   readonly threshold: number;
@@ -128,49 +143,58 @@ export class EpisodeStore {
     const results = new Array<ObservedSignal>(signals.length);
     const storm = this.options.storm;
     const storms = await Promise.all(
-      groupByStorm(signals, (signal) => signal.fingerprint).map(async ([stormPart, indexes]) => {
-        const group = indexes.map((index) => signals[index] as Signal);
+      groupByStorm(signals, (signal) => signal.fingerprint).map(async ([stormPart, groupIndexes]) => {
+        // What the storm episode records about the whole group is the same in every call of it.
+        const whole = groupIndexes.map((index) => signals[index] as Signal);
+        const wholeFiring = whole.filter((signal) => signal.status === 'firing');
+        const meta = stormMeta(wholeFiring[0] ?? whole[0]);
+        const shared = luaJson(sharedLabels(wholeFiring));
         const keys = stormKeys(tenant, stormPart);
-        const marker = batchMarkerKey(tenant, stormPart, batch.requestId, group.map((signal) => `${signal.fingerprint}/${signal.status}/${signal.startsAt}/${signal.deliveryKey}`));
-        const firing = group.filter((signal) => signal.status === 'firing');
-        const allKeys = [keys.detection, keys.storm, keys.overflow, keys.bloom, marker, ...group.map((signal) => episodeKey(tenant, signal.fingerprint))];
-        const reply = await callRedis('episode observe', () =>
-          this.redis.sgEpisodeObserve(
-            allKeys.length,
-            ...allKeys,
-            now,
-            this.options.idleTtlSeconds * 1000,
-            this.options.closedTtlSeconds * 1000,
-            this.options.haWindowSeconds,
-            storm.threshold,
-            storm.detectionWindowSeconds,
-            storm.holdSeconds,
-            storm.resourceCap,
-            batch.truncated?.get(stormPart) ?? 0,
-            this.stormTtlMs(),
-            stormMeta(firing[0] ?? group[0]),
-            luaJson(sharedLabels(firing)),
-            this.options.retryHorizonSeconds * 1000,
-            storm.inactivitySeconds,
-            storm.maxWindowSeconds,
-            this.options.statusWriteIntervalSeconds,
-            ...group.flatMap((signal) => [signal.status === 'firing' ? 'f' : 'r', deliveryHash(signal.deliveryKey), ...memberArgs(tenant, signal, storm.scope)]),
-          ),
-        );
-        const parsed = observeReplySchema.safeParse(reply);
-        if (!parsed.success || parsed.data[1].length !== group.length) {
-          throw new RedisProtocolError(`unexpected episode observe reply: ${JSON.stringify(reply)}`);
+        const touches: StormTouch[] = [];
+        // In order, one after the other: a later call sees what an earlier one decided (a storm it opened).
+        for (const indexes of scriptCalls(groupIndexes)) {
+          const group = indexes.map((index) => signals[index] as Signal);
+          const marker = batchMarkerKey(tenant, stormPart, batch.requestId, group.map((signal) => `${signal.fingerprint}/${signal.status}/${signal.startsAt}/${signal.deliveryKey}`));
+          const allKeys = [keys.detection, keys.storm, keys.overflow, keys.bloom, marker, ...group.map((signal) => episodeKey(tenant, signal.fingerprint))];
+          const reply = await callRedis('episode observe', () =>
+            this.redis.sgEpisodeObserve(
+              allKeys.length,
+              ...allKeys,
+              now,
+              this.options.idleTtlSeconds * 1000,
+              this.options.closedTtlSeconds * 1000,
+              this.options.haWindowSeconds,
+              storm.threshold,
+              storm.detectionWindowSeconds,
+              storm.holdSeconds,
+              storm.resourceCap,
+              batch.truncated?.get(stormPart) ?? 0,
+              this.stormTtlMs(),
+              meta,
+              shared,
+              this.options.retryHorizonSeconds * 1000,
+              storm.inactivitySeconds,
+              storm.maxWindowSeconds,
+              this.options.statusWriteIntervalSeconds,
+              ...group.flatMap((signal) => [signal.status === 'firing' ? 'f' : 'r', deliveryHash(signal.deliveryKey), ...memberArgs(tenant, signal, storm.scope)]),
+            ),
+          );
+          const parsed = observeReplySchema.safeParse(reply);
+          if (!parsed.success || parsed.data[1].length !== group.length) {
+            throw new RedisProtocolError(`unexpected episode observe reply: ${JSON.stringify(reply)}`);
+          }
+          parsed.data[1].forEach(([kind, episodeStart, occurrenceCount, flags], position) => {
+            results[indexes[position] as number] = {
+              kind,
+              episodeStart,
+              occurrenceCount,
+              statusWriteDue: (flags & observeFlags.statusWriteDue) !== 0,
+              noRecord: (flags & observeFlags.noRecord) !== 0,
+            };
+          });
+          touches.push(...toTouch(stormPart, parsed.data[0]));
         }
-        parsed.data[1].forEach(([kind, episodeStart, occurrenceCount, flags], position) => {
-          results[indexes[position] as number] = {
-            kind,
-            episodeStart,
-            occurrenceCount,
-            statusWriteDue: (flags & observeFlags.statusWriteDue) !== 0,
-            noRecord: (flags & observeFlags.noRecord) !== 0,
-          };
-        });
-        return toTouch(stormPart, parsed.data[0]);
+        return touches;
       }),
     );
     return { results, storms: storms.flat() };
@@ -181,33 +205,37 @@ export class EpisodeStore {
     const results = new Array<HeldResolution>(signals.length);
     const storm = this.options.storm;
     const storms = await Promise.all(
-      groupByStorm(signals, (signal) => signal.fingerprint).map(async ([stormPart, indexes]) => {
-        const batch = indexes.map((index) => signals[index] as Signal);
+      groupByStorm(signals, (signal) => signal.fingerprint).map(async ([stormPart, groupIndexes]) => {
         const keys = stormKeys(tenant, stormPart);
-        const allKeys = [keys.detection, keys.storm, keys.overflow, keys.bloom, keys.detection, ...batch.map((signal) => episodeKey(tenant, signal.fingerprint))];
-        const reply = await callRedis('episode resolve held', () =>
-          this.redis.sgEpisodeResolveHeld(
-            allKeys.length,
-            ...allKeys,
-            now,
-            storm.resourceCap,
-            this.stormTtlMs(),
-            this.options.statusWriteIntervalSeconds,
-            storm.inactivitySeconds,
-            storm.maxWindowSeconds,
-            this.options.idleTtlSeconds,
-            ...batch.flatMap((signal) => memberArgs(tenant, signal, storm.scope)),
-          ),
-        );
-        const parsed = resolveReplySchema.safeParse(reply);
-        if (!parsed.success || parsed.data[1].length !== batch.length) {
-          throw new RedisProtocolError(`unexpected resolve-held reply: ${JSON.stringify(reply)}`);
+        const touches: StormTouch[] = [];
+        for (const indexes of scriptCalls(groupIndexes)) {
+          const batch = indexes.map((index) => signals[index] as Signal);
+          const allKeys = [keys.detection, keys.storm, keys.overflow, keys.bloom, keys.detection, ...batch.map((signal) => episodeKey(tenant, signal.fingerprint))];
+          const reply = await callRedis('episode resolve held', () =>
+            this.redis.sgEpisodeResolveHeld(
+              allKeys.length,
+              ...allKeys,
+              now,
+              storm.resourceCap,
+              this.stormTtlMs(),
+              this.options.statusWriteIntervalSeconds,
+              storm.inactivitySeconds,
+              storm.maxWindowSeconds,
+              this.options.idleTtlSeconds,
+              ...batch.flatMap((signal) => memberArgs(tenant, signal, storm.scope)),
+            ),
+          );
+          const parsed = resolveReplySchema.safeParse(reply);
+          if (!parsed.success || parsed.data[1].length !== batch.length) {
+            throw new RedisProtocolError(`unexpected resolve-held reply: ${JSON.stringify(reply)}`);
+          }
+          parsed.data[1].forEach(([kind, episodeStart, occurrenceCount], position) => {
+            results[indexes[position] as number] =
+              kind === 'stormed' ? { kind, episodeStart } : kind === 'released' ? { kind, episodeStart, occurrenceCount } : { kind };
+          });
+          touches.push(...toTouch(stormPart, parsed.data[0]));
         }
-        parsed.data[1].forEach(([kind, episodeStart, occurrenceCount], position) => {
-          results[indexes[position] as number] =
-            kind === 'stormed' ? { kind, episodeStart } : kind === 'released' ? { kind, episodeStart, occurrenceCount } : { kind };
-        });
-        return toTouch(stormPart, parsed.data[0]);
+        return touches;
       }),
     );
     return { results, storms: storms.flat() };

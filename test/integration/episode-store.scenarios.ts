@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { Signal } from '../../lib/domain/signal.js';
 import { unixSeconds } from '../../lib/domain/time.js';
 import { createRedisClient, type RedisClient } from '../../lib/redis/client.js';
-import { EpisodeStore, type EpisodeStoreOptions } from '../../lib/redis/episode-store.js';
+import { EpisodeStore, type EpisodeStoreOptions, maxSignalsPerScriptCall, serverlessArgumentLimit } from '../../lib/redis/episode-store.js';
 import { episodeKey } from '../../lib/redis/keys.js';
 import { signalsOf } from '../support/builders/webhook.js';
 import { type RunningRedis, redisTargetOf, startRedisCluster, startRedisStandalone } from '../../local/redis-runner.js';
@@ -288,6 +288,57 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
       const keys = await keysOfFamily(redis, 'episode');
       expect(keys).toHaveLength(50);
       for (const key of keys) expect(await memoryUsage(key)).toBeLessThanOrEqual(112);
+    });
+
+    describe('a storm key with more signals than one script call may carry (ElastiCache Serverless: 3,999 arguments)', () => {
+      // One storm key (alertname + namespace), one resource per pod; the threshold above one call's worth.
+      const podsOfOneKey = (count: number) =>
+        signalsOf(...Array.from({ length: count }, (_, index) => ({ labels: { alertname: 'KubePodNotReady', namespace: 'shop', pod: `checkout-${index}` } })));
+      /** Every sgEpisodeObserve call's argument count as sent (EVALSHA and the sha added), while `run` runs. */
+      async function argumentCounts(run: (store: EpisodeStore) => Promise<void>): Promise<number[]> {
+        const counts: number[] = [];
+        const client = redis as RedisClient & { sgEpisodeObserve: (...args: unknown[]) => Promise<unknown> };
+        const observeScript = client.sgEpisodeObserve;
+        client.sgEpisodeObserve = (...args: unknown[]) => {
+          counts.push(2 + args.length);
+          return observeScript.apply(client, args);
+        };
+        try {
+          await run(new EpisodeStore(redis, { ...options, storm: { ...options.storm, threshold: 600, holdSeconds: 3 } }));
+        } finally {
+          client.sgEpisodeObserve = observeScript;
+        }
+        return counts;
+      }
+
+      it(`sends ${maxSignalsPerScriptCall} signals in one call and ${maxSignalsPerScriptCall + 1} in two, each under the limit`, async () => {
+        expect(await argumentCounts((store) => store.observe('default', podsOfOneKey(maxSignalsPerScriptCall), t0, { requestId: 'exactly-one-call' }).then(() => undefined))).toEqual([
+          24 + 7 * maxSignalsPerScriptCall,
+        ]);
+        await flushAll(redis);
+        const counts = await argumentCounts((store) => store.observe('default', podsOfOneKey(maxSignalsPerScriptCall + 1), t0, { requestId: 'two-calls' }).then(() => undefined));
+        expect(counts).toEqual([24 + 7 * maxSignalsPerScriptCall, 24 + 7]);
+        expect(Math.max(...counts)).toBeLessThanOrEqual(serverlessArgumentLimit);
+      });
+
+      it('ends as one call would: 1,000 new pods of one key (the largest notification accepted) are one storm, the first call held until it forms', async () => {
+        const signals = podsOfOneKey(1_000);
+        let observed: Awaited<ReturnType<EpisodeStore['observe']>> | undefined;
+        let afterHold: Awaited<ReturnType<EpisodeStore['resolveHeld']>> | undefined;
+        const counts = await argumentCounts(async (store) => {
+          observed = await store.observe('default', signals, t0, { requestId: 'large-group' });
+          const held = signals.filter((_, index) => observed?.results[index]?.kind === 'held');
+          afterHold = await store.resolveHeld('default', held, t0 + 3);
+        });
+        expect(counts).toHaveLength(2);
+        expect(Math.max(...counts)).toBeLessThanOrEqual(serverlessArgumentLimit);
+        // The first call's 500 stay under the threshold of 600 (held: other resources of the key are new);
+        // the second passes it and opens the storm; the held ones join it after the hold.
+        expect(observed?.results.map((result) => result.kind)).toEqual([...Array<string>(500).fill('held'), ...Array<string>(500).fill('stormed')]);
+        expect(afterHold?.results.map((result) => result.kind)).toEqual(Array<string>(500).fill('stormed'));
+        const stormStart = observed?.results[999]?.episodeStart;
+        expect(new Set(afterHold?.results.map((result) => (result.kind === 'stormed' ? result.episodeStart : -1)))).toEqual(new Set([stormStart]));
+      });
     });
   });
 }
