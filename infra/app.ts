@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
-import { readStackOptions } from './options.js';
+import { readStackOptions, StackOptionsError } from './options.js';
 import { StormgateStack } from './stormgate-stack.js';
 
 /** `cdk synth` / `cdk deploy`: one stack; cdk-nag (AwsSolutions, Serverless) checks it at synth. */
@@ -13,4 +13,13 @@ export function buildApp(app: App = new App()): { app: App; stack: StormgateStac
   return { app, stack };
 }
 
-if (process.argv[1]?.endsWith('infra/app.ts')) buildApp();
+if (process.argv[1]?.endsWith('infra/app.ts')) {
+  try {
+    buildApp();
+  } catch (error) {
+    // A mistake in the options is the operator's to fix: say it, without a stack trace.
+    if (!(error instanceof StackOptionsError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+  }
+}

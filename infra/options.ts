@@ -145,6 +145,11 @@ export const stackOptionsSchema = z
 
 export type StackOptions = z.infer<typeof stackOptionsSchema>;
 
+/** Options that cannot work together, or values out of range: `cdk synth` stops with this message. */
+export class StackOptionsError extends Error {
+  override readonly name = 'StackOptionsError';
+}
+
 export function readStackOptions(context: (key: string) => unknown): StackOptions {
   const raw: Record<string, unknown> = {};
   for (const name of Object.keys(stackOptionsSchema.shape)) {
@@ -153,7 +158,7 @@ export function readStackOptions(context: (key: string) => unknown): StackOption
   }
   const parsed = stackOptionsSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`invalid stormgate options: ${parsed.error.issues.map((issue) => `stormgate:${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    throw new StackOptionsError(`invalid stormgate options: ${parsed.error.issues.map((issue) => `stormgate:${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   }
   return parsed.data;
 }

@@ -1,4 +1,5 @@
 import { type IVpc, InterfaceVpcEndpointAwsService, Port, SecurityGroup, SubnetType, Vpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import { Annotations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { StackOptions } from '../options.js';
 
@@ -20,6 +21,8 @@ export class Network extends Construct {
     if (options.vpcId) {
       // Attributes instead of a lookup: `cdk synth` works offline and without an account.
       this.vpc = Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: options.vpcId, availabilityZones: options.availabilityZones, privateSubnetIds: options.privateSubnetIds });
+      // Nothing here reads the subnets' route tables (interface endpoints and ENIs need none).
+      Annotations.of(this).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId', 'stormgate adds no routes to an existing VPC');
       this.subnets = { subnets: this.vpc.privateSubnets };
     } else {
       // options.ts refuses 0: a new VPC without NAT has no way to any Kubernetes API.

@@ -240,6 +240,12 @@ describe('StormgateStack (defaults: cluster-mode Valkey, new VPC, kubeconfig sec
 });
 
 describe('StormgateStack options', () => {
+  it('leaves the defaults to infra/options.ts: cdk.json sets no stormgate option, so -c options combine as documented', () => {
+    const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
+    expect(Object.keys(cdkJson.context).filter((key) => key.startsWith('stormgate:'))).toEqual([]);
+    expect(() => synth({ ...cdkJson.context, ...existingVpc })).not.toThrow();
+  });
+
   it('serverless: evicting at its data limit, so alarmed at 75% of it (point 13)', () => {
     const { template, resources } = synth({ 'stormgate:redisMode': 'serverless', 'stormgate:redisMaxDataGb': 2 });
     template.hasResourceProperties('AWS::ElastiCache::ServerlessCache', { ServerlessCacheName: 'stormgate', Engine: 'valkey', CacheUsageLimits: { DataStorage: { Maximum: 2, Unit: 'GB' } } });

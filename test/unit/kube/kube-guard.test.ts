@@ -46,4 +46,30 @@ describe('KubeGuard circuit', () => {
     for (const name of ['a', 'b', 'c']) await expect(subject.run(`create ${name}`, forbidden)).rejects.toMatchObject({ statusCode: 403 });
     await expect(subject.run('create d', async () => 'made')).resolves.toBe('made');
   });
+
+  it.each([
+    ['401 (credentials refused)', true, 401, false],
+    ['403 (RBAC)', true, 403, false],
+    ['a terminal failure without an answer (untrusted certificate)', true, undefined, false],
+    ['404 (a missing CRD: not the client’s configuration)', false, 404, false],
+    ['422 (an invalid object)', false, 422, false],
+    ['503 (transient)', false, 503, true],
+    ['a dropped connection (transient)', false, undefined, true],
+  ])('after %s, asks its owner for a new client: %s', async (_, told, status, retryable) => {
+    let rejections = 0;
+    const subject = new KubeGuard({
+      retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 },
+      now: () => now,
+      sleep: async () => undefined,
+      onConfigurationRejected: () => {
+        rejections += 1;
+      },
+    });
+    await expect(
+      subject.run('create a', async () => {
+        throw new KubeWriteError('kubernetes create failed', status, retryable);
+      }),
+    ).rejects.toBeInstanceOf(KubeWriteError);
+    expect(rejections).toBe(told ? 1 : 0);
+  });
 });

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createKubeClient } from '../../lib/kube/client.js';
+import { kubeconfigPlaceholder } from '../../lib/kube/kubeconfig-placeholder.js';
+import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
+import { KubeStandin } from '../../local/kube-standin/server.js';
+import { alert } from '../support/builders/webhook.js';
+import { type IntegrationStack, startIntegrationStack } from '../support/integration-stack.js';
+import { SecretsManagerStandin } from '../support/secrets-manager-standin.js';
+
+const secretId = 'stormgate/kubeconfig';
+
+/** A kubeconfig as an operator would put it in the secret the stack created. */
+const kubeconfigFor = (server: string, token: string) =>
+  [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: target`,
+    `  cluster: { server: "${server}" }`,
+    'users:',
+    `- name: stormgate`,
+    `  user: { token: "${token}" }`,
+    'contexts:',
+    '- name: stormgate',
+    '  context: { cluster: target, user: stormgate }',
+    'current-context: stormgate',
+    '',
+  ].join('\n');
+
+/**
+ * A cluster that is not EKS, reached through the kubeconfig kept in Secrets Manager (as deployed): the
+ * placeholder the stack puts there is named, and a kubeconfig replaced in the secret takes effect in a
+ * warm function as soon as the API server refuses the old one (no cold start needed).
+ */
+describe('the kubeconfig kept in Secrets Manager', () => {
+  let secrets: SecretsManagerStandin;
+  let cluster: KubeStandin;
+  let acceptedToken = 'token-before-rotation-0001';
+  let it_: IntegrationStack;
+  const secretsClient = () =>
+    Promise.resolve(new SecretsManagerClient({ region: 'us-east-1', endpoint: secrets.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+
+  beforeAll(async () => {
+    cluster = await KubeStandin.start({ token: (presented) => presented === acceptedToken });
+    secrets = await SecretsManagerStandin.start({ [secretId]: kubeconfigFor(cluster.url, acceptedToken) });
+    it_ = await startIntegrationStack('standalone', { KUBECONFIG_SECRET_ID: secretId, AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, STORM_HOLD_SECONDS: '0' });
+  });
+  afterAll(async () => {
+    await it_?.stop();
+    await secrets?.stop();
+    await cluster?.stop();
+  });
+
+  it.each([
+    ['the placeholder the stack created', kubeconfigPlaceholder, /secret stormgate\/kubeconfig still holds the placeholder the stack created: put the kubeconfig of the target cluster in it/],
+    ['text that is not YAML', 'clusters: [unclosed', /secret stormgate\/kubeconfig does not hold a kubeconfig/],
+    ['a kubeconfig without a current context', 'apiVersion: v1\nkind: Config\nclusters: []\n', /the kubeconfig in secret stormgate\/kubeconfig has no current context with a cluster/],
+  ])('names %s instead of failing on it later', async (_, text, message) => {
+    const standin = await SecretsManagerStandin.start({ [secretId]: text });
+    try {
+      const client = () => Promise.resolve(new SecretsManagerClient({ region: 'us-east-1', endpoint: standin.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+      await expect(createKubeClient({ mode: 'kubeconfig-secret', secretId }, { region: 'us-east-1', secrets: client })).rejects.toThrow(message);
+    } finally {
+      await standin.stop();
+    }
+  });
+
+  it('reads a usable kubeconfig from the secret: the API answers with its server and token', async () => {
+    const client = await createKubeClient({ mode: 'kubeconfig-secret', secretId }, { region: 'us-east-1', secrets: secretsClient });
+    await expect(new RemediationRequestWriter(client, 'stormgate').find('stormgate.dev/none=x')).resolves.toEqual([]);
+  });
+
+  it('follows credentials rotated in the cluster and in the secret: the refused write reads the secret again', async () => {
+    await it_.deliver([alert({ labels: { alertname: 'BeforeRotation' } })]);
+    expect(cluster.list('remediationrequests', 'stormgate')).toHaveLength(1);
+
+    // The cluster stops accepting the old token; the operator puts the new kubeconfig in the secret.
+    acceptedToken = 'token-after-rotation-0002';
+    secrets.secrets.set(secretId, kubeconfigFor(cluster.url, acceptedToken));
+
+    // The warm dedup still holds the old client: its write is refused (401), which makes the client
+    // again from the secret, and Lambda's retry of the batch writes with the new token.
+    await it_.deliver([alert({ labels: { alertname: 'AfterRotation' } })]);
+    expect(it_.stack.runtime.deadLetters).toEqual([]);
+    expect(cluster.list('remediationrequests', 'stormgate').map((request) => (request.spec as { signalName: string }).signalName).sort()).toEqual(['AfterRotation', 'BeforeRotation']);
+    await it_.checkAndReset();
+  });
+});
