@@ -7,7 +7,9 @@ import { StormgateStack } from './stormgate-stack.js';
 /** `cdk synth` / `cdk deploy`: one stack; cdk-nag (AwsSolutions, Serverless) checks it at synth. */
 export function buildApp(app: App = new App()): { app: App; stack: StormgateStack } {
   const options = readStackOptions((key) => app.node.tryGetContext(key));
-  const stack = new StormgateStack(app, 'Stormgate', { options });
+  // One stack per namePrefix: another prefix is another stack, never a rename of the first one's resources.
+  const stackId = options.namePrefix === 'stormgate' ? 'Stormgate' : `Stormgate-${options.namePrefix}`;
+  const stack = new StormgateStack(app, stackId, { options });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   acknowledgeNagFindings(stack);
   return { app, stack };

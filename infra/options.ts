@@ -15,8 +15,10 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min, `must
 /** `a.b.c.d/n` or an IPv6 prefix, with no host bits set (WAF refuses /0). */
 export function cidrProblem(cidr: string): string | undefined {
   const [address = '', prefix = '', ...rest] = cidr.split('/');
-  const bits = isIPv4(address) ? 32 : isIPv6(address) ? 128 : 0;
-  if (rest.length > 0 || bits === 0 || !/^\d{1,3}$/.test(prefix)) return `${cidr} is not an IPv4 or IPv6 CIDR (address/prefix)`;
+  // An IPv4-mapped IPv6 prefix would sit in the IPv6 IP set and never match an IPv4 client; a zone id is meaningless to WAF.
+  if (/^::ffff:/i.test(address) && address.includes('.')) return `${cidr} is an IPv4-mapped IPv6 prefix: write the IPv4 CIDR instead`;
+  const bits = isIPv4(address) ? 32 : isIPv6(address) && !address.includes('%') ? 128 : 0;
+  if (rest.length > 0 || bits === 0 || !/^(0|[1-9]\d{0,2})$/.test(prefix)) return `${cidr} is not an IPv4 or IPv6 CIDR (address/prefix)`;
   const length = Number(prefix);
   if (length < 1 || length > bits) return `${cidr}: the prefix must be 1-${bits} (WAF refuses /0)`;
   const value = bits === 32 ? ipv4Value(address) : ipv6Value(address);
@@ -40,12 +42,21 @@ function format(value: bigint, bits: number): string {
   return Array.from({ length: 8 }, (_, index) => ((value >> BigInt(112 - 16 * index)) & 0xffffn).toString(16)).join(':');
 }
 
-/** Variables the stack sets itself; `environment` may not override them. */
+/** Variables the stack sets itself from its options; `environment` may not override them. */
 const stackOwnedVariables = new Set([
-  'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_TLS', 'REDIS_PASSWORD', 'REDIS_AUTH_SECRET_ID', 'RR_NAMESPACE', 'AUTH_TOKENS', 'AUTH_TOKENS_SECRET_ID',
-  'KUBECONFIG', 'KUBECONFIG_SECRET_ID', 'KUBE_API_URL', 'KUBE_TOKEN', 'KUBE_CA_DATA', 'EKS_CLUSTER_NAME', 'DEDUP_FUNCTION_NAME',
-  'STORM_AGGREGATOR_FUNCTION_NAME', 'AWS_REGION', 'AWS_ENDPOINT_URL_LAMBDA', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'SWEEP_INTERVAL_SECONDS',
+  'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_TLS', 'REDIS_AUTH_SECRET_ID', 'RR_NAMESPACE', 'AUTH_TOKENS_SECRET_ID', 'KUBECONFIG_SECRET_ID',
+  'KUBE_API_URL', 'KUBE_CA_DATA', 'EKS_CLUSTER_NAME', 'DEDUP_FUNCTION_NAME', 'AWS_REGION',
 ]);
+/** Credentials belong in the stack's secrets, never in a function's environment. */
+const credentialVariables = new Set(['AUTH_TOKENS', 'REDIS_PASSWORD', 'KUBE_TOKEN']);
+/** Variables of the local runtime only; deployed functions never read them. */
+const localOnlyVariables = new Set(['KUBECONFIG', 'SWEEP_INTERVAL_SECONDS', 'STORM_AGGREGATOR_FUNCTION_NAME', 'AWS_ENDPOINT_URL_LAMBDA', 'AWS_ENDPOINT_URL_SECRETS_MANAGER']);
+
+/** Options that size or choose ElastiCache: meaningless with `redisUrl`. */
+const elastiCacheOptions = ['redisMode', 'redisNodeType', 'redisShards', 'redisReplicasPerShard', 'redisMaxDataGb', 'redisMaxEcpuPerSecond'] as const;
+
+/** ElastiCache's hard limit of nodes in one cluster-mode group (the default quota is 90). */
+export const maxRedisNodes = 500;
 
 export const stackOptionsSchema = z
   .object({
@@ -108,7 +119,20 @@ export const stackOptionsSchema = z
     /** Alarm notifications. */
     alarmEmail: z.email('must be an email address').optional(),
     /** Extra function environment (tuning from DESIGN.md: STORM_THRESHOLD, …), checked as the functions will check it. */
-    environment: z.record(z.string(), z.string()).default({}),
+    environment: z
+      .preprocess(
+        // `-c` passes context as a string: a JSON object there.
+        (value) => {
+          if (typeof value !== 'string') return value;
+          try {
+            return JSON.parse(value) as unknown;
+          } catch {
+            return value;
+          }
+        },
+        z.record(z.string(), z.string(), { error: 'must be a JSON object of variable names to string values, e.g. {"STORM_THRESHOLD":"10"}' }),
+      )
+      .default({}),
   })
   .superRefine((options, context) => {
     const problem = (path: string, message: string) => context.addIssue({ code: 'custom', path: [path], message });
@@ -116,6 +140,8 @@ export const stackOptionsSchema = z
       if (options.privateSubnetIds.length === 0) problem('privateSubnetIds', 'vpcId needs the private subnet ids the functions and Redis use');
       if (options.availabilityZones.length !== options.privateSubnetIds.length)
         problem('availabilityZones', 'needs one availability zone per private subnet id, in the same order');
+      if (options.redisUrl === undefined && new Set(options.availabilityZones).size < 2)
+        problem('availabilityZones', 'ElastiCache keeps a replica in another zone: give private subnets in at least two availability zones');
       if (options.natGateways !== undefined) problem('natGateways', 'applies only to a new VPC; with vpcId, the existing VPC’s routes decide (it needs a way to the Kubernetes API)');
     } else {
       if (options.privateSubnetIds.length > 0 || options.availabilityZones.length > 0) problem('privateSubnetIds', 'privateSubnetIds and availabilityZones need vpcId');
@@ -131,9 +157,13 @@ export const stackOptionsSchema = z
     }
     if ((options.domainName === undefined) !== (options.certificateArn === undefined)) problem('domainName', 'domainName and certificateArn go together');
     if (options.mtlsTruststoreUri !== undefined && options.domainName === undefined) problem('mtlsTruststoreUri', 'mutual TLS needs domainName and certificateArn');
+    const nodes = options.redisShards * (options.redisReplicasPerShard + 1);
+    if (nodes > maxRedisNodes) problem('redisShards', `${options.redisShards} shards of ${options.redisReplicasPerShard + 1} nodes are ${nodes} nodes; ElastiCache allows at most ${maxRedisNodes} in one group`);
     if (options.apiBurstLimit < options.apiRateLimit) problem('apiBurstLimit', `must be at least apiRateLimit (${options.apiRateLimit})`);
     for (const [name, value] of Object.entries(options.environment)) {
       if (stackOwnedVariables.has(name)) problem('environment', `${name} is set by the stack from its own options`);
+      else if (credentialVariables.has(name)) problem('environment', `${name} would put a credential in the functions' environment: the stack keeps credentials in Secrets Manager`);
+      else if (localOnlyVariables.has(name)) problem('environment', `${name} is for the local runtime only; deployed functions do not read it`);
       else if (!Object.hasOwn(environmentSchema.shape, name)) problem('environment', `${name} is not a stormgate variable (README, Configuration)`);
       else {
         const parsed = environmentSchema.safeParse({ [name]: value });
@@ -155,6 +185,10 @@ export function readStackOptions(context: (key: string) => unknown): StackOption
   for (const name of Object.keys(stackOptionsSchema.shape)) {
     const value = context(`stormgate:${name}`);
     if (value !== undefined) raw[name] = value;
+  }
+  const ignored = raw.redisUrl === undefined ? [] : elastiCacheOptions.filter((name) => raw[name] !== undefined);
+  if (ignored.length > 0) {
+    throw new StackOptionsError(`invalid stormgate options: ${ignored.map((name) => `stormgate:${name}: has no effect with redisUrl (an existing Redis, no ElastiCache)`).join('; ')}`);
   }
   const parsed = stackOptionsSchema.safeParse(raw);
   if (!parsed.success) {

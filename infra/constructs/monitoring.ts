@@ -1,15 +1,14 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { StackOptions } from '../options.js';
 
@@ -21,7 +20,6 @@ export interface MonitoringProps {
   readonly redis: { mode: StackOptions['redisMode']; dimensions: Record<string, string>[] };
   readonly options: StackOptions;
 }
-
 
 /**
  * Alarms (API 5xx rate, function errors and throttles, dead letters, Redis memory, CPU and evictions) and
@@ -128,9 +126,10 @@ export class Monitoring extends Construct {
 
   /**
    * The alarm topic, encrypted with a key CloudWatch may use: alarms publish as the CloudWatch service,
-   * which needs sns:Publish on the topic and kms:Decrypt + kms:GenerateDataKey* on its key (an AWS-managed
-   * key cannot grant that), both only for alarms of this account. An email subscription keeps what it could
-   * not deliver in a queue.
+   * which needs kms:Decrypt + kms:GenerateDataKey* on the topic's key (an AWS-managed key cannot grant
+   * that; this key encrypts nothing else, and the statement is AWS's documented one, without conditions
+   * that a KMS request might not carry) and sns:Publish on the topic, for alarms of this account. An email
+   * subscription keeps what it could not deliver in a queue.
    */
   private alarmTopic(options: StackOptions): Topic {
     const { account, region, partition } = Stack.of(this);
@@ -140,9 +139,7 @@ export class Monitoring extends Construct {
     };
     const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
     const key = new Key(this, 'AlarmsKey', { enableKeyRotation: true, description: `${options.namePrefix}: alarm topic` });
-    key.addToResourcePolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, principals: [cloudWatch], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: fromOwnAlarms }),
-    );
+    key.addToResourcePolicy(new PolicyStatement({ effect: Effect.ALLOW, principals: [cloudWatch], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }));
     const topic = new Topic(this, 'Alarms', { displayName: `${options.namePrefix} alarms`, masterKey: key, enforceSSL: true });
     topic.addToResourcePolicy(
       new PolicyStatement({ effect: Effect.ALLOW, principals: [cloudWatch], actions: ['sns:Publish'], resources: [topic.topicArn], conditions: fromOwnAlarms }),

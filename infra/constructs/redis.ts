@@ -1,3 +1,4 @@
+import { Annotations } from 'aws-cdk-lib';
 import { CfnParameterGroup, CfnReplicationGroup, CfnServerlessCache, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -7,6 +8,7 @@ import type { StackOptions } from '../options.js';
 /** Valkey 8.1 on the node-based group; its parameter family (pinned, so a new default never changes the cache under us). */
 export const valkeyEngineVersion = '8.1';
 const valkeyParameterFamily = 'valkey8';
+const defaultNodeQuota = 90;
 
 /**
  * ElastiCache for the shared state: a node-based replication group in cluster mode (default) or
@@ -32,7 +34,8 @@ export class Redis extends Construct {
     const subnetIds = props.vpc.selectSubnets(props.subnets).subnetIds;
     this.mode = options.redisMode;
     if (options.redisMode === 'serverless') {
-      const cache = new CfnServerlessCache(this, 'Cache', {
+      // Its own construct id: switching modes creates the other resource instead of changing a resource's type.
+      const cache = new CfnServerlessCache(this, 'Serverless', {
         serverlessCacheName: options.namePrefix,
         engine: 'valkey',
         majorEngineVersion: '8',
@@ -61,7 +64,7 @@ export class Redis extends Construct {
       description: 'stormgate: cluster mode, noeviction',
       properties: { 'cluster-enabled': 'yes', 'maxmemory-policy': 'noeviction' },
     });
-    const group = new CfnReplicationGroup(this, 'Cache', {
+    const group = new CfnReplicationGroup(this, 'Cluster', {
       replicationGroupId: options.namePrefix,
       replicationGroupDescription: 'stormgate shared state',
       engine: 'valkey',
@@ -82,12 +85,21 @@ export class Redis extends Construct {
       snapshotRetentionLimit: 1,
       autoMinorVersionUpgrade: true,
     });
+    // A shard count change reshards online; without the policy CloudFormation replaces the group (and a
+    // named group cannot be replaced in place).
+    group.cfnOptions.updatePolicy = { useOnlineResharding: true };
     this.environment = {
       REDIS_CLUSTER_NODES: `${group.attrConfigurationEndPointAddress}:${group.attrConfigurationEndPointPort}`,
       REDIS_TLS: 'true',
       REDIS_AUTH_SECRET_ID: this.authSecret.secretArn,
     };
     this.metricDimensions = memberNodes(options.namePrefix, options.redisShards, options.redisReplicasPerShard);
+    if (this.metricDimensions.length > defaultNodeQuota) {
+      Annotations.of(this).addWarningV2(
+        'stormgate:redisNodeQuota',
+        `${this.metricDimensions.length} Redis nodes: above ElastiCache's default quota of ${defaultNodeQuota} nodes per cluster; ask for an increase before deploying`,
+      );
+    }
   }
 }
 

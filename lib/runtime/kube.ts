@@ -4,35 +4,58 @@ import { RemediationRequestWriter } from '../kube/remediation-writer.js';
 import { requireKube } from '../config/index.js';
 import { forgetOnFailure, runtimeConfig, secretsClient } from './clients.js';
 import { kubeHealth } from './stores.js';
+import { logger } from '../telemetry/logger.js';
 
 /**
  * The Kubernetes side of the process's clients, apart from lib/runtime/clients.ts so that the webhook
  * path (ingest), which never writes to Kubernetes, never loads the Kubernetes client at cold start.
  */
-let kube: { client: Promise<KubeClient>; madeAt: number } | undefined;
+let kube: { client: Promise<KubeClient>; madeAt: number; refreshing: boolean } | undefined;
 let writer: RemediationRequestWriter | undefined;
 let guard: KubeGuard | undefined;
 
 // A kubeconfig kept in Secrets Manager may be replaced at any time: warm functions read it again this
-// often, and at once when the API server refuses what it holds (forgetKubeClient).
+// often (keeping the client in use until the new one is made), and at once when the API server refuses
+// what the client holds, at most once per refusalGraceMs (a lasting 403 must not read the secret at
+// every write, and a late refusal of the previous client must not drop the one just made).
 const secretKubeconfigMaxAgeMs = 5 * 60 * 1000;
+const refusalGraceMs = 30 * 1000;
+let lastForgotAt = Number.NEGATIVE_INFINITY;
+
+function makeKubeClient(): Promise<KubeClient> {
+  const config = runtimeConfig();
+  return createKubeClient(requireKube(config), { region: config.aws.region, secrets: secretsClient });
+}
 
 /** The Kubernetes client; a promise because a kubeconfig may first have to be read from Secrets Manager. */
 export function kubeClient(): Promise<KubeClient> {
-  const config = runtimeConfig();
-  const target = requireKube(config);
-  if (kube && target.mode === 'kubeconfig-secret' && Date.now() - kube.madeAt >= secretKubeconfigMaxAgeMs) kube = undefined;
   if (!kube) {
-    const client: Promise<KubeClient> = forgetOnFailure(createKubeClient(target, { region: config.aws.region, secrets: secretsClient }), () => {
+    const client: Promise<KubeClient> = forgetOnFailure(makeKubeClient(), () => {
       if (kube?.client === client) kube = undefined;
     });
-    kube = { client, madeAt: Date.now() };
+    kube = { client, madeAt: Date.now(), refreshing: false };
+  } else if (requireKube(runtimeConfig()).mode === 'kubeconfig-secret' && !kube.refreshing && Date.now() - kube.madeAt >= secretKubeconfigMaxAgeMs) {
+    const current = kube;
+    current.refreshing = true;
+    makeKubeClient().then(
+      (fresh) => {
+        if (kube === current) kube = { client: Promise.resolve(fresh), madeAt: Date.now(), refreshing: false };
+      },
+      (error: unknown) => {
+        logger.warn('could not read the kubeconfig again; keeping the client in use', { error: String(error) });
+        current.refreshing = false;
+        current.madeAt = Date.now();
+      },
+    );
   }
   return kube.client;
 }
 
-/** The next call makes the client again from its source (the API server refused its credentials or CA). */
+/** The API server refused the client's credentials or CA: the next call makes it again from its source. */
 export function forgetKubeClient(): void {
+  const now = Date.now();
+  if (now - lastForgotAt < refusalGraceMs) return;
+  lastForgotAt = now;
   kube = undefined;
 }
 

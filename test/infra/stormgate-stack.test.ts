@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { buildApp } from '../../infra/app.js';
 import { memberNodes, valkeyEngineVersion } from '../../infra/constructs/redis.js';
@@ -118,6 +118,15 @@ describe('StormgateStack (defaults: cluster-mode Valkey, new VPC, kubeconfig sec
     template.resourceCountIs('AWS::ElastiCache::ServerlessCache', 0);
   });
 
+  it('reshards online when the shard count changes, and gives each Redis mode its own resource (switching never changes a resource’s type)', () => {
+    const group = ofType(resources, 'AWS::ElastiCache::ReplicationGroup');
+    expect(group).toHaveLength(1);
+    expect((group[0]?.[1] as Resource & { UpdatePolicy?: unknown }).UpdatePolicy).toEqual({ UseOnlineResharding: true });
+    const serverless = ofType(synth({ 'stormgate:redisMode': 'serverless' }).resources, 'AWS::ElastiCache::ServerlessCache');
+    expect(serverless).toHaveLength(1);
+    expect(serverless[0]?.[0]).not.toBe(group[0]?.[0]);
+  });
+
   it('gives each function only what it needs (dedup invokes nothing; nothing names the storm aggregator)', () => {
     const dedup = idOf(resources, 'DedupFunction', 'AWS::Lambda::Function');
     const storm = idOf(resources, 'StormAggregatorFunction', 'AWS::Lambda::Function');
@@ -209,10 +218,14 @@ describe('StormgateStack (defaults: cluster-mode Valkey, new VPC, kubeconfig sec
   it('lets CloudWatch publish to the encrypted alarm topic: its key and the topic admit alarms of this account (point 2)', () => {
     const key = resources[idOf(resources, 'MonitoringAlarmsKey', 'AWS::KMS::Key')]?.Properties.KeyPolicy as { Statement: { Principal: unknown; Action: unknown; Condition?: unknown }[] };
     expect(key.Statement).toContainEqual(
-      expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: expect.objectContaining({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }) }),
+      expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*' }),
     );
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }) }),
+        ]),
+      },
     });
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
@@ -266,7 +279,9 @@ describe('StormgateStack options', () => {
   });
 
   it('names everything from namePrefix, so that two stacks coexist in one account and region (point 15)', () => {
-    const { template } = synth({ 'stormgate:namePrefix': 'sg-staging' });
+    expect(synth().stack.stackName).toBe('Stormgate');
+    const { template, stack } = synth({ 'stormgate:namePrefix': 'sg-staging' });
+    expect(stack.stackName).toBe('Stormgate-sg-staging');
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { ReplicationGroupId: 'sg-staging' });
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'sg-staging' });
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'sg-staging' });
@@ -315,9 +330,19 @@ describe('StormgateStack options', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com', RedrivePolicy: { deadLetterTargetArn: Match.anyValue() } });
   });
 
-  it('passes tuning variables through, checked as the functions will check them', () => {
+  it('passes tuning variables through (from cdk.json, or as JSON with -c), checked as the functions will check them', () => {
     const { template } = synth({ 'stormgate:environment': { STORM_THRESHOLD: '10', STORM_HOLD_SECONDS: '0' } });
     template.allResourcesProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ STORM_THRESHOLD: '10', STORM_HOLD_SECONDS: '0' }) } });
+    synth({ 'stormgate:environment': '{"STORM_THRESHOLD":"12"}' }).template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ STORM_THRESHOLD: '12' }) },
+    });
+  });
+
+  it('warns above ElastiCache’s default quota of 90 nodes per group, not at it', () => {
+    const at = synth({ 'stormgate:redisShards': 45, 'stormgate:redisReplicasPerShard': 1 });
+    expect(Annotations.fromStack(at.stack).findWarning('*', Match.stringLikeRegexp('default quota'))).toEqual([]);
+    const above = synth({ 'stormgate:redisShards': 46, 'stormgate:redisReplicasPerShard': 1 });
+    Annotations.fromStack(above.stack).hasWarning('*', Match.stringLikeRegexp('92 Redis nodes: above ElastiCache.s default quota of 90'));
   });
 
   // Each row: options, and what the error must say. Boundaries are tested on both sides below.
@@ -352,6 +377,15 @@ describe('StormgateStack options', () => {
     ['a variable the stack owns', { 'stormgate:environment': { REDIS_URL: 'redis://elsewhere:6379' } }, /stormgate:environment: REDIS_URL is set by the stack/],
     ['a tuning value the functions would refuse', { 'stormgate:environment': { STORM_THRESHOLD: '0' } }, /stormgate:environment: STORM_THRESHOLD: /],
     ['an alarm address that is not one', { 'stormgate:alarmEmail': 'oncall' }, /stormgate:alarmEmail: must be an email address/],
+    ['an IPv4-mapped IPv6 prefix (it would never match an IPv4 client)', { 'stormgate:allowedCidrs': '::ffff:10.0.0.0/104' }, /stormgate:allowedCidrs\.0: ::ffff:10\.0\.0\.0\/104 is an IPv4-mapped IPv6 prefix/],
+    ['an IPv6 address with a zone id', { 'stormgate:allowedCidrs': 'fe80::1%eth0/64' }, /stormgate:allowedCidrs\.0: fe80::1%eth0\/64 is not an IPv4 or IPv6 CIDR/],
+    ['a prefix length with a leading zero', { 'stormgate:allowedCidrs': '10.0.0.0/08' }, /stormgate:allowedCidrs\.0: 10\.0\.0\.0\/08 is not an IPv4 or IPv6 CIDR/],
+    ['more Redis nodes than one group can have', { 'stormgate:redisShards': 167, 'stormgate:redisReplicasPerShard': 2 }, /stormgate:redisShards: 167 shards of 3 nodes are 501 nodes; ElastiCache allows at most 500/],
+    ['a credential in the environment', { 'stormgate:environment': { AUTH_TOKENS: 'team=0123456789abcdef' } }, /stormgate:environment: AUTH_TOKENS would put a credential in the functions' environment/],
+    ['a variable of the local runtime', { 'stormgate:environment': { SWEEP_INTERVAL_SECONDS: '5' } }, /stormgate:environment: SWEEP_INTERVAL_SECONDS is for the local runtime only/],
+    ['an environment given with -c that is not JSON', { 'stormgate:environment': 'STORM_THRESHOLD=10' }, /stormgate:environment: must be a JSON object/],
+    ['an existing VPC in one availability zone', { ...existingVpc, 'stormgate:availabilityZones': 'eu-west-1a,eu-west-1a' }, /stormgate:availabilityZones: ElastiCache keeps a replica in another zone/],
+    ['ElastiCache options with an existing Redis', { 'stormgate:redisUrl': 'redis://redis:6379', 'stormgate:redisMode': 'serverless' }, /stormgate:redisMode: has no effect with redisUrl/],
   ];
   it.each(refused)('refuses %s at synth, naming the option', (_, context, message) => {
     expect(() => synth(context)).toThrow(message);
@@ -365,7 +399,9 @@ describe('StormgateStack options', () => {
       { 'stormgate:natGateways': 2 },
       { 'stormgate:namePrefix': 'a'.repeat(24) },
       { 'stormgate:namePrefix': 'sg-b' },
-      { 'stormgate:allowedCidrs': '10.0.0.1/32,2001:db8::1/128,128.0.0.0/1,::ffff:10.0.0.0/104' },
+      { 'stormgate:allowedCidrs': '10.0.0.1/32,2001:db8::1/128,128.0.0.0/1,::/1' },
+      { 'stormgate:redisShards': 250, 'stormgate:redisReplicasPerShard': 1 },
+      { ...existingVpc, 'stormgate:privateSubnetIds': 'subnet-0123456789abcdef0', 'stormgate:availabilityZones': 'eu-west-1a', 'stormgate:redisUrl': 'redis://redis:6379' },
     ]) {
       expect(() => synth(context)).not.toThrow();
     }

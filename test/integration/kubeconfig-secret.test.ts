@@ -4,7 +4,7 @@ import { createKubeClient } from '../../lib/kube/client.js';
 import { kubeconfigPlaceholder } from '../../lib/kube/kubeconfig-placeholder.js';
 import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
 import { KubeStandin } from '../../local/kube-standin/server.js';
-import { alert } from '../support/builders/webhook.js';
+import { alert, webhook } from '../support/builders/webhook.js';
 import { type IntegrationStack, startIntegrationStack } from '../support/integration-stack.js';
 import { SecretsManagerStandin } from '../support/secrets-manager-standin.js';
 
@@ -84,6 +84,21 @@ describe('the kubeconfig kept in Secrets Manager', () => {
     await it_.deliver([alert({ labels: { alertname: 'AfterRotation' } })]);
     expect(it_.stack.runtime.deadLetters).toEqual([]);
     expect(cluster.list('remediationrequests', 'stormgate').map((request) => (request.spec as { signalName: string }).signalName).sort()).toEqual(['AfterRotation', 'BeforeRotation']);
+    await it_.checkAndReset();
+  });
+
+  it('reads the secret again at most once per 30 s while the API server keeps refusing (a lasting 403 or revoked token)', async () => {
+    const readsBefore = secrets.reads.get(secretId) ?? 0;
+    acceptedToken = 'a-token-nobody-has-0003';
+    for (const name of ['Refused1', 'Refused2', 'Refused3']) {
+      expect((await it_.post(webhook([alert({ labels: { alertname: name } })]))).status).toBe(202);
+    }
+    await it_.stack.runtime.drain();
+    // Three batches, each tried three times: nine refused writes, each of which asked for a new client.
+    expect(it_.stack.runtime.deadLetters).toHaveLength(3);
+    expect((secrets.reads.get(secretId) ?? 0) - readsBefore).toBeLessThanOrEqual(1);
+    it_.stack.runtime.deadLetters.splice(0);
+    acceptedToken = 'token-after-rotation-0002';
     await it_.checkAndReset();
   });
 });

@@ -9,10 +9,13 @@ export class SecretsManagerStandin {
   private constructor(
     private readonly server: Server,
     readonly secrets: Map<string, string>,
+    /** GetSecretValue calls answered, per secret id. */
+    readonly reads: Map<string, number>,
   ) {}
 
   static async start(secrets: Record<string, string>): Promise<SecretsManagerStandin> {
     const store = new Map(Object.entries(secrets));
+    const reads = new Map<string, number>();
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -25,12 +28,13 @@ export class SecretsManagerStandin {
           response.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }));
           return;
         }
+        reads.set(SecretId as string, (reads.get(SecretId as string) ?? 0) + 1);
         response.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1' });
         response.end(JSON.stringify({ ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${SecretId}`, Name: SecretId, SecretString: value, VersionId: 'v1' }));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return new SecretsManagerStandin(server, store);
+    return new SecretsManagerStandin(server, store, reads);
   }
 
   get url(): string {
