@@ -22,7 +22,8 @@ if (process.argv[1]?.endsWith('local/localstack.ts')) {
     process.stderr.write(`${health.reason}\n`);
     process.exit(1);
   }
-  const context = ['stormgate:redisUrl=redis://redis:6379', 'stormgate:dedupConcurrency=0', 'stormgate:stormConcurrency=0'];
+  // No account-wide API Gateway logging role in an emulator; Redis is the compose file's Valkey.
+  const context = ['stormgate:redisUrl=redis://redis:6379', 'stormgate:apiGatewayCloudWatchRole=false'];
   for (const command of [['bootstrap'], ['deploy', '--require-approval', 'never']]) {
     const result = spawnSync('npx', ['cdklocal', ...command, ...context.flatMap((entry) => ['-c', entry])], { stdio: 'inherit' });
     if (result.status !== 0) process.exit(result.status ?? 1);
