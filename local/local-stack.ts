@@ -25,7 +25,7 @@ export interface LocalStack {
   readonly kubeconfigPath?: string;
   readonly runtime: LocalLambdaRuntime;
   readonly standin?: KubeStandin;
-  /** Forgets what the process remembers between invocations (the Kubernetes circuit): for tests. */
+  /** Forgets what the process remembers between invocations (the Kubernetes circuit, the last refusal): for tests. */
   resetProcessState(): void;
   stop(): Promise<void>;
 }
@@ -101,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dedup = await import('../functions/dedup/handler.js');
     const storm = await import('../functions/storm-aggregator/handler.js');
     const clients = await import('../lib/runtime/clients.js');
-    const { resetKubeBreaker } = await import('../lib/runtime/kube.js');
+    const { resetKubeProcessState } = await import('../lib/runtime/kube.js');
     const config = clients.runtimeConfig();
     cleanups.push(() => clients.closeClients());
     const { checkDependencies } = await import('./preflight.js');
@@ -144,7 +144,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(kubeconfigPath !== undefined && { kubeconfigPath }),
       ...(standin !== undefined && { standin }),
       runtime,
-      resetProcessState: resetKubeBreaker,
+      resetProcessState: resetKubeProcessState,
       stop,
     };
   } catch (error) {

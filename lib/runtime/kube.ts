@@ -66,7 +66,11 @@ export function remediationWriter(): RemediationRequestWriter {
   return writer;
 }
 
-/** Closes the process's Kubernetes circuit: the local runtime's tests reset it between tests. */
-export function resetKubeBreaker(): void {
+/**
+ * Forgets what the process learned about the Kubernetes API between invocations (the circuit, the last
+ * refusal): the local runtime's tests reset it between tests. The client itself is kept.
+ */
+export function resetKubeProcessState(): void {
   guard?.reset();
+  lastForgotAt = Number.NEGATIVE_INFINITY;
 }
