@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createKubeClient } from '../../lib/kube/client.js';
 import { kubeconfigPlaceholder } from '../../lib/kube/kubeconfig-placeholder.js';
@@ -38,6 +38,9 @@ describe('the kubeconfig kept in Secrets Manager', () => {
   let cluster: KubeStandin;
   // What the cluster accepts, and what the secret holds: a test that changes either puts them back.
   let acceptedToken = 'token-before-rotation-0001';
+  /** A token the cluster accepts too, for an overlap while a rotation is under way. */
+  let alsoAccepted: string | undefined;
+  const presented: string[] = [];
   const rotate = (token: string) => {
     acceptedToken = token;
     secrets.secrets.set(secretId, kubeconfigFor(cluster.url, token));
@@ -47,7 +50,12 @@ describe('the kubeconfig kept in Secrets Manager', () => {
     Promise.resolve(new SecretsManagerClient({ region: 'us-east-1', endpoint: secrets.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
 
   beforeAll(async () => {
-    cluster = await KubeStandin.start({ token: (presented) => presented === acceptedToken });
+    cluster = await KubeStandin.start({
+      token: (token) => {
+        presented.push(token);
+        return token === acceptedToken || token === alsoAccepted;
+      },
+    });
     secrets = await SecretsManagerStandin.start({ [secretId]: kubeconfigFor(cluster.url, acceptedToken) });
     it_ = await startIntegrationStack('standalone', { KUBECONFIG_SECRET_ID: secretId, AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, STORM_HOLD_SECONDS: '0' });
   });
@@ -108,6 +116,33 @@ describe('the kubeconfig kept in Secrets Manager', () => {
     expect((secrets.reads.get(secretId) ?? 0) - readsBefore).toBe(1);
     it_.stack.runtime.deadLetters.splice(0);
     acceptedToken = tokenInSecret;
+    await it_.checkAndReset();
+  });
+
+  it('reads the secret again after 5 minutes in a warm function, keeping the client in use until the new one is made', async () => {
+    const readsBefore = secrets.reads.get(secretId) ?? 0;
+    const previous = acceptedToken;
+    // An overlapping rotation: the cluster accepts both tokens; nothing is refused, so only the age renews the client.
+    alsoAccepted = previous;
+    rotate(`renewed-${previous}`);
+    // Only Date moves (timers run as usual): the warm function's client is now older than 5 minutes.
+    jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    try {
+      jest.setSystemTime(Date.now() + 5 * 60 * 1000 + 1_000);
+      presented.length = 0;
+      await it_.deliver([alert({ labels: { alertname: 'WhileRenewing' } })]);
+      // That write used the client in use (the old token) while the new one was being made.
+      expect(presented[0]).toBe(previous);
+      expect((secrets.reads.get(secretId) ?? 0) - readsBefore).toBe(1);
+      presented.length = 0;
+      await it_.deliver([alert({ labels: { alertname: 'AfterRenewal' } })]);
+      expect(new Set(presented)).toEqual(new Set([acceptedToken]));
+      expect((secrets.reads.get(secretId) ?? 0) - readsBefore).toBe(1);
+    } finally {
+      jest.useRealTimers();
+      alsoAccepted = undefined;
+    }
+    expect(it_.stack.runtime.deadLetters).toEqual([]);
     await it_.checkAndReset();
   });
 });
