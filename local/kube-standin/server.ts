@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadResourceDefinitions, type ResourceDefinition } from './crd-registry.js';
 import { applyJsonPatch, applyMergePatch, PatchError } from './json-patch.js';
 import { parseLabelSelector } from './label-selector.js';
+import { nameProblems, objectMetaErrors } from './object-meta.js';
 import { type FieldError, validateAndPrune } from './openapi-schema.js';
 import { failure, type KubeStatus } from './status.js';
 import { toTable, wantsTable } from './table.js';
@@ -314,8 +315,14 @@ export class KubeStandin {
       case 'DELETE':
         this.objects.delete(key);
         return [200, existing];
-      case 'PUT':
-        return [200, this.update(definition, existing, parseJson(body) as KubeObject, subresource === 'status')];
+      case 'PUT': {
+        // An update (unlike a patch) must say which version it replaces (unconditional updates are off for custom resources).
+        const replacement = parseJson(body) as KubeObject;
+        if (typeof replacement?.metadata?.resourceVersion !== 'string' || replacement.metadata.resourceVersion === '') {
+          throw invalid(definition, name, [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
+        }
+        return [200, this.update(definition, existing, replacement, subresource === 'status')];
+      }
       case 'PATCH':
         return [200, this.update(definition, existing, patch(existing, contentType, body), subresource === 'status')];
       default:
@@ -384,9 +391,12 @@ export class KubeStandin {
       throw new HttpFailure(failure(400, 'BadRequest', `the API version in the data (${String(object?.apiVersion)}) or kind (${String(object?.kind)}) does not match the expected ${apiVersion} ${definition.kind}`));
     }
     const name = object.metadata?.name;
-    if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) {
-      throw invalid(definition, String(name), [{ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'` }]);
+    if (typeof name !== 'string' || name.length === 0) {
+      throw invalid(definition, String(name), [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
     }
+    const nameErrors = nameProblems(name).map((problem): FieldError => ({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: ${problem}` }));
+    const metaErrors = [...nameErrors, ...objectMetaErrors(object.metadata)];
+    if (metaErrors.length > 0) throw invalid(definition, name, metaErrors);
     if (object.metadata.namespace !== undefined && object.metadata.namespace !== namespace) {
       throw new HttpFailure(failure(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request'));
     }
@@ -424,6 +434,8 @@ export class KubeStandin {
           ...(definition.statusSubresource && { status: structuredClone(existing.status) }),
         };
     if (candidate.status === undefined) delete candidate.status;
+    const metaErrors = objectMetaErrors(candidate.metadata);
+    if (metaErrors.length > 0) throw invalid(definition, name, metaErrors);
     this.validate(definition, candidate, name);
     if (!statusOnly && JSON.stringify(candidate.spec) !== JSON.stringify(existing.spec)) {
       this.enforceTransitionRules(definition, existing, candidate);
@@ -508,8 +520,16 @@ function patch(existing: KubeObject, contentType: string | undefined, body: stri
   throw new HttpFailure(failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`));
 }
 
+/** The API server's limit on a request body (apiserver's MaxRequestBodyBytes, 3 MiB). */
+export const maxRequestBodyBytes = 3 * 1024 * 1024;
+
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > maxRequestBodyBytes) throw new HttpFailure(failure(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${maxRequestBodyBytes}`));
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }

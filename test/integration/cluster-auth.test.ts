@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { createSecretsClient } from '../../lib/aws/secrets-client.js';
 import { createKubeClient } from '../../lib/kube/client.js';
 import { buildRemediationRequest } from '../../lib/kube/remediation-request.js';
@@ -10,19 +13,35 @@ import { SecretsManagerStandin } from '../support/secrets-manager-standin.js';
 const [signal] = signalsOf({});
 const request = buildRemediationRequest(signal!, 1_763_700_000, { namespace: 'stormgate', tenant: 'default' });
 
-/** What EKS checks before calling STS: a presigned GetCallerIdentity for this cluster, signed recently. */
-function isEksTokenFor(clusterName: string) {
-  return (token: string) => {
-    if (!token.startsWith('k8s-aws-v1.')) return false;
-    const url = new URL(Buffer.from(token.slice(11), 'base64url').toString());
-    return (
-      url.host === 'sts.us-east-1.amazonaws.com' &&
-      url.searchParams.get('Action') === 'GetCallerIdentity' &&
-      url.searchParams.get('X-Amz-SignedHeaders') === 'host;x-k8s-aws-id' &&
-      (url.searchParams.get('X-Amz-Credential') ?? '').startsWith('AKIDCLUSTERAUTH/') &&
-      clusterName.length > 0
-    );
-  };
+/** Tokens the EKS stand-in was shown. */
+const presentedTokens: string[] = [];
+
+/** What EKS checks before calling STS: a presigned GetCallerIdentity, its signed headers, these credentials. */
+function isEksToken(token: string): boolean {
+  presentedTokens.push(token);
+  if (!token.startsWith('k8s-aws-v1.')) return false;
+  const url = new URL(Buffer.from(token.slice(11), 'base64url').toString());
+  return (
+    url.host === 'sts.us-east-1.amazonaws.com' &&
+    url.searchParams.get('Action') === 'GetCallerIdentity' &&
+    url.searchParams.get('X-Amz-SignedHeaders') === 'host;x-k8s-aws-id' &&
+    (url.searchParams.get('X-Amz-Credential') ?? '').startsWith('AKIDCLUSTERAUTH/')
+  );
+}
+
+/**
+ * What STS then checks: the signature covers `x-k8s-aws-id: <clusterName>`, so a token minted for one
+ * cluster is refused by another. Recomputed from the token's own date and expiry with the test's secret.
+ */
+async function isSignedFor(token: string, clusterName: string): Promise<boolean> {
+  const url = new URL(Buffer.from(token.slice(11), 'base64url').toString());
+  const date = (url.searchParams.get('X-Amz-Date') ?? '').replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z');
+  const signer = new SignatureV4({ credentials: { accessKeyId: 'AKIDCLUSTERAUTH', secretAccessKey: 'cluster-auth-secret' }, region: 'us-east-1', service: 'sts', sha256: Hash.bind(null, 'sha256') });
+  const expected = await signer.presign(
+    new HttpRequest({ method: 'GET', protocol: 'https:', hostname: url.host, path: '/', query: { Action: 'GetCallerIdentity', Version: '2011-06-15' }, headers: { host: url.host, 'x-k8s-aws-id': clusterName } }),
+    { expiresIn: Number(url.searchParams.get('X-Amz-Expires')), signingDate: new Date(date) },
+  );
+  return expected.query?.['X-Amz-Signature'] === url.searchParams.get('X-Amz-Signature');
 }
 
 describe('authenticating to the cluster without a CLI', () => {
@@ -34,7 +53,7 @@ describe('authenticating to the cluster without a CLI', () => {
     // The default AWS credential chain reads these, as it reads a Lambda's role credentials.
     process.env.AWS_ACCESS_KEY_ID = 'AKIDCLUSTERAUTH';
     process.env.AWS_SECRET_ACCESS_KEY = 'cluster-auth-secret';
-    eksStandin = await KubeStandin.start({ token: isEksTokenFor('prod') });
+    eksStandin = await KubeStandin.start({ token: isEksToken });
     plainStandin = await KubeStandin.start({ token: 'kubeconfig-token' });
     secrets = await SecretsManagerStandin.start({
       'stormgate/kubeconfig': [
@@ -53,8 +72,14 @@ describe('authenticating to the cluster without a CLI', () => {
 
   it('writes to EKS with a token minted in-process from IAM credentials', async () => {
     const client = await createKubeClient({ mode: 'eks', server: eksStandin.url, clusterName: 'prod' }, { region: 'us-east-1' });
+    presentedTokens.length = 0;
     expect((await new RemediationRequestWriter(client, 'stormgate').create(request)).result).toBe('created');
     expect(eksStandin.list('remediationrequests')).toHaveLength(1);
+    expect(presentedTokens.length).toBeGreaterThan(0);
+    for (const token of presentedTokens) {
+      expect(await isSignedFor(token, 'prod')).toBe(true);
+      expect(await isSignedFor(token, 'staging')).toBe(false);
+    }
   });
 
   it('is refused by the cluster without that token', async () => {

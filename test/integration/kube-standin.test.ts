@@ -179,3 +179,78 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
     }
   });
 });
+
+/**
+ * What a real API server answers, written from the Kubernetes sources that produce it:
+ * k8s.io/apimachinery/pkg/util/validation/validation.go (IsDNS1123Subdomain, IsQualifiedName,
+ * IsValidLabelValue and their messages), k8s.io/apimachinery/pkg/api/validation/objectmeta.go
+ * (TotalAnnotationSizeLimitB = 256 KiB, "must be specified for an update" when a custom resource's PUT
+ * carries no resourceVersion), and k8s.io/apiserver/pkg/server/config.go (MaxRequestBodyBytes = 3 MiB,
+ * answered 413 "Request entity too large: limit is 3145728").
+ */
+describe('the stand-in refuses what a real API server refuses (conformance)', () => {
+  const base = () => buildRemediationRequest(signal, 42, placement);
+  const causesOf = (body: Record<string, unknown>) => (body.details as { causes?: { field: string; message: string }[] } | undefined)?.causes ?? [];
+  const post = (body: unknown) =>
+    fetch(`${standin.url}/apis/${rr.group}/${rr.version}/namespaces/${namespace}/${rr.plural}`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer standin-token', 'Content-Type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it.each([
+    ['a name with an empty DNS label (a..b)', { name: 'a..b' }, 'metadata.name', /Invalid value: "a\.\.b": a lowercase RFC 1123 subdomain must consist of/],
+    ['a name of 254 characters', { name: 'a'.repeat(254) }, 'metadata.name', /must be no more than 253 characters/],
+    ['an upper-case name', { name: 'Web-1' }, 'metadata.name', /a lowercase RFC 1123 subdomain/],
+    ['a label value of 64 characters', { labels: { app: 'v'.repeat(64) } }, 'metadata.labels', /must be no more than 63 characters/],
+    ['a label value with a space', { labels: { app: 'two words' } }, 'metadata.labels', /a valid label must be an empty string or consist of alphanumeric characters/],
+    ['a label key with a 64-character name', { labels: { ['k'.repeat(64)]: 'v' } }, 'metadata.labels', /name part must be no more than 63 characters/],
+    ['a label key with an invalid prefix', { labels: { 'Example.com/app': 'v' } }, 'metadata.labels', /prefix part a lowercase RFC 1123 subdomain/],
+    ['a label key with two slashes', { labels: { 'a/b/c': 'v' } }, 'metadata.labels', /a qualified name must consist of/],
+    ['annotations over 256 KiB in total', { annotations: { a: 'x'.repeat(130 * 1024), b: 'y'.repeat(130 * 1024) } }, 'metadata.annotations', /Too long: may not be more than 262144 bytes/],
+  ])('refuses %s with 422 naming the field', async (_, metadata, field, message) => {
+    const request = base();
+    const body = { ...request, metadata: { ...request.metadata, ...metadata, labels: { ...request.metadata.labels, ...((metadata as { labels?: object }).labels ?? {}) } } };
+    const response = await post(body);
+    expect(response.status).toBe(422);
+    const status = (await response.json()) as Record<string, unknown>;
+    expect(status).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422 });
+    expect(causesOf(status)).toEqual(expect.arrayContaining([expect.objectContaining({ field, message: expect.stringMatching(message) })]));
+    expect(standin.list(rr.plural)).toEqual([]);
+  });
+
+  it('accepts what the API server accepts at those limits: 253-character names, 63-character label values and names, an empty label value, 256 KiB of annotations', async () => {
+    const request = base();
+    const name = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+    expect(name).toHaveLength(253);
+    const annotations = { a: 'x'.repeat(128 * 1024 - 1), b: 'y'.repeat(128 * 1024 - 1) };
+    const body = { ...request, metadata: { ...request.metadata, name, annotations, labels: { ...request.metadata.labels, ['k'.repeat(63)]: 'v'.repeat(63), 'example.com/empty': '' } } };
+    expect((await post(body)).status).toBe(201);
+  });
+
+  it('refuses a PUT that does not say which version it replaces, and takes one that does', async () => {
+    const request = base();
+    const created = (await (await post(request)).json()) as { metadata: { name: string; resourceVersion: string } };
+    const url = `${standin.url}/apis/${rr.group}/${rr.version}/namespaces/${namespace}/${rr.plural}/${created.metadata.name}`;
+    const put = (metadata: Record<string, unknown>) =>
+      fetch(url, { method: 'PUT', headers: { Authorization: 'Bearer standin-token', 'Content-Type': 'application/json' }, body: JSON.stringify({ ...request, metadata: { ...request.metadata, ...metadata } }) });
+    const unconditional = await put({});
+    expect(unconditional.status).toBe(422);
+    expect(causesOf((await unconditional.json()) as Record<string, unknown>)).toEqual([
+      { reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
+    ]);
+    expect((await put({ resourceVersion: created.metadata.resourceVersion })).status).toBe(200);
+  });
+
+  it('refuses a body over 3 MiB with 413, and takes one just under it', async () => {
+    const request = base();
+    const tooLarge = await post(JSON.stringify({ ...request, padding: 'x'.repeat(3 * 1024 * 1024) }));
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toMatchObject({ kind: 'Status', code: 413, reason: 'RequestEntityTooLarge', message: 'Request entity too large: limit is 3145728' });
+    const withPadding = JSON.stringify({ ...request, padding: '' });
+    const justUnder = await post(JSON.stringify({ ...request, padding: 'x'.repeat(3 * 1024 * 1024 - Buffer.byteLength(withPadding)) }));
+    // The padding is pruned (not in the schema): the body was read and the object created.
+    expect(justUnder.status).toBe(201);
+  });
+});
+

@@ -200,9 +200,21 @@ export function stormScenarios(topology: Topology): void {
     });
 
     it('gives a lone alert its own request at once, without holding it', async () => {
-      await it_.deliver(pods(1));
+      const receipt = await it_.deliver(pods(1));
       expect(it_.requests()).toHaveLength(1);
       expect(stormOf(it_.requests()[0])).toBeUndefined();
+      // Opened, not held and then released: a hold would also end in one request, a second later.
+      const decision = await fetch(`${it_.stack.url}/v1/signals/${receipt.alerts[0]?.fingerprint ?? ''}`, { headers: { Authorization: `Bearer ${it_.token}` } });
+      expect(await decision.json()).toMatchObject({ lastDecision: { outcome: 'opened', reason: 'new-episode' } });
+    });
+
+    it('holds a lone new alert when another resource of its key was new within the detection window, then releases it', async () => {
+      await it_.deliver(pods(1));
+      const second = await it_.deliver(pods(1, 'shop', 1));
+      expect(it_.requests()).toHaveLength(2);
+      // Held (recent activity of the key), then released to its own request: its last decision is the completion.
+      const decision = await fetch(`${it_.stack.url}/v1/signals/${second.alerts[0]?.fingerprint ?? ''}`, { headers: { Authorization: `Bearer ${it_.token}` } });
+      expect(await decision.json()).toMatchObject({ lastDecision: { outcome: 'pending' } });
     });
 
     it('releases held alerts to their own requests when no storm forms', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { remediationRequestName } from '../../lib/domain/request-name.js';
+import { defaultRetryPolicy } from '../../lib/domain/retry-policy.js';
 import type { Signal } from '../../lib/domain/signal.js';
 import { buildRemediationRequest } from '../../lib/kube/remediation-request.js';
 import { createRedisClient, type RedisClient } from '../../lib/redis/client.js';
@@ -27,6 +28,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
   let server: RunningRedis;
   let standin: KubeStandin;
   let stack: LocalStack;
+  const runtimeLog: ({ message: string } & Record<string, unknown>)[] = [];
   let redis: RedisClient;
 
   const requests = (): KubeObject[] => standin.list('remediationrequests', namespace);
@@ -63,7 +65,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       env,
       stateDirectory: mkdtempSync(join(tmpdir(), 'sg-local-')),
       asyncRetryDelaysMs: [20, 40],
-      log: () => undefined,
+      log: (message, fields) => runtimeLog.push({ message, ...fields }),
     });
     // The start-up check read the API; what the tests count starts here.
     standin.reset();
@@ -80,6 +82,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
 
   afterEach(async () => {
     await stack.runtime.drain();
+    runtimeLog.length = 0;
     expect(stack.runtime.deadLetters).toEqual([]);
     await expectRedisHygiene(redis);
     await flushAll(redis);
@@ -273,16 +276,22 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       expect(new Set(requests().map((request) => (request.spec as { targetResource: { name: string } }).targetResource.name)).size).toBe(30);
     });
 
-    it('completes the same request after the API server fails the first create (async retry)', async () => {
-      standin.injectFault({ respond: 503, times: 1, methods: ['POST'] });
+    // The faults outlast the writer's own attempts (defaultRetryPolicy.maxAttempts), so that the first
+    // invocation fails and only Lambda's async retry can complete the request.
+    const lambdaRetries = () => runtimeLog.filter((entry) => entry.message === 'async invocation failed, will retry');
+
+    it('completes the same request after the API server fails every attempt of the first invocation (async retry)', async () => {
+      standin.injectFault({ respond: 503, times: defaultRetryPolicy.maxAttempts, methods: ['POST'] });
       await deliver({});
+      expect(lambdaRetries()).toHaveLength(1);
       expect(requests()).toHaveLength(1);
       expect(await episodeOf(signalOf())).toMatchObject({ state: 'open', confirmed: true });
     });
 
-    it('completes the same request after a connection drop between reserve and create', async () => {
-      standin.injectFault({ respond: 'reset', times: 2, methods: ['POST'] });
+    it('completes the same request after connection drops between reserve and create (async retry)', async () => {
+      standin.injectFault({ respond: 'reset', times: defaultRetryPolicy.maxAttempts, methods: ['POST'] });
       await deliver({});
+      expect(lambdaRetries()).toHaveLength(1);
       expect(requests()).toHaveLength(1);
       expect(requests()[0]?.metadata.name).toBe(remediationRequestName(signalOf().fingerprint, (await inspector.read('default', signalOf().fingerprint))?.episodeStart ?? Number.NaN));
     });

@@ -19,10 +19,14 @@ describe('decideRetry', () => {
   it('waits at least the Retry-After, but does not wait out a long one in-process', () => {
     expect(decideRetry(1, { retryable: true, retryAfterMs: 2_000 }, policy, () => 0.5)).toEqual({ retry: true, delayMs: 2_000 });
     expect(decideRetry(1, { retryable: true, retryAfterMs: 30_000 }, policy, () => 0.5)).toEqual({ retry: false, reason: 'retry-after-too-long' });
+    // The boundary (found by mutation testing): a Retry-After of exactly the maximum is waited out, one ms more is not.
+    expect(decideRetry(1, { retryable: true, retryAfterMs: policy.maxRetryAfterMs }, policy, () => 0.5)).toEqual({ retry: true, delayMs: policy.maxRetryAfterMs });
+    expect(decideRetry(1, { retryable: true, retryAfterMs: policy.maxRetryAfterMs + 1 }, policy, () => 0.5)).toEqual({ retry: false, reason: 'retry-after-too-long' });
   });
 
-  it('stops after the last attempt', () => {
+  it('stops after the last attempt, not before it', () => {
     expect(decideRetry(policy.maxAttempts, { retryable: true }, policy, () => 0.5)).toEqual({ retry: false, reason: 'attempts-exhausted' });
+    expect(decideRetry(policy.maxAttempts - 1, { retryable: true }, policy, () => 0.5)).toMatchObject({ retry: true });
   });
 });
 

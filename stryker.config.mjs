@@ -1,0 +1,26 @@
+/**
+ * Mutation testing (`npm run test:mutation`): StrykerJS changes the rules in lib/ one at a time and runs
+ * the unit tests that cover each change; a mutant that no test notices is listed in TESTING.md (equivalent
+ * or accepted, with why). `--mutate <glob>` narrows a run (CI runs it on the files a change touched).
+ */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  testRunnerNodeArgs: ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning'],
+  jest: { projectType: 'custom', configFile: 'test/mutation/jest.config.js', enableFindRelatedTests: false },
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  coverageAnalysis: 'perTest',
+  // A mutant of a module-level constant (a default policy) re-runs every test for one mutant; they are reported, not run.
+  ignoreStatic: true,
+  mutate: ['lib/domain/**/*.ts'],
+  ignorePatterns: ['cdk.out', 'reports', '.stryker-tmp', 'bench', 'docs'],
+  concurrency: 3,
+  timeoutMS: 20_000,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 95, low: 85, break: 85 },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
