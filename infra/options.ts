@@ -180,6 +180,9 @@ export class StackOptionsError extends Error {
   override readonly name = 'StackOptionsError';
 }
 
+const invalidOptions = (problems: { option: string; message: string }[]) =>
+  new StackOptionsError(`invalid stormgate options: ${problems.map(({ option, message }) => `stormgate:${option}: ${message}`).join('; ')}`);
+
 export function readStackOptions(context: (key: string) => unknown): StackOptions {
   const raw: Record<string, unknown> = {};
   for (const name of Object.keys(stackOptionsSchema.shape)) {
@@ -188,11 +191,11 @@ export function readStackOptions(context: (key: string) => unknown): StackOption
   }
   const ignored = raw.redisUrl === undefined ? [] : elastiCacheOptions.filter((name) => raw[name] !== undefined);
   if (ignored.length > 0) {
-    throw new StackOptionsError(`invalid stormgate options: ${ignored.map((name) => `stormgate:${name}: has no effect with redisUrl (an existing Redis, no ElastiCache)`).join('; ')}`);
+    throw invalidOptions(ignored.map((option) => ({ option, message: 'has no effect with redisUrl (an existing Redis, no ElastiCache)' })));
   }
   const parsed = stackOptionsSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new StackOptionsError(`invalid stormgate options: ${parsed.error.issues.map((issue) => `stormgate:${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    throw invalidOptions(parsed.error.issues.map((issue) => ({ option: issue.path.join('.'), message: issue.message })));
   }
   return parsed.data;
 }

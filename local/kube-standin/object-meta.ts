@@ -13,7 +13,7 @@ export const totalAnnotationSizeLimitBytes = 256 * 1024;
 
 const quote = (value: string) => JSON.stringify(value);
 
-export function nameProblems(name: string): string[] {
+function nameProblems(name: string): string[] {
   const problems: string[] = [];
   if (name.length > 253) problems.push('must be no more than 253 characters');
   if (!dns1123Subdomain.test(name)) {
@@ -51,6 +51,11 @@ function labelValueProblems(value: string): string[] {
     problems.push("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
   }
   return problems;
+}
+
+/** What the API server would refuse in `metadata.name` (a given, non-empty name). */
+export function nameErrors(name: string): FieldError[] {
+  return nameProblems(name).map((problem) => ({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${quote(name)}: ${problem}` }));
 }
 
 /** What the API server would refuse in `metadata` (name checked separately, where a name is given). */

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadResourceDefinitions, type ResourceDefinition } from './crd-registry.js';
 import { applyJsonPatch, applyMergePatch, PatchError } from './json-patch.js';
 import { parseLabelSelector } from './label-selector.js';
-import { nameProblems, objectMetaErrors } from './object-meta.js';
+import { nameErrors, objectMetaErrors } from './object-meta.js';
 import { type FieldError, validateAndPrune } from './openapi-schema.js';
 import { failure, type KubeStatus } from './status.js';
 import { toTable, wantsTable } from './table.js';
@@ -394,8 +394,7 @@ export class KubeStandin {
     if (typeof name !== 'string' || name.length === 0) {
       throw invalid(definition, String(name), [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
     }
-    const nameErrors = nameProblems(name).map((problem): FieldError => ({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: ${problem}` }));
-    const metaErrors = [...nameErrors, ...objectMetaErrors(object.metadata)];
+    const metaErrors = [...nameErrors(name), ...objectMetaErrors(object.metadata)];
     if (metaErrors.length > 0) throw invalid(definition, name, metaErrors);
     if (object.metadata.namespace !== undefined && object.metadata.namespace !== namespace) {
       throw new HttpFailure(failure(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request'));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createSecretsClient } from '../../lib/aws/secrets-client.js';
 import { createKubeClient } from '../../lib/kube/client.js';
 import { kubeconfigPlaceholder } from '../../lib/kube/kubeconfig-placeholder.js';
 import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
@@ -46,8 +46,8 @@ describe('the kubeconfig kept in Secrets Manager', () => {
     secrets.secrets.set(secretId, kubeconfigFor(cluster.url, token));
   };
   let it_: IntegrationStack;
-  const secretsClient = () =>
-    Promise.resolve(new SecretsManagerClient({ region: 'us-east-1', endpoint: secrets.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  /** The project's Secrets Manager client factory, pointed at a stand-in (the stack set the AWS credentials). */
+  const secretsClientOf = (standin: SecretsManagerStandin) => () => createSecretsClient({ region: 'us-east-1', secretsManagerEndpoint: standin.url });
 
   beforeAll(async () => {
     cluster = await KubeStandin.start({
@@ -72,15 +72,14 @@ describe('the kubeconfig kept in Secrets Manager', () => {
   ])('names %s instead of failing on it later', async (_, text, message) => {
     const standin = await SecretsManagerStandin.start({ [secretId]: text });
     try {
-      const client = () => Promise.resolve(new SecretsManagerClient({ region: 'us-east-1', endpoint: standin.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
-      await expect(createKubeClient({ mode: 'kubeconfig-secret', secretId }, { region: 'us-east-1', secrets: client })).rejects.toThrow(message);
+      await expect(createKubeClient({ mode: 'kubeconfig-secret', secretId }, { region: 'us-east-1', secrets: secretsClientOf(standin) })).rejects.toThrow(message);
     } finally {
       await standin.stop();
     }
   });
 
   it('reads a usable kubeconfig from the secret: the API answers with its server and token', async () => {
-    const client = await createKubeClient({ mode: 'kubeconfig-secret', secretId }, { region: 'us-east-1', secrets: secretsClient });
+    const client = await createKubeClient({ mode: 'kubeconfig-secret', secretId }, { region: 'us-east-1', secrets: secretsClientOf(secrets) });
     await expect(new RemediationRequestWriter(client, 'stormgate').find('stormgate.dev/none=x')).resolves.toEqual([]);
   });
 
