@@ -11,6 +11,8 @@ const project = (name, extra = {}) => ({
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
   setupFiles: ['<rootDir>/test/support/jest-env.ts'],
+  // StrykerJS's sandbox copy of the repository, while a mutation run is under way.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   ...extra,
 });
 

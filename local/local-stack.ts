@@ -79,9 +79,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let standin: KubeStandin | undefined;
     let kubeconfigPath: string | undefined;
     if (!env.KUBECONFIG && !env.KUBE_API_URL) {
-      standin = await KubeStandin.start({ host });
+      // The functions have stormgate's identity, held to infra/k8s/rbac.yaml as in a cluster; kubectl
+      // without credentials (the kubeconfig written here) is the cluster admin, like `kubectl proxy`.
+      const functionsToken = `sg-local-kube-${randomBytes(12).toString('hex')}`;
+      standin = await KubeStandin.start({ host, token: functionsToken, anonymous: 'admin' });
       cleanups.push(() => (standin as KubeStandin).stop());
       env.KUBE_API_URL = standin.url;
+      env.KUBE_TOKEN = functionsToken;
       kubeconfigPath = writeKubeconfig(options.stateDirectory, standin.url);
     }
 

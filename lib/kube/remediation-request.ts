@@ -1,5 +1,6 @@
 import { crdLimits, fitField } from '../domain/crd-fields.js';
 import { remediationRequestName } from '../domain/request-name.js';
+import { fitValues, largestFittingLimit, requestJsonByteBudget, shortestFittedValue } from '../domain/request-size.js';
 import { deduplicationStatus, type RequestStatus, resolvedSignal } from '../domain/request-status.js';
 import type { Signal, TargetResource } from '../domain/signal.js';
 import { resourceFromLabel, stormPartOf, type StormSnapshot, type StormTrigger } from '../domain/storm.js';
@@ -56,9 +57,39 @@ export interface RemediationRequestPlacement {
   readonly clusterId?: string;
 }
 
+const jsonBytes = (request: RemediationRequest) => Buffer.byteLength(JSON.stringify(request));
+
+/**
+ * The request as built when its JSON fits requestJsonByteBudget; otherwise with label and annotation
+ * values cut (halving their length until it fits), then with fewer affected resources listed (the list
+ * marked truncated). Only a request that would break etcd's limit changes.
+ */
+export function withinStorageLimit(request: RemediationRequest): RemediationRequest {
+  if (jsonBytes(request) <= requestJsonByteBudget) return request;
+  const { spec } = request;
+  const valuesCut = (max: number): RemediationRequest => ({
+    ...request,
+    spec: {
+      ...spec,
+      signalLabels: fitValues(spec.signalLabels, max),
+      signalAnnotations: fitValues(spec.signalAnnotations, max),
+      ...(spec.storm && { storm: { ...spec.storm, commonLabels: fitValues(spec.storm.commonLabels, max) } }),
+    },
+  });
+  const valueLimit = largestFittingLimit((max) => jsonBytes(valuesCut(max)), crdLimits.annotationValue, shortestFittedValue, requestJsonByteBudget);
+  const shortened = valuesCut(valueLimit);
+  const storm = shortened.spec.storm;
+  if (!storm || jsonBytes(shortened) <= requestJsonByteBudget) return shortened;
+  const listing = (count: number): RemediationRequest => ({
+    ...shortened,
+    spec: { ...shortened.spec, storm: { ...storm, affectedResources: storm.affectedResources.slice(0, count), affectedResourcesTruncated: storm.affectedResourcesTruncated || count < storm.affectedResources.length } },
+  });
+  return listing(largestFittingLimit((count) => jsonBytes(listing(count)), storm.affectedResources.length, 0, requestJsonByteBudget));
+}
+
 export function buildRemediationRequest(signal: Signal, episodeStartMs: number, placement: RemediationRequestPlacement): RemediationRequest {
   const { namespace, tenant, clusterId } = placement;
-  return {
+  return withinStorageLimit({
     apiVersion: `${remediationRequestResource.group}/${remediationRequestResource.version}`,
     kind: remediationRequestResource.kind,
     metadata: {
@@ -83,7 +114,7 @@ export function buildRemediationRequest(signal: Signal, episodeStartMs: number, 
       signalAnnotations: signal.annotations,
       ...(clusterId !== undefined && { clusterID: clusterId }),
     },
-  };
+  });
 }
 
 
@@ -95,7 +126,7 @@ export function buildStormRemediationRequest(stormFingerprint: string, stormPart
   const stormNamespace = storm.namespace === '' ? undefined : storm.namespace;
   const target: TargetResource =
     stormNamespace !== undefined ? { apiVersion: 'v1', kind: 'Namespace', name: stormNamespace } : { kind: 'Cluster', name: clusterId ?? 'cluster' };
-  return {
+  return withinStorageLimit({
     apiVersion: `${remediationRequestResource.group}/${remediationRequestResource.version}`,
     kind: remediationRequestResource.kind,
     metadata: {
@@ -132,7 +163,7 @@ export function buildStormRemediationRequest(stormFingerprint: string, stormPart
         trigger: storm.trigger,
       },
     },
-  };
+  });
 }
 
 /** What a storm episode's aggregated request shows in status: its members, alerts and resources so far. */

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { StructuralSchema } from './openapi-schema.js';
+import { transitionRules, type TransitionRule, UnenforceableSchemaError, unenforceableParts } from './schema-support.js';
 
 export interface PrinterColumn {
   name: string;
@@ -23,6 +24,8 @@ export interface ResourceDefinition {
   namespaced: boolean;
   statusSubresource: boolean;
   schema: StructuralSchema;
+  /** The schema's `self == oldSelf` CEL rules, checked on every update. */
+  transitionRules: TransitionRule[];
   printerColumns: PrinterColumn[];
 }
 
@@ -42,8 +45,24 @@ interface CrdDocument {
   };
 }
 
-/** Loads every CustomResourceDefinition in the YAML files of a directory (infra/k8s). */
+/**
+ * Loads every CustomResourceDefinition in the YAML files of a directory (infra/k8s); refuses one whose
+ * schema uses a keyword, format or CEL rule the stand-in cannot enforce (UnenforceableSchemaError).
+ */
 export function loadResourceDefinitions(directory: string): ResourceDefinition[] {
+  const definitions = readDefinitions(directory);
+  for (const definition of definitions) {
+    const problems = unenforceableParts(definition.schema, '');
+    if (problems.length > 0) {
+      throw new UnenforceableSchemaError(
+        `the Kubernetes stand-in cannot enforce the schema of ${definition.plural}.${definition.group}/${definition.version} as an API server would: ${problems.join('; ')}`,
+      );
+    }
+  }
+  return definitions;
+}
+
+function readDefinitions(directory: string): ResourceDefinition[] {
   const files = readdirSync(directory).filter((file) => /\.ya?ml$/.test(file));
   return files.flatMap((file) =>
     parseAllDocuments(readFileSync(join(directory, file), 'utf8'))
@@ -64,6 +83,7 @@ export function loadResourceDefinitions(directory: string): ResourceDefinition[]
             namespaced: spec.scope === 'Namespaced',
             statusSubresource: version.subresources?.status !== undefined,
             schema: version.schema.openAPIV3Schema,
+            transitionRules: transitionRules(version.schema.openAPIV3Schema),
             printerColumns: version.additionalPrinterColumns ?? [],
           })),
       ),

@@ -1,7 +1,8 @@
 /**
  * The subset of a CRD's structural OpenAPI v3 schema the stand-in enforces, the way kube-apiserver does:
  * unknown fields are pruned (unless x-kubernetes-preserve-unknown-fields), everything else is validated
- * and reported as field errors with Kubernetes' reasons and messages.
+ * and reported as field errors with Kubernetes' reasons and messages. A CRD using anything else is
+ * refused when it is loaded (schema-support.ts).
  */
 export interface StructuralSchema {
   type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
@@ -16,7 +17,9 @@ export interface StructuralSchema {
   maxLength?: number;
   minimum?: number;
   maximum?: number;
+  minItems?: number;
   maxItems?: number;
+  minProperties?: number;
   maxProperties?: number;
   'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-validations'?: { rule: string; message?: string }[];
@@ -59,6 +62,9 @@ export function validateAndPrune(schema: StructuralSchema, value: unknown, path:
   if (typeof value === 'string') validateString(schema, value, path, errors);
   if (typeof value === 'number') validateNumber(schema, value, path, errors);
   if (Array.isArray(value)) {
+    if (schema.minItems !== undefined && value.length < schema.minItems) {
+      errors.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${value.length}: ${path} in body should have at least ${schema.minItems} items` });
+    }
     if (schema.maxItems !== undefined && value.length > schema.maxItems) {
       errors.push({ reason: 'FieldValueTooMany', field: path, message: `Too many: ${value.length}: must have at most ${schema.maxItems} items` });
     }
@@ -96,6 +102,9 @@ function validateNumber(schema: StructuralSchema, value: number, path: string, e
 function validateObject(schema: StructuralSchema, value: Record<string, unknown>, path: string, errors: FieldError[], pruned: string[]): void {
   for (const required of schema.required ?? []) {
     if (value[required] === undefined) errors.push({ reason: 'FieldValueRequired', field: `${path}.${required}`, message: 'Required value' });
+  }
+  if (schema.minProperties !== undefined && Object.keys(value).length < schema.minProperties) {
+    errors.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${Object.keys(value).length}: ${path} in body should have at least ${schema.minProperties} properties` });
   }
   if (schema.maxProperties !== undefined && Object.keys(value).length > schema.maxProperties) {
     errors.push({ reason: 'FieldValueTooMany', field: path, message: `Too many: ${Object.keys(value).length}: must have at most ${schema.maxProperties} items` });

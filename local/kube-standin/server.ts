@@ -7,6 +7,8 @@ import { applyJsonPatch, applyMergePatch, PatchError } from './json-patch.js';
 import { parseLabelSelector } from './label-selector.js';
 import { nameErrors, objectMetaErrors } from './object-meta.js';
 import { type FieldError, validateAndPrune } from './openapi-schema.js';
+import { adminIdentity, forbiddenMessage, type Identity, loadRbacDocuments, Rbac, type ResourceAttributes, requestVerb, stormgateIdentity } from './rbac.js';
+import { valueAt } from './schema-support.js';
 import { failure, type KubeStatus } from './status.js';
 import { toTable, wantsTable } from './table.js';
 
@@ -66,15 +68,27 @@ export interface RecordedRequest {
   readonly status: number;
 }
 
+/** A token that authenticates as a cluster administrator (system:masters), for tests that play a human or the controller. */
+export const standinAdminToken = 'standin-admin-token';
+
 export interface KubeStandinOptions {
   readonly crdDirectory?: string;
-  /** Bearer token required on every request (or a check of it); undefined accepts anonymous requests. */
+  /** Where the Roles, bindings and Namespaces are read from (default: infra/k8s, with rbac.yaml). */
+  readonly rbacDirectory?: string;
+  /** Namespaces that exist besides those in rbacDirectory and a cluster's own (default, kube-system …). */
+  readonly namespaces?: readonly string[];
+  /**
+   * Bearer token of stormgate's identity (or a check of it); other tokens get 401. Undefined: any request
+   * without the admin token is stormgate's identity. Either way RBAC from rbacDirectory decides what it may do.
+   */
   readonly token?: string | ((token: string) => boolean);
+  /** 'admin': a request without credentials is a cluster administrator (the local runtime's kubectl, like `kubectl proxy`). */
+  readonly anonymous?: 'admin';
   readonly host?: string;
   readonly port?: number;
   /** Delay before every answer, in ms. */
   readonly latencyMs?: number;
-  /** Verbs a SelfSubjectAccessReview answers as not allowed (RBAC that forbids them); every other is allowed. */
+  /** Verbs removed from stormgate's Role (RBAC that forbids them): requests and SelfSubjectAccessReviews are denied. */
   readonly deniedVerbs?: readonly string[];
 }
 
@@ -96,13 +110,16 @@ class HttpFailure extends Error {
 }
 
 const writeMethods = ['POST', 'PUT', 'PATCH', 'DELETE'];
+/** The namespaces every cluster has. */
+const builtInNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
  * A Kubernetes API server stand-in for custom resources: real HTTP, the REST paths client-node and
  * kubectl use, discovery, resourceVersion/uid/creationTimestamp, `Status` failures (404/409/415/422),
  * merge and JSON patch, the status subresource, label selectors, validation and pruning against the
- * CRD schemas in infra/k8s/, the CEL rule `self == oldSelf` on spec, and fault injection.
+ * CRD schemas in infra/k8s/ (refusing a CRD it cannot enforce), the CEL rule `self == oldSelf`, RBAC
+ * from infra/k8s/rbac.yaml, namespaces that must exist, and fault injection.
  */
 export class KubeStandin {
   readonly requests: RecordedRequest[] = [];
@@ -113,23 +130,26 @@ export class KubeStandin {
   private profile: FaultProfile | undefined;
   private draw: () => number = Math.random;
   private outageUntil = 0;
+  private readonly namespaces: Set<string>;
   latencyMs: number;
-  deniedVerbs: readonly string[] = [];
 
   private constructor(
     private readonly server: Server,
     private readonly definitions: ResourceDefinition[],
-    readonly token: string | ((token: string) => boolean) | undefined,
-    latencyMs: number,
+    private readonly rbac: Rbac,
+    namespaces: readonly string[],
+    private readonly options: KubeStandinOptions,
   ) {
-    this.latencyMs = latencyMs;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.namespaces = new Set(namespaces);
   }
 
   static async start(options: KubeStandinOptions = {}): Promise<KubeStandin> {
     const definitions = loadResourceDefinitions(options.crdDirectory ?? defaultCrdDirectory);
+    const rbac = loadRbacDocuments(options.rbacDirectory ?? defaultCrdDirectory);
     const server = createServer();
-    const standin = new KubeStandin(server, definitions, options.token, options.latencyMs ?? 0);
-    standin.deniedVerbs = options.deniedVerbs ?? [];
+    const namespaces = [...builtInNamespaces, ...rbac.namespaces, ...(options.namespaces ?? [])];
+    const standin = new KubeStandin(server, definitions, new Rbac(rbac.documents, options.deniedVerbs), namespaces, options);
     server.on('request', (request: IncomingMessage, response: ServerResponse) => void standin.handle(request, response));
     server.on('connection', (socket: Socket) => {
       standin.sockets.add(socket);
@@ -145,6 +165,11 @@ export class KubeStandin {
   get url(): string {
     const address = this.server.address() as AddressInfo;
     return `http://${address.address}:${address.port}`;
+  }
+
+  /** Creates a namespace (as `kubectl create namespace` would). */
+  createNamespace(name: string): void {
+    this.namespaces.add(name);
   }
 
   /** Queue a fault; it applies to the next `times` matching requests. */
@@ -225,9 +250,13 @@ export class KubeStandin {
         this.send(response, fault.respond, status, fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) });
         return;
       }
-      this.authorize(request);
+      const identity = this.authenticate(request);
+      const attributes = this.resourceAttributes(method, url);
+      if (attributes && !this.rbac.allows(identity, attributes)) {
+        throw new HttpFailure(failure(403, 'Forbidden', forbiddenMessage(identity, attributes), { ...(attributes.name !== undefined && { name: attributes.name }), group: attributes.group, kind: attributes.resource }));
+      }
       const body = await readBody(request);
-      const [status, payload] = this.route(method, url, contentType, body, request.headers.accept);
+      const [status, payload] = this.route(method, url, contentType, body, request.headers.accept, identity);
       record(status);
       this.send(response, status, payload);
     } catch (error) {
@@ -252,13 +281,41 @@ export class KubeStandin {
     return { respond, times: 1, ...(profile.retryAfterSeconds !== undefined && { retryAfterSeconds: profile.retryAfterSeconds }) };
   }
 
-  private authorize(request: IncomingMessage): void {
-    if (this.token === undefined) return;
-    const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
-    const accepted = typeof this.token === 'string' ? presented === this.token : this.token(presented);
-    if (!accepted) {
-      throw new HttpFailure(failure(401, 'Unauthorized', 'Unauthorized'));
-    }
+  /** Who the request is: the admin token, stormgate's token, or (with `anonymous: 'admin'`) no credentials at all. */
+  private authenticate(request: IncomingMessage): Identity {
+    const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (presented === standinAdminToken) return adminIdentity;
+    if (presented === undefined && this.options.anonymous === 'admin') return adminIdentity;
+    const token = this.options.token;
+    if (token === undefined) return stormgateIdentity;
+    const accepted = typeof token === 'string' ? presented === token : token(presented ?? '');
+    if (!accepted) throw new HttpFailure(failure(401, 'Unauthorized', 'Unauthorized'));
+    return stormgateIdentity;
+  }
+
+  /**
+   * The RBAC attributes of a request to a resource (`/apis/<group>/<version>/[namespaces/<ns>/]<plural>…`
+   * or the core group's events); undefined for discovery and other non-resource paths, which every
+   * authenticated user may read (system:discovery), and for SelfSubjectAccessReviews (system:basic-user).
+   */
+  private resourceAttributes(method: string, url: URL): ResourceAttributes | undefined {
+    const segments = url.pathname.split('/').filter((segment) => segment !== '');
+    const watch = url.searchParams.get('watch') === 'true';
+    const core = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?events$/.exec(url.pathname);
+    if (core) return { verb: requestVerb(method, undefined, watch), group: '', resource: 'events', ...(core[1] !== undefined && { namespace: core[1] }) };
+    if (segments[0] !== 'apis' || segments.length < 4 || segments[1] === 'authorization.k8s.io') return undefined;
+    const [, group = '', , ...rest] = segments;
+    const namespaced = rest[0] === 'namespaces' && rest.length >= 3;
+    const [resource, name, subresource] = namespaced ? rest.slice(2) : rest;
+    if (resource === undefined) return undefined;
+    return {
+      verb: requestVerb(method, name, watch),
+      group,
+      resource,
+      ...(subresource !== undefined && { subresource }),
+      ...(namespaced && { namespace: rest[1] }),
+      ...(name !== undefined && { name }),
+    };
   }
 
   private send(response: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
@@ -266,7 +323,7 @@ export class KubeStandin {
     response.end(JSON.stringify(payload));
   }
 
-  private route(method: string, url: URL, contentType: string | undefined, body: string, accept: string | undefined): [number, unknown] {
+  private route(method: string, url: URL, contentType: string | undefined, body: string, accept: string | undefined, identity: Identity): [number, unknown] {
     const segments = url.pathname.split('/').filter((segment) => segment !== '');
     if (method === 'GET' && url.pathname === '/version') {
       return [200, { major: '1', minor: '32', gitVersion: 'v1.32.0-stormgate-standin', platform: 'linux/amd64' }];
@@ -282,9 +339,17 @@ export class KubeStandin {
     }
     if (method === 'GET' && url.pathname === '/apis') return [200, this.groupList()];
     if (method === 'POST' && url.pathname === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
-      const review = parseJson(body) as { spec?: { resourceAttributes?: { verb?: string } } };
-      const verb = review.spec?.resourceAttributes?.verb ?? '';
-      return [201, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: review.spec ?? {}, status: { allowed: !this.deniedVerbs.includes(verb) } }];
+      const review = parseJson(body) as { spec?: { resourceAttributes?: Partial<ResourceAttributes> } };
+      const asked = review.spec?.resourceAttributes ?? {};
+      const attributes: ResourceAttributes = {
+        verb: asked.verb ?? '',
+        group: asked.group ?? '',
+        resource: asked.resource ?? '',
+        ...(asked.subresource && { subresource: asked.subresource }),
+        ...(asked.namespace && { namespace: asked.namespace }),
+        ...(asked.name && { name: asked.name }),
+      };
+      return [201, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: review.spec ?? {}, status: { allowed: this.rbac.allows(identity, attributes) } }];
     }
     if (segments[0] !== 'apis' || segments.length < 3) throw notFound(url.pathname);
 
@@ -399,6 +464,10 @@ export class KubeStandin {
     if (object.metadata.namespace !== undefined && object.metadata.namespace !== namespace) {
       throw new HttpFailure(failure(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request'));
     }
+    // The NamespaceLifecycle admission plugin: no object in a namespace that does not exist.
+    if (!this.namespaces.has(namespace)) {
+      throw new HttpFailure(failure(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' }));
+    }
     const key = objectKey(definition, namespace, name);
     if (this.objects.has(key)) {
       throw new HttpFailure(failure(409, 'AlreadyExists', `${definition.plural}.${definition.group} "${name}" already exists`, { name, group: definition.group, kind: definition.plural }));
@@ -414,7 +483,7 @@ export class KubeStandin {
       generation: 1,
       creationTimestamp: now(),
     };
-    this.objects.set(key, object);
+    store(this.objects, key, object);
     return object;
   }
 
@@ -436,21 +505,27 @@ export class KubeStandin {
     const metaErrors = objectMetaErrors(candidate.metadata);
     if (metaErrors.length > 0) throw invalid(definition, name, metaErrors);
     this.validate(definition, candidate, name);
+    this.enforceTransitionRules(definition, existing, candidate);
     if (!statusOnly && JSON.stringify(candidate.spec) !== JSON.stringify(existing.spec)) {
-      this.enforceTransitionRules(definition, existing, candidate);
       candidate.metadata.generation = (existing.metadata.generation ?? 1) + 1;
     }
     candidate.metadata.resourceVersion = this.nextResourceVersion();
-    this.objects.set(objectKey(definition, existing.metadata.namespace ?? '', name), candidate);
+    store(this.objects, objectKey(definition, existing.metadata.namespace ?? '', name), candidate);
     return candidate;
   }
 
-  /** The CEL transition rule the CRD declares on spec: `self == oldSelf` (immutable). */
+  /** The CEL transition rules (`self == oldSelf`): a transition rule is evaluated only where the old object has the value. */
   private enforceTransitionRules(definition: ResourceDefinition, existing: KubeObject, candidate: KubeObject): void {
-    const rules = definition.schema.properties?.spec?.['x-kubernetes-validations'] ?? [];
-    const immutable = rules.find((rule) => rule.rule.replace(/\s+/g, '') === 'self==oldSelf');
-    if (immutable && JSON.stringify(candidate.spec) !== JSON.stringify(existing.spec)) {
-      throw invalid(definition, existing.metadata.name, [{ reason: 'FieldValueInvalid', field: 'spec', message: `Invalid value: "object": ${immutable.message ?? 'failed rule: self == oldSelf'}` }]);
+    const broken = definition.transitionRules.filter((rule) => {
+      const before = valueAt(existing, rule.path);
+      return before !== undefined && JSON.stringify(before) !== JSON.stringify(valueAt(candidate, rule.path));
+    });
+    if (broken.length > 0) {
+      throw invalid(
+        definition,
+        existing.metadata.name,
+        broken.map((rule) => ({ reason: 'FieldValueInvalid', field: rule.path.join('.'), message: `Invalid value: "${typeOfValue(valueAt(candidate, rule.path))}": ${rule.message}` })),
+      );
     }
   }
 
@@ -469,6 +544,12 @@ export class KubeStandin {
     this.resourceVersion += 1;
     return String(this.resourceVersion);
   }
+}
+
+/** The type name CEL errors print for a value ("object", "string" …). */
+function typeOfValue(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  return value === null ? 'null' : typeof value;
 }
 
 function objectKey(definition: ResourceDefinition, namespace: string, name: string): string {
@@ -521,6 +602,17 @@ function patch(existing: KubeObject, contentType: string | undefined, body: stri
 
 /** The API server's limit on a request body (apiserver's MaxRequestBodyBytes, 3 MiB). */
 export const maxRequestBodyBytes = 3 * 1024 * 1024;
+/**
+ * etcd's default --max-request-bytes (1.5 MiB). A custom resource is stored as JSON; a larger one is
+ * refused by etcd and the API server answers 500 without a reason (kubernetes/kubernetes#74600, #112152):
+ * a client that retries 5xx retries it for ever.
+ */
+export const etcdMaxRequestBytes = 1.5 * 1024 * 1024;
+
+function store(objects: Map<string, KubeObject>, key: string, object: KubeObject): void {
+  if (Buffer.byteLength(JSON.stringify(object)) > etcdMaxRequestBytes) throw new HttpFailure(failure(500, '', 'etcdserver: request is too large'));
+  objects.set(key, object);
+}
 
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];

@@ -7,11 +7,12 @@ export interface KubeStatus {
   metadata: Record<string, never>;
   status: 'Failure';
   message: string;
-  reason: string;
+  /** Absent when the API server passes on a storage error it does not classify (etcd's "request is too large"). */
+  reason?: string;
   details?: { name?: string; group?: string; kind?: string; causes?: FieldError[] };
   code: number;
 }
 
 export function failure(code: number, reason: string, message: string, details?: KubeStatus['details']): KubeStatus {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details && { details }), code };
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, ...(reason !== '' && { reason }), ...(details && { details }), code };
 }

@@ -6,7 +6,11 @@ import { buildRemediationRequest, remediationRequestResource as rr } from '../..
 import { KubeGuard } from '../../lib/kube/kube-guard.js';
 import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
 import type { Signal } from '../../lib/domain/signal.js';
-import { KubeStandin } from '../../local/kube-standin/server.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { defaultCrdDirectory, KubeStandin, standinAdminToken } from '../../local/kube-standin/server.js';
 
 const namespace = 'stormgate';
 const placement = { namespace, tenant: 'default' };
@@ -30,6 +34,8 @@ const singleAttempt = () => new KubeGuard({ retry: { maxAttempts: 1, baseDelayMs
 let standin: KubeStandin;
 let client: KubeClient;
 let api: CustomObjectsApi;
+/** A cluster admin's client: what a human or the remediation controller may do beyond stormgate's Role. */
+let adminApi: CustomObjectsApi;
 let writer: RemediationRequestWriter;
 
 const resource = { group: rr.group, version: rr.version, namespace, plural: rr.plural };
@@ -49,6 +55,7 @@ beforeAll(async () => {
   standin = await KubeStandin.start({ token: 'standin-token' });
   client = await createKubeClient({ mode: 'token', server: standin.url, token: 'standin-token' }, { region: 'us-east-1' });
   api = client.api;
+  adminApi = (await createKubeClient({ mode: 'token', server: standin.url, token: standinAdminToken }, { region: 'us-east-1' })).api;
   // One attempt per call: these tests classify single answers (retries are tested in resilience.test.ts).
   writer = new RemediationRequestWriter(client, namespace, singleAttempt(), 2_000);
 });
@@ -106,11 +113,11 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
       deduplication: { occurrenceCount: 4, firstSeenAt: '2026-11-21T10:00:00Z', lastSeenAt: '2026-11-21T10:01:00Z' },
     });
 
-    // json-patch (the client's default) on the main resource: spec changes are refused by the CEL rule.
-    const immutable = await statusOf(api.patchNamespacedCustomObject({ ...resource, name: request.metadata.name, body: [{ op: 'replace', path: '/spec/severity', value: 'critical' }] }));
+    // json-patch (the client's default) on the main resource, as an admin (stormgate's Role may not): spec changes are refused by the CEL rule.
+    const immutable = await statusOf(adminApi.patchNamespacedCustomObject({ ...resource, name: request.metadata.name, body: [{ op: 'replace', path: '/spec/severity', value: 'critical' }] }));
     expect(immutable).toMatchObject({ code: 422, body: { reason: 'Invalid', message: expect.stringContaining('spec is immutable') as unknown } });
     // ... while metadata may change.
-    await api.patchNamespacedCustomObject({ ...resource, name: request.metadata.name, body: [{ op: 'add', path: '/metadata/labels/team', value: 'shop' }] });
+    await adminApi.patchNamespacedCustomObject({ ...resource, name: request.metadata.name, body: [{ op: 'add', path: '/metadata/labels/team', value: 'shop' }] });
     const relabeled = (await api.getNamespacedCustomObject({ ...resource, name: request.metadata.name })) as { metadata: { labels: Record<string, string> } };
     expect(relabeled.metadata.labels.team).toBe('shop');
   });
@@ -233,13 +240,24 @@ describe('the stand-in refuses what a real API server refuses (conformance)', ()
     const created = (await (await post(request)).json()) as { metadata: { name: string; resourceVersion: string } };
     const url = `${standin.url}/apis/${rr.group}/${rr.version}/namespaces/${namespace}/${rr.plural}/${created.metadata.name}`;
     const put = (metadata: Record<string, unknown>) =>
-      fetch(url, { method: 'PUT', headers: { Authorization: 'Bearer standin-token', 'Content-Type': 'application/json' }, body: JSON.stringify({ ...request, metadata: { ...request.metadata, ...metadata } }) });
+      fetch(url, { method: 'PUT', headers: { Authorization: `Bearer ${standinAdminToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ ...request, metadata: { ...request.metadata, ...metadata } }) });
     const unconditional = await put({});
     expect(unconditional.status).toBe(422);
     expect(causesOf((await unconditional.json()) as Record<string, unknown>)).toEqual([
       { reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
     ]);
     expect((await put({ resourceVersion: created.metadata.resourceVersion })).status).toBe(200);
+  });
+
+  it("refuses an object over etcd's 1.5 MiB with etcd's 500 (no reason), and stores what stormgate builds from the same alert", async () => {
+    // 64 annotations of 8,192 four-byte characters: within the CRD's limits (code points), 2 MiB of JSON, under the 3 MiB body limit.
+    const annotations = Object.fromEntries(Array.from({ length: 64 }, (_, index) => [`a${index}`, '\u{1D7D8}'.repeat(8192)]));
+    const raw = base();
+    const tooLarge = await post({ ...raw, spec: { ...raw.spec, signalAnnotations: annotations } });
+    expect(tooLarge.status).toBe(500);
+    expect(await tooLarge.json()).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'etcdserver: request is too large', code: 500 });
+    expect(standin.list(rr.plural)).toEqual([]);
+    expect((await post(buildRemediationRequest({ ...signal, annotations }, 42, placement))).status).toBe(201);
   });
 
   it('refuses a body over 3 MiB with 413, and takes one just under it', async () => {
@@ -254,3 +272,129 @@ describe('the stand-in refuses what a real API server refuses (conformance)', ()
   });
 });
 
+
+interface RecordedCase {
+  name: string;
+  source: string;
+  as: 'stormgate' | 'admin' | 'nobody';
+  given?: boolean;
+  request: { method: string; path: string; contentType?: string; body?: unknown; metadata?: object; spec?: object };
+  response: { code: number; body: unknown };
+}
+const recorded = JSON.parse(readFileSync(new URL('../fixtures/kube-api/recorded-responses.json', import.meta.url), 'utf8')) as { cases: RecordedCase[] };
+
+describe('the stand-in answers as a real API server did (recorded responses, test/fixtures/kube-api)', () => {
+  const tokens = { stormgate: 'standin-token', admin: standinAdminToken, nobody: undefined };
+  const objectWith = (metadata: object = {}, spec: object = {}) => {
+    const request = buildRemediationRequest(signal, 42, placement);
+    return { ...request, metadata: { ...request.metadata, name: 'rr-recorded', ...metadata }, spec: { ...request.spec, ...spec } };
+  };
+
+  it.each(recorded.cases.map((entry) => [entry.name, entry] as const))('%s', async (_, entry) => {
+    let stored: unknown;
+    if (entry.given) {
+      stored = await adminApi.createNamespacedCustomObject({ ...resource, body: objectWith() });
+    }
+    const { request } = entry;
+    const body = request.body === 'object' ? objectWith(request.metadata, request.spec) : request.body === 'given' ? stored : request.body;
+    const token = tokens[entry.as];
+    const response = await fetch(`${standin.url}${request.path}`, {
+      method: request.method,
+      headers: { ...(token && { Authorization: `Bearer ${token}` }), ...(request.contentType && { 'Content-Type': request.contentType }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    expect({ code: response.status, body: await response.json() }).toEqual(entry.response);
+    // A refused write changes nothing: the given object (if any) is all there is, unchanged.
+    expect(standin.list(rr.plural)).toEqual(entry.given ? [stored] : []);
+  });
+});
+
+describe('RBAC from infra/k8s/rbac.yaml, for the identity stormgate has', () => {
+  const review = (verb: string, extra: Record<string, string> = {}) =>
+    fetch(`${standin.url}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer standin-token', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { group: rr.group, resource: rr.plural, namespace, verb, ...extra } } }),
+    }).then(async (response) => ((await response.json()) as { status: { allowed: boolean } }).status.allowed);
+
+  it('lets the writer do all it does (create, get, list, patch status) and answers SelfSubjectAccessReviews from the same rules', async () => {
+    const request = buildRemediationRequest(signal, 43, placement);
+    expect((await writer.create(request)).result).toBe('created');
+    expect(await writer.writeStatus(request.metadata.name, { signal: { state: 'Firing' } })).toBe('written');
+    expect(await api.listNamespacedCustomObject(resource)).toMatchObject({ items: [expect.objectContaining({ status: { signal: { state: 'Firing' } } })] });
+    expect(await review('create')).toBe(true);
+    expect(await review('patch', { subresource: 'status' })).toBe(true);
+    expect(await review('patch')).toBe(false);
+    expect(await review('delete')).toBe(false);
+    expect(await review('create', { namespace: 'shop' })).toBe(false);
+  });
+
+  it('forbids what the Role does not grant; the writer reports it as a terminal KubeWriteError 403', async () => {
+    const narrow = await KubeStandin.start({ token: 'standin-token', deniedVerbs: ['create'] });
+    try {
+      const narrowClient = await createKubeClient({ mode: 'token', server: narrow.url, token: 'standin-token' }, { region: 'us-east-1' });
+      const narrowWriter = new RemediationRequestWriter(narrowClient, namespace, singleAttempt(), 2_000);
+      await expect(narrowWriter.create(buildRemediationRequest(signal, 44, placement))).rejects.toMatchObject({ name: 'KubeWriteError', statusCode: 403, retryable: false });
+      expect(narrow.list(rr.plural)).toEqual([]);
+    } finally {
+      await narrow.stop();
+    }
+  });
+});
+
+describe('namespaces must exist', () => {
+  it('refuses a create into a namespace that does not exist, and takes it once the namespace is created', async () => {
+    const request = buildRemediationRequest(signal, 45, { namespace: 'tenant-b', tenant: 'default' });
+    const missing = await statusOf(adminApi.createNamespacedCustomObject({ ...resource, namespace: 'tenant-b', body: request }));
+    expect(missing).toMatchObject({ code: 404, body: { reason: 'NotFound', message: 'namespaces "tenant-b" not found' } });
+    standin.createNamespace('tenant-b');
+    await adminApi.createNamespacedCustomObject({ ...resource, namespace: 'tenant-b', body: request });
+    expect(standin.list(rr.plural, 'tenant-b')).toHaveLength(1);
+  });
+});
+
+describe('the stand-in refuses a CRD it cannot enforce', () => {
+  const crd = parseAllDocuments(readFileSync(join(defaultCrdDirectory, 'remediationrequest-crd.yaml'), 'utf8'))[0]?.toJS() as {
+    spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, Record<string, unknown>>; 'x-kubernetes-validations': unknown[] } } } } }[] };
+  };
+  /** The real CRD with one change to spec's schema. */
+  const startWith = (change: (spec: (typeof crd)['spec']['versions'][number]['schema']['openAPIV3Schema']['properties']['spec']) => void) => {
+    const changed = structuredClone(crd);
+    const version = changed.spec.versions[0];
+    if (!version) throw new Error('the CRD has no version');
+    change(version.schema.openAPIV3Schema.properties.spec);
+    const directory = mkdtempSync(join(tmpdir(), 'sg-crd-'));
+    writeFileSync(join(directory, 'crd.yaml'), stringify(changed));
+    return KubeStandin.start({ crdDirectory: directory });
+  };
+
+  it.each([
+    ['a CEL rule other than self == oldSelf', (spec: { 'x-kubernetes-validations': unknown[] }) => spec['x-kubernetes-validations'].push({ rule: 'self.severity != "debug"' }), /spec: CEL rule "self.severity != \\"debug\\""/],
+    ['a CEL rule with a messageExpression', (spec: { 'x-kubernetes-validations': unknown[] }) => spec['x-kubernetes-validations'].push({ rule: 'self == oldSelf', messageExpression: '"no"' }), /spec: CEL rule "self == oldSelf" with messageExpression/],
+    ['oneOf', (spec: { properties: Record<string, Record<string, unknown>> }) => (spec.properties.severity = { type: 'string', oneOf: [{ pattern: 'a' }] }), /spec\.severity: oneOf/],
+    ['nullable', (spec: { properties: Record<string, Record<string, unknown>> }) => (spec.properties.clusterID = { type: 'string', nullable: true }), /spec\.clusterID: nullable/],
+    ['a default', (spec: { properties: Record<string, Record<string, unknown>> }) => (spec.properties.severity = { type: 'string', default: 'warning' }), /spec\.severity: default/],
+    ['x-kubernetes-list-type', (spec: { properties: Record<string, Record<string, unknown>> }) => (spec.properties.tags = { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set' }), /spec\.tags: x-kubernetes-list-type/],
+    ['a format it does not check', (spec: { properties: Record<string, Record<string, unknown>> }) => (spec.properties.clusterID = { type: 'string', format: 'uuid' }), /spec\.clusterID: format uuid/],
+  ])('refuses %s, naming it', async (_, change, message) => {
+    await expect(startWith(change as never)).rejects.toThrow(message);
+  });
+
+  it('enforces minProperties, which it claims to: 0 labels refused where 1 is the minimum, 1 taken', async () => {
+    const standinWithMinimums = await startWith((spec) => {
+      spec.properties.signalLabels = { ...spec.properties.signalLabels, minProperties: 1 };
+    });
+    try {
+      const post = (labels: Record<string, string>) =>
+        fetch(`${standinWithMinimums.url}/apis/${rr.group}/${rr.version}/namespaces/${namespace}/${rr.plural}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ ...buildRemediationRequest(signal, 46, placement), spec: { ...buildRemediationRequest(signal, 46, placement).spec, signalLabels: labels } }),
+        });
+      expect((await post({})).status).toBe(422);
+      expect((await post({ alertname: 'x' })).status).toBe(201);
+    } finally {
+      await standinWithMinimums.stop();
+    }
+  });
+});

@@ -1,0 +1,140 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+
+/** Who a request is, as the authenticator tells the authorizer. */
+export interface Identity {
+  readonly user: string;
+  readonly groups: readonly string[];
+}
+
+/** The identity stormgate's functions have in a cluster: infra/k8s/rbac.yaml binds the group (an EKS access entry maps the IAM role to it). */
+export const stormgateIdentity: Identity = { user: 'stormgate', groups: ['stormgate-writers', 'system:authenticated'] };
+/** A cluster administrator: system:masters is allowed everything, as in a real cluster. */
+export const adminIdentity: Identity = { user: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
+
+/** The attributes RBAC decides on (k8s.io/apiserver authorizer.Attributes of a resource request). */
+export interface ResourceAttributes {
+  readonly verb: string;
+  readonly group: string;
+  readonly resource: string;
+  readonly subresource?: string;
+  readonly namespace?: string;
+  readonly name?: string;
+}
+
+interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs?: string[];
+  resourceNames?: string[];
+}
+
+interface Subject {
+  kind: 'User' | 'Group' | 'ServiceAccount';
+  name: string;
+  namespace?: string;
+}
+
+interface RbacDocument {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  rules?: PolicyRule[];
+  subjects?: Subject[];
+  roleRef?: { kind: 'Role' | 'ClusterRole'; name: string };
+}
+
+const listed = (values: readonly string[] | undefined, value: string) => (values ?? []).some((candidate) => candidate === '*' || candidate === value);
+
+/** A rule allows a request when group, resource (with its subresource), verb and, if the rule names any, the object's name all match. */
+function ruleAllows(rule: PolicyRule, attributes: ResourceAttributes): boolean {
+  const resource = attributes.subresource === undefined ? attributes.resource : `${attributes.resource}/${attributes.subresource}`;
+  const names = rule.resourceNames ?? [];
+  return (
+    listed(rule.apiGroups, attributes.group) &&
+    listed(rule.resources, resource) &&
+    listed(rule.verbs, attributes.verb) &&
+    (names.length === 0 || (attributes.name !== undefined && names.includes(attributes.name)))
+  );
+}
+
+function subjectMatches(subject: Subject, identity: Identity): boolean {
+  if (subject.kind === 'User') return subject.name === identity.user;
+  if (subject.kind === 'Group') return identity.groups.includes(subject.name);
+  return identity.user === `system:serviceaccount:${subject.namespace ?? ''}:${subject.name}`;
+}
+
+/**
+ * RBAC as kube-apiserver evaluates it (k8s.io/kubernetes plugin/pkg/auth/authorizer/rbac): a request is
+ * allowed when a RoleBinding in its namespace, or a ClusterRoleBinding, binds one of the identity's
+ * subjects to a Role/ClusterRole with a rule that matches; everything else is denied. system:masters is
+ * allowed everything.
+ */
+export class Rbac {
+  constructor(
+    private readonly documents: readonly RbacDocument[],
+    /** Verbs removed from every rule (a test's narrower Role). */
+    private readonly deniedVerbs: readonly string[] = [],
+  ) {}
+
+  allows(identity: Identity, attributes: ResourceAttributes): boolean {
+    if (identity.groups.includes('system:masters')) return true;
+    if (this.deniedVerbs.includes(attributes.verb)) return false;
+    return this.documents
+      .filter((binding) => (binding.kind === 'ClusterRoleBinding' || (binding.kind === 'RoleBinding' && binding.metadata?.namespace === attributes.namespace)) && (binding.subjects ?? []).some((subject) => subjectMatches(subject, identity)))
+      .flatMap((binding) => this.rulesOf(binding))
+      .some((rule) => ruleAllows(rule, attributes));
+  }
+
+  private rulesOf(binding: RbacDocument): PolicyRule[] {
+    const ref = binding.roleRef;
+    const role = this.documents.find(
+      (document) =>
+        document.kind === ref?.kind && document.metadata?.name === ref?.name && (ref?.kind === 'ClusterRole' || document.metadata?.namespace === binding.metadata?.namespace),
+    );
+    return role?.rules ?? [];
+  }
+}
+
+/** The RBAC objects and Namespaces in the YAML files of a directory (infra/k8s). */
+export function loadRbacDocuments(directory: string): { documents: RbacDocument[]; namespaces: string[] } {
+  const documents = readdirSync(directory)
+    .filter((file) => /\.ya?ml$/.test(file))
+    .flatMap((file) => parseAllDocuments(readFileSync(join(directory, file), 'utf8')).map((document) => document.toJS() as RbacDocument | null))
+    .filter((document): document is RbacDocument => document !== null);
+  return {
+    documents: documents.filter((document) => ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(document.kind ?? '')),
+    namespaces: documents.filter((document) => document.kind === 'Namespace').map((document) => document.metadata?.name ?? ''),
+  };
+}
+
+/** The verb of a request to a resource path (k8s.io/apiserver request.RequestInfoFactory). */
+export function requestVerb(method: string, name: string | undefined, watch: boolean): string {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return name === undefined ? (watch ? 'watch' : 'list') : 'get';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return name === undefined ? 'deletecollection' : 'delete';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+/**
+ * The 403 message (k8s.io/apiserver endpoints/handlers/responsewriters/errors.go forbiddenMessage,
+ * wrapped by apimachinery's NewForbidden as `<resource>.<group> ["<name>"] is forbidden: …`).
+ */
+export function forbiddenMessage(identity: Identity, attributes: ResourceAttributes): string {
+  const resource = attributes.subresource === undefined ? attributes.resource : `${attributes.resource}/${attributes.subresource}`;
+  const scope = attributes.namespace === undefined ? 'at the cluster scope' : `in the namespace ${JSON.stringify(attributes.namespace)}`;
+  const reason = `User ${JSON.stringify(identity.user)} cannot ${attributes.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(attributes.group)} ${scope}`;
+  const qualified = attributes.group === '' ? attributes.resource : `${attributes.resource}.${attributes.group}`;
+  return attributes.name === undefined ? `${qualified} is forbidden: ${reason}` : `${qualified} ${JSON.stringify(attributes.name)} is forbidden: ${reason}`;
+}
