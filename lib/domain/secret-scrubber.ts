@@ -66,7 +66,8 @@ function scrubText(value: string): string {
   return scrubbed
     .replace(urlUserinfo, `$1:${redacted}@`)
     .replace(secretAssignment, (...match: unknown[]) => {
-      const { name = '', separator = '', value = '' } = match.at(-1) as Record<string, string | undefined>;
+      // The named groups: none is optional, so a match has all three.
+      const { name, separator, value } = match.at(-1) as { name: string; separator: string; value: string };
       return `${name}${separator}${redactedValue(value)}`;
     });
 }

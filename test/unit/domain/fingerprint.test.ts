@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { deliveryKey, fingerprintKeyDigest, signalFingerprint, stormTagOf } from '../../../lib/domain/fingerprint.js';
+import { alertDigest, deliveryKey, fingerprintKeyDigest, signalFingerprint, stormTagOf } from '../../../lib/domain/fingerprint.js';
 
 const pod = { apiVersion: 'v1', kind: 'Pod', name: 'web-1', namespace: 'shop' };
 const input = { tenant: 'default', alertname: 'KubePodCrashLooping', namespace: 'shop', target: pod, labels: { alertname: 'KubePodCrashLooping', pod: 'web-1' } };
@@ -56,5 +56,39 @@ describe('key digests', () => {
 
   it('makes 11-char delivery keys', () => {
     expect(deliveryKey({ receiver: 'r', groupKey: 'g', alertFingerprint: 'f', startsAt: 's', status: 'firing' })).toMatch(/^[A-Za-z0-9_-]{11}$/);
+  });
+});
+
+/**
+ * Fingerprints, tags and digests are stored: in Redis keys and in the stormgate.dev/fingerprint label of
+ * every request. A change to how they are derived (a part renamed, a separator, an order) would orphan
+ * every open episode and request on upgrade, so their values are pinned here.
+ */
+describe('derivations are stable across versions (golden values)', () => {
+  const target = { apiVersion: 'v1', kind: 'Pod', name: 'web-1', namespace: 'shop' };
+  // Labels in an order that is not sorted: the label-set identity must sort them.
+  const input = { tenant: 'default', alertname: 'KubePodCrashLooping', namespace: 'shop', target, labels: { pod: 'web-1', alertname: 'KubePodCrashLooping', namespace: 'shop' } };
+  const fingerprint = '5578b5002a68d6788091abc978e11c19';
+
+  it('pins the fingerprint of each strategy', () => {
+    expect(signalFingerprint('resource', input)).toBe(fingerprint);
+    expect(signalFingerprint('alert', { ...input, alertmanagerFingerprint: 'c0ffee0123456789' })).toBe('5578b5002a6833b00a687d5a880393d8');
+    expect(signalFingerprint('alert', input)).toBe('5578b5002a687bd943354cb47c6feb24');
+    expect(signalFingerprint('alert', { ...input, labels: { namespace: 'shop', alertname: 'KubePodCrashLooping', pod: 'web-1' } })).toBe('5578b5002a687bd943354cb47c6feb24');
+    expect(signalFingerprint('resource', { ...input, namespace: undefined, target: { kind: 'Node', name: 'n1' } })).toBe('e70e482866b6937fdc6f8ac154095efd');
+  });
+
+  it('pins the storm tag, the key digest and the delivery key', () => {
+    expect(stormTagOf('default', fingerprint)).toBe('D0');
+    expect(fingerprintKeyDigest('default', fingerprint).toString('hex')).toBe('d91233d5fc5f');
+    expect(deliveryKey({ receiver: 'stormgate', groupKey: '{}:{alertname="X"}', alertFingerprint: 'c0ffee0123456789', startsAt: '2026-11-21T10:00:00Z', status: 'firing' })).toBe('vSeqyIF5WWE');
+  });
+
+  it("pins an alert's digest within its signal, from Alertmanager's fingerprint or the sorted label set, with bit 0 clear", () => {
+    expect(alertDigest({ alertmanagerFingerprint: 'c0ffee0123456789', labels: { a: '1' } })).toBe(289910352);
+    expect(alertDigest({ labels: { b: '2', a: '1' } })).toBe(754248916);
+    expect(alertDigest({ labels: { a: '1', b: '2' } })).toBe(754248916);
+    expect(alertDigest({ labels: { a: '1', b: '3' } })).not.toBe(754248916);
+    for (const labels of [{ a: '1' }, { a: '2' }, { x: 'y' }, {}] as Record<string, string>[]) expect(alertDigest({ labels }) % 2).toBe(0);
   });
 });

@@ -32,4 +32,15 @@ describe('classifyKubeFailure', () => {
   it('leaves a 404 on a read or a patch to the caller (the request itself is missing, not the CRD)', () => {
     expect(classifyKubeFailure({ status: 404, message: 'not found', operation: 'read' })).toEqual({ retryable: false });
   });
+
+  it('names the missing CRD only for a 404 on create or list; a 404 on read or patch is a missing object', () => {
+    expect(classifyKubeFailure({ status: 404, message: 'not found', operation: 'list' })).toMatchObject({ retryable: false, fix: expect.stringContaining('CRD') as unknown });
+    expect(classifyKubeFailure({ status: 404, message: 'not found', operation: 'patch' })).toStrictEqual({ retryable: false });
+    expect(classifyKubeFailure({ status: 404, message: 'not found', operation: 'read' })).toStrictEqual({ retryable: false });
+  });
+
+  it("calls an untrusted certificate terminal by its code alone, whatever the message says", () => {
+    expect(classifyKubeFailure({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', message: 'unable to verify the first signature', operation: 'create' })).toMatchObject({ retryable: false, fix: expect.stringContaining('TLS') as unknown });
+    expect(classifyKubeFailure({ code: 'ECONNRESET', message: 'socket hang up', operation: 'create' })).toStrictEqual({ retryable: true });
+  });
 });

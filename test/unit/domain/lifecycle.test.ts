@@ -38,6 +38,8 @@ describe('luaLifecycleConstants', () => {
     expect(lua).toContain('local OC_MEMBER_RESOLVED = 6');
     expect(lua).toContain('local OC_ENDED_IN_HOLD = 11');
     expect(lua).toContain("[11] = 'ended-in-hold'");
+    // A Lua table constructor: every entry separated by a comma (Redis refuses the script otherwise).
+    expect(lua).toMatch(/^local OUTCOME_NAME = \{\[\d+\] = '[a-z-]+'(, \[\d+\] = '[a-z-]+')+\}$/m);
     expect(lua).toContain("local PH_OPEN = 'o'");
     // Outcomes are stored in 4 bits of the record.
     expect(Math.max(...Object.values(episodeOutcomes))).toBeLessThan(16);
@@ -54,5 +56,8 @@ describe('remediationRequestName', () => {
     expect(name.length).toBeLessThanOrEqual(63);
     expect(episodeStartOfRequestName(name)).toBe(1_763_700_000);
     expect(episodeStartOfRequestName('rr-not-ours')).toBeUndefined();
+    // The whole name only: a prefix or a suffix makes it another object's name.
+    expect(episodeStartOfRequestName(`x${name}`)).toBeUndefined();
+    expect(episodeStartOfRequestName(`${name}-2`)).toBeUndefined();
   });
 });

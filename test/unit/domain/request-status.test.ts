@@ -42,4 +42,19 @@ describe('decideStatusWrite', () => {
   it('keeps at least one occurrence and a lastSeen no earlier than firstSeen', () => {
     expect(deduplicationStatus(0, 2_000, 1_000)).toEqual({ occurrenceCount: 1, firstSeenAt: '1970-01-01T00:33:20Z', lastSeenAt: '1970-01-01T00:33:20Z' });
   });
+
+  it('keeps the earliest first-seen time and the latest last-seen time, whichever writer is behind', () => {
+    const current: RequestStatus = { deduplication: { occurrenceCount: 3, firstSeenAt: '2026-11-21T10:00:05Z', lastSeenAt: '2026-11-21T10:02:00Z' } };
+    const desired: RequestStatus = { deduplication: { occurrenceCount: 3, firstSeenAt: '2026-11-21T10:00:00Z', lastSeenAt: '2026-11-21T10:01:00Z' } };
+    expect(decideStatusWrite(current, desired)).toEqual({
+      action: 'write',
+      status: { deduplication: { occurrenceCount: 3, firstSeenAt: '2026-11-21T10:00:00Z', lastSeenAt: '2026-11-21T10:02:00Z' } },
+    });
+  });
+
+  it('leaves the signal as it is when the writer says nothing about it (a counts-only write)', () => {
+    const counts = { occurrenceCount: 3, firstSeenAt: '2026-11-21T10:00:00Z', lastSeenAt: '2026-11-21T10:02:00Z' };
+    expect(decideStatusWrite({ deduplication: counts, signal: { state: 'Firing' } }, { deduplication: counts })).toEqual({ action: 'skip', reason: 'status-current-or-newer' });
+  });
 });
+

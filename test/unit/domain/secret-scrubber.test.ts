@@ -81,3 +81,25 @@ describe('the secret corpus', () => {
     expect(scrubName('kubernetes_namespace')).toBe('kubernetes_namespace');
   });
 });
+
+describe('a secret value in key=value text is replaced with its quotes kept', () => {
+  it.each([
+    ['double-quoted', 'password="hunter 2" next', `password="${redacted}" next`],
+    ['single-quoted', "password='hunter 2' next", `password='${redacted}' next`],
+    ['unquoted', 'password=hunter2 next', `password=${redacted} next`],
+    ['JSON', '{"password": "hunter2"}', `{"password": "${redacted}"}`],
+    // An unclosed quote runs to the end of the line: the quote is kept, no closing one is invented.
+    ['with an unclosed quote', 'password="hunter2', `password="${redacted}`],
+    ['that is a lone quote', "token='", `token='${redacted}`],
+  ])('%s', (_, text, expected) => {
+    expect(scrubValue('description', text)).toBe(expected);
+  });
+});
+
+describe('scrubRecord when two names are the same once scrubbed', () => {
+  it('keeps the first value and drops the second', () => {
+    const first = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
+    const second = 'ghp_zyxwvutsrqponmlkjihgfedcba9876543210';
+    expect(scrubRecord({ [first]: 'one', [second]: 'two' })).toEqual({ [redacted]: 'one' });
+  });
+});

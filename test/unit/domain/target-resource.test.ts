@@ -29,4 +29,27 @@ describe('resolveTargetResource', () => {
   it('names the cluster by its configured id', () => {
     expect(resolveTargetResource({ job: 'api' }, 'prod-eu-1')).toEqual({ kind: 'Cluster', name: 'prod-eu-1' });
   });
+
+  it('skips an empty label and names the next kind', () => {
+    expect(resolveTargetResource({ pod: '', deployment: 'web', namespace: 'shop' })).toStrictEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' });
+  });
+
+  it('takes `service` for the scrape target it was discovered through when any of job, instance or endpoint is there', () => {
+    for (const scrape of [{ job: 'api' }, { instance: '10.0.0.1:8080' }, { endpoint: 'http' }] as Record<string, string>[]) {
+      expect(resolveTargetResource({ service: 'api', namespace: 'shop', ...scrape }).kind).toBe('Namespace');
+    }
+    expect(resolveTargetResource({ service: 'api', namespace: 'shop' })).toStrictEqual({ apiVersion: 'v1', kind: 'Service', name: 'api', namespace: 'shop' });
+  });
+
+  it("takes a per-node exporter's pod for the exporter only when the pod's name starts with its job's and a node is named", () => {
+    expect(resolveTargetResource({ job: 'node-exporter', pod: 'node-exporter-x2x4q', node: 'n1', namespace: 'monitoring' })).toStrictEqual({ apiVersion: 'v1', kind: 'Node', name: 'n1' });
+    expect(resolveTargetResource({ job: 'node-exporter', pod: 'web-1', node: 'n1', namespace: 'shop' })).toStrictEqual({ apiVersion: 'v1', kind: 'Pod', name: 'web-1', namespace: 'shop' });
+    // Without a job there is no exporter to recognise, even for a pod whose name starts like "undefined-".
+    expect(resolveTargetResource({ pod: 'undefined-abc', node: 'n1', namespace: 'shop' })).toStrictEqual({ apiVersion: 'v1', kind: 'Pod', name: 'undefined-abc', namespace: 'shop' });
+  });
+
+  it('gives a cluster-scoped kind no namespace, even when the alert has one', () => {
+    expect(resolveTargetResource({ node: 'n1', namespace: 'monitoring' })).toStrictEqual({ apiVersion: 'v1', kind: 'Node', name: 'n1' });
+  });
 });
+
