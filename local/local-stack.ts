@@ -79,10 +79,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let standin: KubeStandin | undefined;
     let kubeconfigPath: string | undefined;
     if (!env.KUBECONFIG && !env.KUBE_API_URL) {
-      // The functions have stormgate's identity, held to infra/k8s/rbac.yaml as in a cluster; kubectl
-      // without credentials (the kubeconfig written here) is the cluster admin, like `kubectl proxy`.
+      // The functions have stormgate's identity, held to infra/k8s/rbac.yaml (applied in RR_NAMESPACE) as in
+      // a cluster; kubectl with any other credentials, or none (the kubeconfig written here), is the
+      // cluster admin, like `kubectl proxy`.
       const functionsToken = `sg-local-kube-${randomBytes(12).toString('hex')}`;
-      standin = await KubeStandin.start({ host, token: functionsToken, anonymous: 'admin' });
+      standin = await KubeStandin.start({ host, token: functionsToken, anonymous: 'admin', ...(env.RR_NAMESPACE && { rbacNamespace: env.RR_NAMESPACE }) });
       cleanups.push(() => (standin as KubeStandin).stop());
       env.KUBE_API_URL = standin.url;
       env.KUBE_TOKEN = functionsToken;

@@ -1,4 +1,4 @@
-import { crdLimits, fitField } from '../domain/crd-fields.js';
+import { crdLimits, fitField, fitValues } from '../domain/crd-fields.js';
 import { deliveryKey, type FingerprintStrategy, signalFingerprint } from '../domain/fingerprint.js';
 import type { Signal } from '../domain/signal.js';
 import type { StormScope } from '../domain/storm.js';
@@ -55,7 +55,7 @@ function normalizeAlert(alert: WebhookAlert, payload: WebhookPayload, context: N
     source: 'alertmanager',
     target,
     // Scrubbing (parseWebhook) may lengthen a value ("[REDACTED]"): fitted after it.
-    labels: Object.fromEntries(Object.entries(alert.labels).map(([name, value]) => [name, fitField(value, crdLimits.labelValue)])),
+    labels: fitValues(alert.labels, crdLimits.labelValue),
     annotations: Object.fromEntries(Object.entries(alert.annotations).map(([key, value]) => [key, capValue(value)])),
     startsAt: alert.startsAt,
     ...(endsAt !== undefined && { endsAt }),

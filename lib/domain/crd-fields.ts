@@ -28,3 +28,8 @@ export function fitField(value: string, max: number): string {
   const hash = createHash('sha256').update(value).digest('hex').slice(0, hashLength);
   return `${characters.slice(0, max - hashLength - 1).join('')}…${hash}`;
 }
+
+/** Every value cut to at most `max` code points (a cut value keeps a hash of the whole). */
+export function fitValues(values: Readonly<Record<string, string>>, max: number): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, fitField(value, max)]));
+}

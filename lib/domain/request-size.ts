@@ -1,5 +1,3 @@
-import { fitField } from './crd-fields.js';
-
 /**
  * etcd refuses a write over 1.5 MiB (its --max-request-bytes) and the API server answers 500 without a
  * reason, which a writer retries for ever (kubernetes/kubernetes#74600). A custom resource is stored as
@@ -19,9 +17,4 @@ export function largestFittingLimit(bytesAt: (limit: number) => number, start: n
   let limit = start;
   while (limit > floor && bytesAt(limit) > budget) limit = Math.max(floor, Math.floor(limit / 2));
   return limit;
-}
-
-/** Every value cut to at most `max` code points (a cut value keeps a hash of the whole). */
-export function fitValues(values: Readonly<Record<string, string>>, max: number): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, fitField(value, max)]));
 }

@@ -1,6 +1,6 @@
-import { crdLimits, fitField } from '../domain/crd-fields.js';
+import { crdLimits, fitField, fitValues } from '../domain/crd-fields.js';
 import { remediationRequestName } from '../domain/request-name.js';
-import { fitValues, largestFittingLimit, requestJsonByteBudget, shortestFittedValue } from '../domain/request-size.js';
+import { largestFittingLimit, requestJsonByteBudget, shortestFittedValue } from '../domain/request-size.js';
 import { deduplicationStatus, type RequestStatus, resolvedSignal } from '../domain/request-status.js';
 import type { Signal, TargetResource } from '../domain/signal.js';
 import { resourceFromLabel, stormPartOf, type StormSnapshot, type StormTrigger } from '../domain/storm.js';

@@ -32,9 +32,20 @@ export interface FieldError {
   message: string;
 }
 
-const dateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const dateTime = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/i;
 
-function typeOf(value: unknown): string {
+/** RFC 3339 date-time as Go parses it: a real calendar day, hours < 24, minutes and seconds < 60. */
+function isDateTime(value: string): boolean {
+  const match = dateTime.exec(value);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const offsetOk = match[9] === undefined || (Number(match[9]) < 24 && Number(match[10]) < 60);
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60 && offsetOk;
+}
+
+/** The JSON type of a value as the API server names it in errors (integer apart from number). */
+export function typeOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
@@ -85,7 +96,7 @@ function validateString(schema: StructuralSchema, value: string, path: string, e
   if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) {
     errors.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${JSON.stringify(value)}: ${path} in body should match '${schema.pattern}'` });
   }
-  if (schema.format === 'date-time' && !(dateTime.test(value) && !Number.isNaN(Date.parse(value)))) {
+  if (schema.format === 'date-time' && !isDateTime(value)) {
     errors.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${JSON.stringify(value)}: ${path} in body must be of type date-time` });
   }
 }

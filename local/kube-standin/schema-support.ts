@@ -8,10 +8,13 @@ const enforcedKeywords = new Set([
   'type', 'properties', 'additionalProperties', 'items', 'required', 'enum', 'pattern', 'format',
   'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'minProperties', 'maxProperties',
   'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-validations',
-  // Documentation: no effect on validation.
-  'description', 'title', 'example', 'externalDocs',
+  // No effect on validation: documentation, and how server-side apply merges a map.
+  'description', 'title', 'example', 'externalDocs', 'x-kubernetes-map-type',
+  // Checked below by value.
+  'x-kubernetes-list-type',
 ]);
-const enforcedFormats = new Set(['date-time']);
+/** date-time is checked; the numeric formats controller-gen emits are not validated by the API server either. */
+const enforcedFormats = new Set(['date-time', 'int32', 'int64', 'float', 'double']);
 
 /** A CEL rule the stand-in evaluates: `self == oldSelf` (the value may not change once set). */
 export interface TransitionRule {
@@ -34,6 +37,12 @@ export function unenforceableParts(schema: StructuralSchema, path: string, under
     if (!enforcedKeywords.has(keyword)) problems.push(`${at}: ${keyword}`);
   }
   if (schema.format !== undefined && !enforcedFormats.has(schema.format)) problems.push(`${at}: format ${schema.format}`);
+  // `set` and `map` lists have uniqueness rules the stand-in does not check; `atomic` has none.
+  const listType = (schema as Record<string, unknown>)['x-kubernetes-list-type'];
+  if (listType !== undefined && listType !== 'atomic') problems.push(`${at}: x-kubernetes-list-type ${JSON.stringify(listType)}`);
+  // What the API server refuses in a CRD itself.
+  if (schema['x-kubernetes-preserve-unknown-fields'] === false) problems.push(`${at}: x-kubernetes-preserve-unknown-fields must be true or absent`);
+  if (schema.properties !== undefined && schema.additionalProperties !== undefined) problems.push(`${at}: properties and additionalProperties are mutually exclusive`);
   for (const validation of schema['x-kubernetes-validations'] ?? []) {
     const extra = Object.keys(validation).filter((key) => key !== 'rule' && key !== 'message');
     if (!immutableRule(validation.rule) || !underProperties || extra.length > 0) {

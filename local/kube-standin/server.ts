@@ -7,8 +7,22 @@ import { applyJsonPatch, applyMergePatch, PatchError } from './json-patch.js';
 import { parseLabelSelector } from './label-selector.js';
 import { nameErrors, objectMetaErrors } from './object-meta.js';
 import { type FieldError, validateAndPrune } from './openapi-schema.js';
-import { adminIdentity, forbiddenMessage, type Identity, loadRbacDocuments, Rbac, type ResourceAttributes, requestVerb, stormgateIdentity } from './rbac.js';
+import {
+  adminIdentity,
+  allowedToAnyAuthenticated,
+  anonymousIdentity,
+  forbiddenMessage,
+  forbiddenPathMessage,
+  type Identity,
+  isPublicPath,
+  loadRbacDocuments,
+  Rbac,
+  requestAttributes,
+  type ResourceAttributes,
+  stormgateIdentity,
+} from './rbac.js';
 import { valueAt } from './schema-support.js';
+import { typeOf } from './openapi-schema.js';
 import { failure, type KubeStatus } from './status.js';
 import { toTable, wantsTable } from './table.js';
 
@@ -75,14 +89,20 @@ export interface KubeStandinOptions {
   readonly crdDirectory?: string;
   /** Where the Roles, bindings and Namespaces are read from (default: infra/k8s, with rbac.yaml). */
   readonly rbacDirectory?: string;
+  /** The namespace rbac.yaml is applied in when not its own (`stormgate`): the local runtime's RR_NAMESPACE. */
+  readonly rbacNamespace?: string;
   /** Namespaces that exist besides those in rbacDirectory and a cluster's own (default, kube-system …). */
   readonly namespaces?: readonly string[];
   /**
-   * Bearer token of stormgate's identity (or a check of it); other tokens get 401. Undefined: any request
-   * without the admin token is stormgate's identity. Either way RBAC from rbacDirectory decides what it may do.
+   * Bearer token of stormgate's identity (or a check of it); other tokens get 401 and no token at all is
+   * system:anonymous (403 for anything but /version and health). Undefined: any request without the admin
+   * token is stormgate's identity. Either way RBAC from rbacDirectory decides what it may do.
    */
   readonly token?: string | ((token: string) => boolean);
-  /** 'admin': a request without credentials is a cluster administrator (the local runtime's kubectl, like `kubectl proxy`). */
+  /**
+   * 'admin': a request without stormgate's token (none, or a kubeconfig's own) is a cluster administrator:
+   * the local runtime's kubectl, like `kubectl proxy`.
+   */
   readonly anonymous?: 'admin';
   readonly host?: string;
   readonly port?: number;
@@ -146,7 +166,7 @@ export class KubeStandin {
 
   static async start(options: KubeStandinOptions = {}): Promise<KubeStandin> {
     const definitions = loadResourceDefinitions(options.crdDirectory ?? defaultCrdDirectory);
-    const rbac = loadRbacDocuments(options.rbacDirectory ?? defaultCrdDirectory);
+    const rbac = loadRbacDocuments(options.rbacDirectory ?? defaultCrdDirectory, options.rbacNamespace);
     const server = createServer();
     const namespaces = [...builtInNamespaces, ...rbac.namespaces, ...(options.namespaces ?? [])];
     const standin = new KubeStandin(server, definitions, new Rbac(rbac.documents, options.deniedVerbs), namespaces, options);
@@ -251,10 +271,7 @@ export class KubeStandin {
         return;
       }
       const identity = this.authenticate(request);
-      const attributes = this.resourceAttributes(method, url);
-      if (attributes && !this.rbac.allows(identity, attributes)) {
-        throw new HttpFailure(failure(403, 'Forbidden', forbiddenMessage(identity, attributes), { ...(attributes.name !== undefined && { name: attributes.name }), group: attributes.group, kind: attributes.resource }));
-      }
+      this.authorize(identity, method, url);
       const body = await readBody(request);
       const [status, payload] = this.route(method, url, contentType, body, request.headers.accept, identity);
       record(status);
@@ -281,41 +298,34 @@ export class KubeStandin {
     return { respond, times: 1, ...(profile.retryAfterSeconds !== undefined && { retryAfterSeconds: profile.retryAfterSeconds }) };
   }
 
-  /** Who the request is: the admin token, stormgate's token, or (with `anonymous: 'admin'`) no credentials at all. */
+  /** Who the request is: the admin token, stormgate's token, no credentials, or (with `anonymous: 'admin'`) anything else. */
   private authenticate(request: IncomingMessage): Identity {
     const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     if (presented === standinAdminToken) return adminIdentity;
-    if (presented === undefined && this.options.anonymous === 'admin') return adminIdentity;
-    const token = this.options.token;
-    if (token === undefined) return stormgateIdentity;
-    const accepted = typeof token === 'string' ? presented === token : token(presented ?? '');
-    if (!accepted) throw new HttpFailure(failure(401, 'Unauthorized', 'Unauthorized'));
-    return stormgateIdentity;
+    const { token, anonymous } = this.options;
+    const valid = token === undefined ? !(anonymous === 'admin' && presented === undefined) : presented !== undefined && (typeof token === 'string' ? presented === token : token(presented));
+    if (valid) return stormgateIdentity;
+    if (anonymous === 'admin') return adminIdentity;
+    if (presented === undefined) return anonymousIdentity;
+    throw new HttpFailure(failure(401, 'Unauthorized', 'Unauthorized'));
   }
 
-  /**
-   * The RBAC attributes of a request to a resource (`/apis/<group>/<version>/[namespaces/<ns>/]<plural>…`
-   * or the core group's events); undefined for discovery and other non-resource paths, which every
-   * authenticated user may read (system:discovery), and for SelfSubjectAccessReviews (system:basic-user).
-   */
-  private resourceAttributes(method: string, url: URL): ResourceAttributes | undefined {
-    const segments = url.pathname.split('/').filter((segment) => segment !== '');
-    const watch = url.searchParams.get('watch') === 'true';
-    const core = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?events$/.exec(url.pathname);
-    if (core) return { verb: requestVerb(method, undefined, watch), group: '', resource: 'events', ...(core[1] !== undefined && { namespace: core[1] }) };
-    if (segments[0] !== 'apis' || segments.length < 4 || segments[1] === 'authorization.k8s.io') return undefined;
-    const [, group = '', , ...rest] = segments;
-    const namespaced = rest[0] === 'namespaces' && rest.length >= 3;
-    const [resource, name, subresource] = namespaced ? rest.slice(2) : rest;
-    if (resource === undefined) return undefined;
-    return {
-      verb: requestVerb(method, name, watch),
-      group,
-      resource,
-      ...(subresource !== undefined && { subresource }),
-      ...(namespaced && { namespace: rest[1] }),
-      ...(name !== undefined && { name }),
-    };
+  /** RBAC, before anything is read or routed: a resource request the identity's Roles do not grant gets 403. */
+  private authorize(identity: Identity, method: string, url: URL): void {
+    const attributes = requestAttributes(method, url);
+    const authenticated = identity !== anonymousIdentity;
+    if (attributes === undefined) {
+      if (authenticated || isPublicPath(url.pathname)) return;
+      throw new HttpFailure(failure(403, 'Forbidden', forbiddenPathMessage(identity, method, url.pathname), {}));
+    }
+    if ((authenticated && allowedToAnyAuthenticated(attributes)) || this.rbac.allows(identity, attributes)) return;
+    throw new HttpFailure(
+      failure(403, 'Forbidden', forbiddenMessage(identity, attributes), {
+        ...(attributes.name !== undefined && { name: attributes.name }),
+        ...(attributes.group !== '' && { group: attributes.group }),
+        kind: attributes.resource,
+      }),
+    );
   }
 
   private send(response: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
@@ -384,7 +394,8 @@ export class KubeStandin {
         // An update (unlike a patch) must say which version it replaces (unconditional updates are off for custom resources).
         const replacement = parseJson(body) as KubeObject;
         if (typeof replacement?.metadata?.resourceVersion !== 'string' || replacement.metadata.resourceVersion === '') {
-          throw invalid(definition, name, [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
+          // k8s.io/apiserver registry/generic/registry/store.go Update: the error names the resource, not the Kind.
+          throw invalid(definition, name, [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }], definition.plural);
         }
         return [200, this.update(definition, existing, replacement, subresource === 'status')];
       }
@@ -455,6 +466,10 @@ export class KubeStandin {
     if (typeof object !== 'object' || object === null || object.kind !== definition.kind || object.apiVersion !== apiVersion) {
       throw new HttpFailure(failure(400, 'BadRequest', `the API version in the data (${String(object?.apiVersion)}) or kind (${String(object?.kind)}) does not match the expected ${apiVersion} ${definition.kind}`));
     }
+    // The NamespaceLifecycle admission plugin (admission runs before validation): no object in a namespace that does not exist.
+    if (!this.namespaces.has(namespace)) {
+      throw new HttpFailure(failure(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' }));
+    }
     const name = object.metadata?.name;
     if (typeof name !== 'string' || name.length === 0) {
       throw invalid(definition, String(name), [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
@@ -463,10 +478,6 @@ export class KubeStandin {
     if (metaErrors.length > 0) throw invalid(definition, name, metaErrors);
     if (object.metadata.namespace !== undefined && object.metadata.namespace !== namespace) {
       throw new HttpFailure(failure(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request'));
-    }
-    // The NamespaceLifecycle admission plugin: no object in a namespace that does not exist.
-    if (!this.namespaces.has(namespace)) {
-      throw new HttpFailure(failure(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' }));
     }
     const key = objectKey(definition, namespace, name);
     if (this.objects.has(key)) {
@@ -516,15 +527,16 @@ export class KubeStandin {
 
   /** The CEL transition rules (`self == oldSelf`): a transition rule is evaluated only where the old object has the value. */
   private enforceTransitionRules(definition: ResourceDefinition, existing: KubeObject, candidate: KubeObject): void {
+    // A transition rule runs only where both the old and the new object have the value: removing an optional field is allowed.
     const broken = definition.transitionRules.filter((rule) => {
-      const before = valueAt(existing, rule.path);
-      return before !== undefined && JSON.stringify(before) !== JSON.stringify(valueAt(candidate, rule.path));
+      const [before, after] = [valueAt(existing, rule.path), valueAt(candidate, rule.path)];
+      return before !== undefined && after !== undefined && JSON.stringify(before) !== JSON.stringify(after);
     });
     if (broken.length > 0) {
       throw invalid(
         definition,
         existing.metadata.name,
-        broken.map((rule) => ({ reason: 'FieldValueInvalid', field: rule.path.join('.'), message: `Invalid value: "${typeOfValue(valueAt(candidate, rule.path))}": ${rule.message}` })),
+        broken.map((rule) => ({ reason: 'FieldValueInvalid', field: rule.path.join('.'), message: `Invalid value: "${typeOf(valueAt(candidate, rule.path))}": ${rule.message}` })),
       );
     }
   }
@@ -546,12 +558,6 @@ export class KubeStandin {
   }
 }
 
-/** The type name CEL errors print for a value ("object", "string" …). */
-function typeOfValue(value: unknown): string {
-  if (Array.isArray(value)) return 'array';
-  return value === null ? 'null' : typeof value;
-}
-
 function objectKey(definition: ResourceDefinition, namespace: string, name: string): string {
   return `${definition.group}/${definition.plural}/${namespace}/${name}`;
 }
@@ -568,16 +574,14 @@ function methodNotAllowed(method: string): HttpFailure {
   return new HttpFailure(failure(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method})`));
 }
 
-function invalid(definition: ResourceDefinition, name: string, causes: FieldError[]): HttpFailure {
-  const summary = causes.map((cause) => `${cause.field}: ${cause.message}`).join(', ');
-  return new HttpFailure(
-    failure(422, 'Invalid', `${definition.kind}.${definition.group} "${name}" is invalid: ${summary}`, {
-      name,
-      group: definition.group,
-      kind: definition.kind,
-      causes,
-    }),
-  );
+/**
+ * 422 Invalid (apimachinery NewInvalid: one cause as it is, several as `[a, b]`). `kind` is the Kind for
+ * validation errors, the resource plural for the registry's own (an update without resourceVersion).
+ */
+function invalid(definition: ResourceDefinition, name: string, causes: FieldError[], kind: string = definition.kind): HttpFailure {
+  const messages = causes.map((cause) => `${cause.field}: ${cause.message}`);
+  const summary = messages.length === 1 ? messages[0] : `[${messages.join(', ')}]`;
+  return new HttpFailure(failure(422, 'Invalid', `${kind}.${definition.group} "${name}" is invalid: ${summary}`, { name, group: definition.group, kind, causes }));
 }
 
 function parseJson(body: string): unknown {

@@ -150,13 +150,15 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
     expect(notIn.items).toHaveLength(1);
   });
 
-  it('requires the bearer token', async () => {
+  it('refuses a wrong bearer token (401) and gives a request without one nothing but /version (403, as system:anonymous)', async () => {
+    const wrong = await createKubeClient({ mode: 'token', server: standin.url, token: 'not-the-token' }, { region: 'us-east-1' });
+    expect((await statusOf(wrong.api.listNamespacedCustomObject(resource))).code).toBe(401);
     const anonymous = await createKubeClient({ mode: 'token', server: standin.url }, { region: 'us-east-1' });
-    const denied = await statusOf(anonymous.api.listNamespacedCustomObject(resource));
-    expect(denied.code).toBe(401);
-    const raw = await fetch(`${standin.url}/apis/${rr.group}/${rr.version}/namespaces/${namespace}/${rr.plural}`);
-    expect(raw.status).toBe(401);
-    expect(await raw.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+    expect((await statusOf(anonymous.api.listNamespacedCustomObject(resource))).code).toBe(403);
+    const discovery = await fetch(`${standin.url}/apis`);
+    expect(discovery.status).toBe(403);
+    expect(await discovery.json()).toMatchObject({ reason: 'Forbidden', message: 'forbidden: User "system:anonymous" cannot get path "/apis"' });
+    expect((await fetch(`${standin.url}/version`)).status).toBe(200);
   });
 
   it.each([
@@ -226,6 +228,17 @@ describe('the stand-in refuses what a real API server refuses (conformance)', ()
     expect(standin.list(rr.plural)).toEqual([]);
   });
 
+  it.each([
+    ['a day the calendar does not have (Go refuses what JavaScript\'s Date.parse takes)', '2026-02-30T10:00:00Z', 422],
+    ['hour 24', '2026-11-21T24:00:00Z', 422],
+    ['an offset of 24 hours', '2026-11-21T10:00:00+24:00', 422],
+    ['a leap day', '2028-02-29T10:00:00Z', 201],
+    ['a fraction and an offset', '2026-11-21T10:00:00.123456+05:30', 201],
+  ])('date-time: %s (%s) is answered %i', async (_, firingTime, status) => {
+    const request = base();
+    expect((await post({ ...request, spec: { ...request.spec, firingTime } })).status).toBe(status);
+  });
+
   it('accepts what the API server accepts at those limits: 253-character names, 63-character label values and names, an empty label value, 256 KiB of annotations', async () => {
     const request = base();
     const name = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
@@ -276,7 +289,7 @@ describe('the stand-in refuses what a real API server refuses (conformance)', ()
 interface RecordedCase {
   name: string;
   source: string;
-  as: 'stormgate' | 'admin' | 'nobody';
+  as: 'stormgate' | 'admin' | 'nobody' | 'wrong-token';
   given?: boolean;
   request: { method: string; path: string; contentType?: string; body?: unknown; metadata?: object; spec?: object };
   response: { code: number; body: unknown };
@@ -284,7 +297,7 @@ interface RecordedCase {
 const recorded = JSON.parse(readFileSync(new URL('../fixtures/kube-api/recorded-responses.json', import.meta.url), 'utf8')) as { cases: RecordedCase[] };
 
 describe('the stand-in answers as a real API server did (recorded responses, test/fixtures/kube-api)', () => {
-  const tokens = { stormgate: 'standin-token', admin: standinAdminToken, nobody: undefined };
+  const tokens = { stormgate: 'standin-token', admin: standinAdminToken, nobody: undefined, 'wrong-token': 'not-the-token' };
   const objectWith = (metadata: object = {}, spec: object = {}) => {
     const request = buildRemediationRequest(signal, 42, placement);
     return { ...request, metadata: { ...request.metadata, name: 'rr-recorded', ...metadata }, spec: { ...request.spec, ...spec } };
@@ -342,6 +355,21 @@ describe('RBAC from infra/k8s/rbac.yaml, for the identity stormgate has', () => 
   });
 });
 
+describe('rbac.yaml applied in another namespace (the local runtime with RR_NAMESPACE set)', () => {
+  it('creates the namespace and binds the Role there, and only there', async () => {
+    const moved = await KubeStandin.start({ token: 'standin-token', rbacNamespace: 'ops' });
+    try {
+      const movedClient = await createKubeClient({ mode: 'token', server: moved.url, token: 'standin-token' }, { region: 'us-east-1' });
+      const opsWriter = new RemediationRequestWriter(movedClient, 'ops', singleAttempt(), 2_000);
+      expect((await opsWriter.create(buildRemediationRequest(signal, 48, { namespace: 'ops', tenant: 'default' }))).result).toBe('created');
+      const stormgateWriter = new RemediationRequestWriter(movedClient, namespace, singleAttempt(), 2_000);
+      await expect(stormgateWriter.create(buildRemediationRequest(signal, 48, placement))).rejects.toMatchObject({ statusCode: 403 });
+    } finally {
+      await moved.stop();
+    }
+  });
+});
+
 describe('namespaces must exist', () => {
   it('refuses a create into a namespace that does not exist, and takes it once the namespace is created', async () => {
     const request = buildRemediationRequest(signal, 45, { namespace: 'tenant-b', tenant: 'default' });
@@ -374,10 +402,43 @@ describe('the stand-in refuses a CRD it cannot enforce', () => {
     ['oneOf', (spec: { properties: Record<string, Record<string, unknown>> }) => (spec.properties.severity = { type: 'string', oneOf: [{ pattern: 'a' }] }), /spec\.severity: oneOf/],
     ['nullable', (spec: { properties: Record<string, Record<string, unknown>> }) => (spec.properties.clusterID = { type: 'string', nullable: true }), /spec\.clusterID: nullable/],
     ['a default', (spec: { properties: Record<string, Record<string, unknown>> }) => (spec.properties.severity = { type: 'string', default: 'warning' }), /spec\.severity: default/],
-    ['x-kubernetes-list-type', (spec: { properties: Record<string, Record<string, unknown>> }) => (spec.properties.tags = { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set' }), /spec\.tags: x-kubernetes-list-type/],
+    ['a set list (uniqueness it does not check)', (spec: { properties: Record<string, Record<string, unknown>> }) => (spec.properties.tags = { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set' }), /spec\.tags: x-kubernetes-list-type "set"/],
+    ['x-kubernetes-preserve-unknown-fields: false (an API server refuses the CRD)', (spec: { properties: Record<string, Record<string, unknown>> }) => (spec.properties.extra = { type: 'object', 'x-kubernetes-preserve-unknown-fields': false }), /spec\.extra: x-kubernetes-preserve-unknown-fields must be true or absent/],
+    ['properties beside additionalProperties (an API server refuses the CRD)', (spec: { properties: Record<string, Record<string, unknown>> }) => (spec.properties.extra = { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: { type: 'string' } }), /spec\.extra: properties and additionalProperties are mutually exclusive/],
     ['a format it does not check', (spec: { properties: Record<string, Record<string, unknown>> }) => (spec.properties.clusterID = { type: 'string', format: 'uuid' }), /spec\.clusterID: format uuid/],
   ])('refuses %s, naming it', async (_, change, message) => {
     await expect(startWith(change as never)).rejects.toThrow(message);
+  });
+
+  it('loads what has no validation effect (numeric formats, atomic lists, map types)', async () => {
+    const standinWithExtras = await startWith((spec) => {
+      spec.properties.replicas = { type: 'integer', format: 'int32' };
+      spec.properties.tags = { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'atomic' };
+      spec.properties.signalLabels = { ...spec.properties.signalLabels, 'x-kubernetes-map-type': 'granular' };
+    });
+    await standinWithExtras.stop();
+  });
+
+  it('evaluates self == oldSelf on any field: a change is refused, removing an optional one is not', async () => {
+    const standinWithRule = await startWith((spec) => {
+      spec.properties.clusterID = { ...spec.properties.clusterID, 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'clusterID is immutable' }] };
+      // The rule on spec itself would refuse any change: leave it to the field.
+      spec['x-kubernetes-validations'] = [];
+    });
+    try {
+      const url = `${standinWithRule.url}/apis/${rr.group}/${rr.version}/namespaces/${namespace}/${rr.plural}`;
+      const request = buildRemediationRequest(signal, 47, { ...placement, clusterId: 'prod' });
+      expect((await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(request) })).status).toBe(201);
+      const patch = (body: unknown) =>
+        fetch(`${url}/${request.metadata.name}`, { method: 'PATCH', headers: { Authorization: `Bearer ${standinAdminToken}`, 'Content-Type': 'application/merge-patch+json' }, body: JSON.stringify(body) });
+      const changed = await patch({ spec: { clusterID: 'staging' } });
+      expect(changed.status).toBe(422);
+      expect(await changed.json()).toMatchObject({ details: { causes: [{ field: 'spec.clusterID', message: 'Invalid value: "string": clusterID is immutable' }] } });
+      expect((await patch({ spec: { severity: 'critical' } })).status).toBe(200);
+      expect((await patch({ spec: { clusterID: null } })).status).toBe(200);
+    } finally {
+      await standinWithRule.stop();
+    }
   });
 
   it('enforces minProperties, which it claims to: 0 labels refused where 1 is the minimum, 1 taken', async () => {
