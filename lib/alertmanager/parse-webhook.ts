@@ -34,16 +34,20 @@ export function parseWebhook(body: string, limits: WebhookLimits = defaultWebhoo
   try {
     json = JSON.parse(body, wellFormed);
   } catch (error) {
-    // V8's message quotes the body; say only where parsing stopped.
+    // V8's message quotes the body; say only where parsing stopped (V8 counts UTF-16 characters).
     const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    const where = position === undefined ? '' : ` (at byte ${position})`;
+    const where = position === undefined ? '' : ` (at character ${position})`;
     throw new InvalidInputError(`body is not valid JSON${where}`, '(body)', 400, { cause: error });
   }
   const parsed = webhookPayloadSchema(limits).safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue ? fieldPath(issue.path) || '(body)' : '(body)';
-    throw new InvalidInputError(`${field}: ${issue?.message ?? 'invalid payload'}`, field, 400, { cause: parsed.error });
+    const [issue] = parsed.error.issues;
+    // A bad label or annotation name: zod reports "Invalid key in record" at the name itself; name the
+    // record and say what is wrong with the name instead (the name may be empty, long, or a secret).
+    const keyIssue = issue?.code === 'invalid_key' ? issue.issues[0] : undefined;
+    const path = keyIssue ? issue?.path.slice(0, -1) : issue?.path;
+    const field = (path && fieldPath(path)) || '(body)';
+    throw new InvalidInputError(`${field}: ${(keyIssue ?? issue)?.message ?? 'invalid payload'}`, field, 400, { cause: parsed.error });
   }
   return scrubWebhook(parsed.data);
 }

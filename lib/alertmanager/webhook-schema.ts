@@ -18,13 +18,13 @@ export const defaultWebhookLimits: WebhookLimits = {
 
 const maxNameLength = 256;
 
-function boundedRecord(what: 'labels' | 'annotations', maxEntries: number, maxValueLength: number) {
+function boundedRecord(what: 'label' | 'annotation', maxEntries: number, maxValueLength: number) {
   return z
     .record(
       z.string().check(z.minLength(1, `${what} names must not be empty`), z.maxLength(maxNameLength, `${what} names are limited to ${maxNameLength} characters`)),
       z.string().check(z.maxLength(maxValueLength, `${what} values are limited to ${maxValueLength} characters`)),
     )
-    .check(z.refine((record) => Object.keys(record).length <= maxEntries, `at most ${maxEntries} ${what} per alert`));
+    .check(z.refine((record) => Object.keys(record).length <= maxEntries, `at most ${maxEntries} ${what}s per alert`));
 }
 
 const groupLabelSet = z.record(z.string(), z.string());
@@ -32,10 +32,10 @@ const groupLabelSet = z.record(z.string(), z.string());
 function buildSchema(limits: WebhookLimits) {
   const alert = z.object({
     status: z.enum(['firing', 'resolved']),
-    labels: boundedRecord('labels', limits.maxLabelsPerAlert, limits.maxLabelValueLength).check(
+    labels: boundedRecord('label', limits.maxLabelsPerAlert, limits.maxLabelValueLength).check(
       z.refine((labels) => (labels.alertname ?? '') !== '', { message: 'alertname label is required', path: ['alertname'] }),
     ),
-    annotations: z._default(boundedRecord('annotations', limits.maxLabelsPerAlert, limits.maxAnnotationValueLength), {}),
+    annotations: z._default(boundedRecord('annotation', limits.maxLabelsPerAlert, limits.maxAnnotationValueLength), {}),
     startsAt: z.iso.datetime({ offset: true }),
     // 0001-01-01T00:00:00Z while firing.
     endsAt: z.optional(z.iso.datetime({ offset: true })),

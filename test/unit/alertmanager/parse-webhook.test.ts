@@ -74,7 +74,7 @@ describe('parsing realistic Alertmanager notifications', () => {
       refusal = error;
     }
     expect(refusal).toBeInstanceOf(InvalidInputError);
-    expect((refusal as InvalidInputError).message).toMatch(/^alerts\[0\]\.labels\.\[REDACTED\]: labels values are limited/);
+    expect((refusal as InvalidInputError).message).toMatch(/^alerts\[0\]\.labels\.\[REDACTED\]: label values are limited/);
     expect(JSON.stringify(refusal)).not.toContain(token);
   });
 
@@ -205,26 +205,43 @@ describe('what reaches etcd and logs', () => {
 describe('rejections name the field', () => {
   const many = (count: number, prefix: string) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`${prefix}${index}`, 'v']));
 
+  // The whole message: it is what the operator reads in Alertmanager's log (README, "Errors").
   it.each([
-    ['not JSON', '{"version": "4",', '(body)', /not valid JSON/],
-    ['a JSON array', '[]', '(body)', /expected object/],
-    ['another version', JSON.stringify(webhook([alert()], { version: '3' })), 'version', /only "4"/],
-    ['no alerts', JSON.stringify(webhook([])), 'alerts', /at least one alert/],
-    ['too many alerts', JSON.stringify(webhook(Array.from({ length: 1001 }, () => alert()))), 'alerts', /at most 1000 alerts/],
-    ['an alert without alertname', JSON.stringify(webhook([alert({ labels: { alertname: '' } })])), 'alerts[0].labels.alertname', /alertname/],
-    ['a bad per-alert status', JSON.stringify(webhook([{ ...alert(), status: 'pending' as 'firing' }])), 'alerts[0].status', /firing|resolved/],
-    ['a non-string label value', JSON.stringify(webhook([{ ...alert(), labels: { alertname: 'A', replicas: 3 } as unknown as Record<string, string> }])), 'alerts[0].labels.replicas', /string/],
-    ['a bad startsAt', JSON.stringify(webhook([alert({ startsAt: 'yesterday' })])), 'alerts[0].startsAt', /datetime/i],
-    ['too many labels', JSON.stringify(webhook([alert({ labels: many(70, 'l') })])), 'alerts[0].labels', /at most 64 labels/],
-    ['too many annotations', JSON.stringify(webhook([alert({ annotations: many(65, 'a') })])), 'alerts[0].annotations', /at most 64 annotations/],
-    ['a label value over the limit', JSON.stringify(webhook([alert({ labels: { pod: 'p'.repeat(1025) } })])), 'alerts[0].labels.pod', /1024 characters/],
-    ['an annotation over the limit', JSON.stringify(webhook([alert({ annotations: { description: 'd'.repeat(16_385) } })])), 'alerts[0].annotations.description', /16384 characters/],
-    ['a negative truncatedAlerts', JSON.stringify(webhook([alert()], { truncatedAlerts: -1 })), 'truncatedAlerts', /0|nonnegative|>=/],
-  ])('rejects %s', (_case, body, field, message) => {
+    ['not JSON', '{"version": "4",', '(body)', 'body is not valid JSON (at character 16)'],
+    ['an empty body', '', '(body)', 'body is not valid JSON'],
+    ['a JSON array', '[]', '(body)', '(body): Invalid input: expected object, received array'],
+    ['another version', JSON.stringify(webhook([alert()], { version: '3' })), 'version', 'version: unsupported webhook version: only "4" is accepted'],
+    ['no alerts', JSON.stringify(webhook([])), 'alerts', 'alerts: a notification carries at least one alert'],
+    ['too many alerts', JSON.stringify(webhook(Array.from({ length: 1001 }, () => alert()))), 'alerts', 'alerts: at most 1000 alerts per request; lower max_alerts in the receiver'],
+    ['an alert with an empty alertname', JSON.stringify(webhook([alert({ labels: { alertname: '' } })])), 'alerts[0].labels.alertname', 'alerts[0].labels.alertname: alertname label is required'],
+    ['an alert without alertname', JSON.stringify(webhook([{ ...alert(), labels: { pod: 'x' } }])), 'alerts[0].labels.alertname', 'alerts[0].labels.alertname: alertname label is required'],
+    ['a bad per-alert status', JSON.stringify(webhook([{ ...alert(), status: 'pending' as 'firing' }])), 'alerts[0].status', 'alerts[0].status: Invalid option: expected one of "firing"|"resolved"'],
+    ['a bad notification status', JSON.stringify(webhook([alert()], { status: 'pending' })), 'status', 'status: Invalid option: expected one of "firing"|"resolved"'],
+    ['a non-string label value', JSON.stringify(webhook([{ ...alert(), labels: { alertname: 'A', replicas: 3 } as unknown as Record<string, string> }])), 'alerts[0].labels.replicas', 'alerts[0].labels.replicas: Invalid input: expected string, received number'],
+    ['a bad startsAt', JSON.stringify(webhook([alert({ startsAt: 'yesterday' })])), 'alerts[0].startsAt', 'alerts[0].startsAt: Invalid ISO datetime'],
+    ['a bad endsAt', JSON.stringify(webhook([{ ...alert(), endsAt: 'tomorrow' }])), 'alerts[0].endsAt', 'alerts[0].endsAt: Invalid ISO datetime'],
+    ['too many labels', JSON.stringify(webhook([alert({ labels: many(70, 'l') })])), 'alerts[0].labels', 'alerts[0].labels: at most 64 labels per alert'],
+    ['too many annotations', JSON.stringify(webhook([alert({ annotations: many(65, 'a') })])), 'alerts[0].annotations', 'alerts[0].annotations: at most 64 annotations per alert'],
+    ['a label value over the limit', JSON.stringify(webhook([alert({ labels: { pod: 'p'.repeat(1025) } })])), 'alerts[0].labels.pod', 'alerts[0].labels.pod: label values are limited to 1024 characters'],
+    ['an annotation over the limit', JSON.stringify(webhook([alert({ annotations: { description: 'd'.repeat(16_385) } })])), 'alerts[0].annotations.description', 'alerts[0].annotations.description: annotation values are limited to 16384 characters'],
+    ['an empty label name', JSON.stringify(webhook([alert({ labels: { '': 'x' } })])), 'alerts[0].labels', 'alerts[0].labels: label names must not be empty'],
+    ['a label name over 256 characters', JSON.stringify(webhook([alert({ labels: { ['n'.repeat(257)]: 'x' } })])), 'alerts[0].labels', 'alerts[0].labels: label names are limited to 256 characters'],
+    ['an empty annotation name', JSON.stringify(webhook([alert({ annotations: { '': 'x' } })])), 'alerts[0].annotations', 'alerts[0].annotations: annotation names must not be empty'],
+    ['a fingerprint that is not hex', JSON.stringify(webhook([{ ...alert(), fingerprint: 'xyz' }])), 'alerts[0].fingerprint', 'alerts[0].fingerprint: fingerprint must be hex'],
+    ['a fingerprint with hex only at its start', JSON.stringify(webhook([{ ...alert(), fingerprint: 'abc!' }])), 'alerts[0].fingerprint', 'alerts[0].fingerprint: fingerprint must be hex'],
+    ['a fingerprint with hex only at its end', JSON.stringify(webhook([{ ...alert(), fingerprint: '!abc' }])), 'alerts[0].fingerprint', 'alerts[0].fingerprint: fingerprint must be hex'],
+    ['a negative truncatedAlerts', JSON.stringify(webhook([alert()], { truncatedAlerts: -1 })), 'truncatedAlerts', 'truncatedAlerts: Too small: expected number to be >=0'],
+  ])('rejects %s, naming the field and the problem', (_case, body, field, message) => {
     const error = parseError(body);
     expect(error.field).toBe(field);
     expect(error.status).toBe(400);
-    expect(error.message).toMatch(message);
+    expect(error.message).toBe(message);
+    expect(error.cause).toBeDefined();
+  });
+
+  it('accepts times with an offset, and a label name of exactly 256 characters', () => {
+    const parsed = parseWebhook(JSON.stringify(webhook([alert({ startsAt: '2026-11-21T11:00:00+01:00', labels: { ['n'.repeat(256)]: 'x' } })])));
+    expect(parsed.alerts[0]?.startsAt).toBe('2026-11-21T11:00:00+01:00');
   });
 
   it('honours configured limits', () => {
@@ -235,5 +252,43 @@ describe('rejections name the field', () => {
   it('does not echo the body in a JSON syntax error', () => {
     const error = parseError('{"secret": "hunter2" oops}');
     expect(error.message).not.toContain('hunter2');
+  });
+});
+
+describe('normalizeWebhook: what a signal carries, and what it leaves out', () => {
+  const signalOf = (overrides: Parameters<typeof alert>[0], context: { strategy?: 'resource' | 'alert'; stormScope?: 'namespace' | 'cluster' } = {}) => {
+    const [signal] = normalizeWebhook(parseWebhook(JSON.stringify(webhook([alert(overrides)]))), { tenant: 'default', receivedAt, strategy: context.strategy ?? 'resource', ...(context.stormScope && { stormScope: context.stormScope }) });
+    if (!signal) throw new Error('no signal');
+    return signal;
+  };
+
+  it("carries Alertmanager's fingerprint only when it sent one, and endsAt only when the alert ended", () => {
+    const withFingerprint = normalizeWebhook(parseWebhook(JSON.stringify(webhook([{ ...alert(), fingerprint: 'c0ffee0123456789' }]))), { tenant: 'default', receivedAt, strategy: 'alert' })[0];
+    expect(withFingerprint?.alertmanagerFingerprint).toBe('c0ffee0123456789');
+    const { fingerprint: _sent, ...withoutFingerprint } = alert();
+    const [plain] = normalizeWebhook(parseWebhook(JSON.stringify({ ...webhook([]), alerts: [withoutFingerprint] })), { tenant: 'default', receivedAt, strategy: 'alert' });
+    if (!plain) throw new Error('no signal');
+    expect(Object.hasOwn(plain, 'alertmanagerFingerprint')).toBe(false);
+    expect(Object.hasOwn(plain, 'endsAt')).toBe(false);
+  });
+
+  it("alert strategy: Alertmanager's fingerprint decides, not the labels", () => {
+    const fingerprintOf = (labels: Record<string, string>, fingerprint: string) =>
+      normalizeWebhook(parseWebhook(JSON.stringify(webhook([{ ...alert({ labels }), fingerprint }]))), { tenant: 'default', receivedAt, strategy: 'alert' })[0]?.fingerprint;
+    expect(fingerprintOf({ pod: 'a' }, 'aaaa')).toBe(fingerprintOf({ pod: 'b' }, 'aaaa'));
+    expect(fingerprintOf({ pod: 'a' }, 'aaaa')).not.toBe(fingerprintOf({ pod: 'a' }, 'bbbb'));
+  });
+
+  it('cluster scope: no storm namespace, and one storm key across namespaces', () => {
+    const shop = signalOf({ labels: { namespace: 'shop', pod: 'a' } }, { stormScope: 'cluster' });
+    const payments = signalOf({ labels: { namespace: 'payments', pod: 'b' } }, { stormScope: 'cluster' });
+    expect(Object.hasOwn(shop, 'stormNamespace')).toBe(false);
+    expect(shop.fingerprint.slice(0, 12)).toBe(payments.fingerprint.slice(0, 12));
+    expect(signalOf({ labels: { namespace: 'shop', pod: 'a' } }).stormNamespace).toBe('shop');
+  });
+
+  it('keeps an annotation of exactly the cap as it is', () => {
+    const exact = 'a'.repeat(annotationValueCap);
+    expect(signalOf({ annotations: { description: exact } }).annotations.description).toBe(exact);
   });
 });

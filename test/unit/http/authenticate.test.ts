@@ -24,6 +24,8 @@ describe('authenticate', () => {
     ['the rotated-in token', 'Bearer next-token'],
     ['the token as the Basic auth password', basic('alertmanager', 'next-token')],
     ['a lower-case scheme', 'bearer current-token'],
+    ['several spaces after the scheme', 'Bearer   current-token'],
+    ['trailing whitespace', 'Bearer current-token  '],
   ])('accepts %s and sets the tenant', (_case, header) => {
     expect(tenantOf(attempt(header).event)).toBe('default');
   });
@@ -36,9 +38,25 @@ describe('authenticate', () => {
     ['a valid token with another scheme', 'Token current-token'],
     ['Basic auth without a password', `Basic ${Buffer.from('current-token').toString('base64')}`],
     ['a wrong Basic password', basic('alertmanager', 'wrong')],
+    ['text before the scheme', 'xBearer current-token'],
+    ['a second word after the token', 'Bearer current-token extra'],
   ])('rejects %s with the same error', (_case, header) => {
     expect(() => attempt(header)).toThrow(UnauthorizedError);
     expect(() => attempt(header)).toThrow('missing or invalid credentials');
+  });
+
+  it('gives a secret listed for two tenants to the first, and never lets an absent header match an empty secret', () => {
+    const twice = authenticate([
+      { tenant: 'first', sha256: sha256('shared') },
+      { tenant: 'second', sha256: sha256('shared') },
+      { tenant: 'empty', sha256: sha256('') },
+    ]);
+    const request = middyRequest(proxyEvent({ headers: { Authorization: 'Bearer shared' } }));
+    twice.before?.(request as never);
+    expect(tenantOf(request.event)).toBe('first');
+    expect(() => {
+      twice.before?.(middyRequest(proxyEvent({ headers: {} })) as never);
+    }).toThrow(UnauthorizedError);
   });
 
   it('maps the credential to its tenant', () => {

@@ -42,4 +42,23 @@ describe('jsonBodyGuard', () => {
     const event = run({ 'content-type': 'application/json' }, Buffer.from('{"a":1}').toString('base64'), true);
     expect(event).toMatchObject({ body: '{"a":1}', isBase64Encoded: false });
   });
+
+  it.each([
+    [{}, 'Content-Type must be application/json, got none'],
+    [{ 'Content-Type': 'text/plain' }, 'Content-Type must be application/json, got "text/plain"'],
+    [{ 'Content-Type': 'text/application/json' }, 'Content-Type must be application/json, got "text/application/json"'],
+    [{ 'Content-Type': `application/${'x'.repeat(200)}` }, `Content-Type must be application/json, got "application/${'x'.repeat(88)}"`],
+  ])('says which Content-Type it got for %j (the first 100 characters)', (headers, message) => {
+    expect(rejection(headers, '{}').message).toBe(message);
+  });
+
+  it('takes a body of exactly the limit and refuses one byte more, saying both sizes', () => {
+    expect(run({ 'content-type': 'application/json' }, 'x'.repeat(16)).body).toBe('x'.repeat(16));
+    expect(rejection({ 'content-type': 'application/json' }, 'x'.repeat(17)).message).toBe('body is 17 bytes, the limit is 16');
+  });
+
+  it('leaves a text body and its flag as they are', () => {
+    expect(run({ 'content-type': 'application/json' }, 'eyJhIjoxfQ==')).toMatchObject({ body: 'eyJhIjoxfQ==', isBase64Encoded: false });
+  });
 });
+
