@@ -37,6 +37,8 @@ describe('classifyKubeFailure', () => {
     expect(classifyKubeFailure({ status: 404, message: 'not found', operation: 'list' })).toMatchObject({ retryable: false, fix: expect.stringContaining('CRD') as unknown });
     expect(classifyKubeFailure({ status: 404, message: 'not found', operation: 'patch' })).toStrictEqual({ retryable: false });
     expect(classifyKubeFailure({ status: 404, message: 'not found', operation: 'read' })).toStrictEqual({ retryable: false });
+    // Any other refusal of a create names no fix: it is not a missing CRD.
+    expect(classifyKubeFailure({ status: 422, message: 'invalid', operation: 'create' })).toStrictEqual({ retryable: false });
   });
 
   it("calls an untrusted certificate terminal by its code alone, whatever the message says", () => {
