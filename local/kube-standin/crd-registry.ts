@@ -1,7 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import type { StructuralSchema } from './openapi-schema.js';
+import { readYamlDocuments } from './yaml-documents.js';
 import { transitionRules, type TransitionRule, UnenforceableSchemaError, unenforceableParts } from './schema-support.js';
 
 export interface PrinterColumn {
@@ -63,29 +61,25 @@ export function loadResourceDefinitions(directory: string): ResourceDefinition[]
 }
 
 function readDefinitions(directory: string): ResourceDefinition[] {
-  const files = readdirSync(directory).filter((file) => /\.ya?ml$/.test(file));
-  return files.flatMap((file) =>
-    parseAllDocuments(readFileSync(join(directory, file), 'utf8'))
-      .map((document) => document.toJS() as CrdDocument | null)
-      .filter((document): document is CrdDocument => document?.kind === 'CustomResourceDefinition')
-      .flatMap(({ spec }) =>
-        spec.versions
-          .filter((version) => version.served)
-          .map((version) => ({
-            group: spec.group,
-            version: version.name,
-            kind: spec.names.kind,
-            listKind: spec.names.listKind ?? `${spec.names.kind}List`,
-            plural: spec.names.plural,
-            singular: spec.names.singular ?? spec.names.kind.toLowerCase(),
-            shortNames: spec.names.shortNames ?? [],
-            categories: spec.names.categories ?? [],
-            namespaced: spec.scope === 'Namespaced',
-            statusSubresource: version.subresources?.status !== undefined,
-            schema: version.schema.openAPIV3Schema,
-            transitionRules: transitionRules(version.schema.openAPIV3Schema),
-            printerColumns: version.additionalPrinterColumns ?? [],
-          })),
-      ),
-  );
+  return (readYamlDocuments(directory) as CrdDocument[])
+    .filter((document) => document.kind === 'CustomResourceDefinition')
+    .flatMap(({ spec }) =>
+      spec.versions
+        .filter((version) => version.served)
+        .map((version) => ({
+          group: spec.group,
+          version: version.name,
+          kind: spec.names.kind,
+          listKind: spec.names.listKind ?? `${spec.names.kind}List`,
+          plural: spec.names.plural,
+          singular: spec.names.singular ?? spec.names.kind.toLowerCase(),
+          shortNames: spec.names.shortNames ?? [],
+          categories: spec.names.categories ?? [],
+          namespaced: spec.scope === 'Namespaced',
+          statusSubresource: version.subresources?.status !== undefined,
+          schema: version.schema.openAPIV3Schema,
+          transitionRules: transitionRules(version.schema.openAPIV3Schema),
+          printerColumns: version.additionalPrinterColumns ?? [],
+        })),
+    );
 }

@@ -1,6 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { readYamlDocuments } from './yaml-documents.js';
 
 /** Who a request is, as the authenticator tells the authorizer. */
 export interface Identity {
@@ -117,11 +115,7 @@ export class Rbac {
  * RR_NAMESPACE.
  */
 export function loadRbacDocuments(directory: string, namespace?: string): { documents: RbacDocument[]; namespaces: string[] } {
-  const documents = readdirSync(directory)
-    .filter((file) => /\.ya?ml$/.test(file))
-    .flatMap((file) => parseAllDocuments(readFileSync(join(directory, file), 'utf8')).map((document) => document.toJS() as RbacDocument | null))
-    .filter((document): document is RbacDocument => document !== null)
-    .map((document) => (namespace === undefined ? document : moveTo(document, namespace)));
+  const documents = (readYamlDocuments(directory) as RbacDocument[]).map((document) => (namespace === undefined ? document : moveTo(document, namespace)));
   return {
     documents: documents.filter((document) => ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(document.kind ?? '')),
     namespaces: documents.filter((document) => document.kind === 'Namespace').map((document) => document.metadata?.name ?? ''),
@@ -165,9 +159,9 @@ export function requestAttributes(method: string, url: URL): ResourceAttributes 
   };
 }
 
-/** What every authenticated user may do whatever the Roles say: discovery, and reviewing their own access. */
+/** The resource request every authenticated user may make whatever the Roles say: reviewing their own access (system:basic-user). */
 export function allowedToAnyAuthenticated(attributes: ResourceAttributes): boolean {
-  return (attributes.group === 'authorization.k8s.io' && attributes.resource.startsWith('selfsubject') && attributes.verb === 'create');
+  return attributes.group === 'authorization.k8s.io' && attributes.resource.startsWith('selfsubject') && attributes.verb === 'create';
 }
 
 /** A non-resource path anonymous requests may read. */

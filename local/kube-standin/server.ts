@@ -6,7 +6,7 @@ import { loadResourceDefinitions, type ResourceDefinition } from './crd-registry
 import { applyJsonPatch, applyMergePatch, PatchError } from './json-patch.js';
 import { parseLabelSelector } from './label-selector.js';
 import { nameErrors, objectMetaErrors } from './object-meta.js';
-import { type FieldError, validateAndPrune } from './openapi-schema.js';
+import { type FieldError, typeOf, validateAndPrune } from './openapi-schema.js';
 import {
   adminIdentity,
   allowedToAnyAuthenticated,
@@ -22,7 +22,6 @@ import {
   stormgateIdentity,
 } from './rbac.js';
 import { valueAt } from './schema-support.js';
-import { typeOf } from './openapi-schema.js';
 import { failure, type KubeStatus } from './status.js';
 import { toTable, wantsTable } from './table.js';
 

@@ -10,6 +10,7 @@
 // --limit takes a seeded random sample (each mutant costs a jest run of a few seconds to a minute);
 // --list prints the mutants without running anything.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -107,24 +108,14 @@ function mutantsOf(file) {
   });
 }
 
-/** mulberry32, so that a sample can be repeated with its seed. */
-function seeded(value) {
-  let state = value >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 let mutants = files.flatMap(mutantsOf);
 const total = mutants.length;
 if (Number.isFinite(limit) && limit < mutants.length) {
-  const random = seeded(seed);
+  // A sample repeatable with its seed: mutants ordered by a hash of the seed and their place.
+  const rank = (index) => createHash('sha256').update(`${seed}:${index}`).digest('hex');
   mutants = mutants
-    .map((mutant) => [random(), mutant])
-    .sort((a, b) => a[0] - b[0])
+    .map((mutant, index) => [rank(index), mutant])
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1))
     .slice(0, limit)
     .map(([, mutant]) => mutant);
 }
