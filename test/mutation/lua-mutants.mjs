@@ -22,9 +22,13 @@ const limit = option('--limit') === undefined ? Infinity : Number(option('--limi
 const seed = Number(option('--seed') ?? 1);
 const listOnly = args.includes('--list');
 // The suites that run the scripts against a real redis-server (standalone; the cluster twins run the same
-// scripts): the episode store's scenarios and the lifecycle model (LUA_MUTANTS_MODEL_RUNS generated
-// histories each, default 40: a mutant costs ~30 s instead of ~100). --tests adds others (storms.standalone).
-const tests = (option('--tests') ?? 'test/integration/episode-store.standalone.test.ts,test/integration/lifecycle-model.standalone.test.ts').split(',');
+// scripts): the episode store's scenarios, both sides of the scripts' thresholds and windows
+// (lua-boundaries), and the lifecycle model (LUA_MUTANTS_MODEL_RUNS generated histories each, default 40: a
+// mutant costs ~30 s instead of ~100). --tests adds others (storms.standalone).
+const tests = (
+  option('--tests') ??
+  'test/integration/episode-store.standalone.test.ts,test/integration/lua-boundaries.standalone.test.ts,test/integration/lifecycle-model.standalone.test.ts'
+).split(',');
 const modelRuns = process.env.LUA_MUTANTS_MODEL_RUNS ?? '40';
 // A mutant that makes the suites hang (a window that never closes) is detected when this runs out.
 const timeoutMs = Number(option('--timeout-seconds') ?? 360) * 1000;

@@ -1,0 +1,3 @@
+import { luaBoundaryScenarios } from './lua-boundaries.scenarios.js';
+
+luaBoundaryScenarios('cluster');
