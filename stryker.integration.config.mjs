@@ -1,7 +1,7 @@
 /**
  * Mutation testing of the code the integration tests cover (real redis-server, the Kubernetes stand-in):
- * the TypeScript of lib/kube, lib/redis, lib/dedup and lib/sweep. Each mutant runs the integration tests
- * that cover it, seconds to a minute each, so runs are per file:
+ * the TypeScript of lib/kube, lib/redis, lib/dedup and lib/sweep. Each mutant runs the unit and
+ * integration tests that cover it, seconds to minutes each, so runs are per file:
  *   npx stryker run stryker.integration.config.mjs --mutate lib/kube/kube-guard.ts
  */
 import base from './stryker.config.mjs';

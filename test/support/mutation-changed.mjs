@@ -3,13 +3,13 @@
 // `npm run test:mutation` (about 50 minutes from scratch on 2 cores: see TESTING.md).
 import { execFileSync, spawnSync } from 'node:child_process';
 
-const scope = ['lib/domain/', 'lib/alertmanager/', 'lib/http/', 'lib/config/'];
+const scope = ['lib/domain/', 'lib/alertmanager/', 'lib/http/', 'lib/config/', 'lib/kube/kube-guard.ts', 'lib/kube/remediation-request.ts'];
 const base = process.env.MUTATION_BASE ?? 'HEAD~1';
 let changed = [];
 try {
   changed = execFileSync('git', ['diff', '--name-only', '--diff-filter=AM', base, 'HEAD'], { encoding: 'utf8' })
     .split('\n')
-    .filter((file) => file.endsWith('.ts') && scope.some((folder) => file.startsWith(folder)));
+    .filter((file) => file.endsWith('.ts') && scope.some((path) => file.startsWith(path)));
 } catch {
   process.stdout.write(`[mutation] no ${base} to compare with (a shallow clone?): nothing to mutate\n`);
   process.exit(0);

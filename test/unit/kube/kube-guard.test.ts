@@ -73,3 +73,49 @@ describe('KubeGuard circuit', () => {
     expect(rejections).toBe(told ? 1 : 0);
   });
 });
+
+describe('KubeGuard telling its owner that the circuit opened', () => {
+  const opening = (onOpen: (until: number) => Promise<void>) =>
+    new KubeGuard({
+      retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 },
+      breaker: { failureThreshold: 1, cooldownMs: 60_000 },
+      now: () => now,
+      sleep: async () => undefined,
+      onOpen,
+    });
+
+  it('publishes the open circuit when the failure that opens it happens', async () => {
+    const published: number[] = [];
+    const subject = opening(async (until) => {
+      published.push(until);
+    });
+    await expect(subject.run('create a', failing)).rejects.toBeInstanceOf(KubeWriteError);
+    expect(published).toEqual([now + 60_000]);
+  });
+
+  it('publishes the open circuit once, with its end, even when calls in flight fail after it opened', async () => {
+    const published: number[] = [];
+    const subject = opening(async (until) => {
+      published.push(until);
+    });
+    // Both calls are made before either fails: the second failure meets a circuit that is already open.
+    let fail: () => void = () => undefined;
+    const failed = new Promise<void>((resolve) => (fail = resolve));
+    const inFlight = async (): Promise<never> => {
+      await failed;
+      throw new KubeWriteError('kubernetes create failed: HTTP 503', 503, true);
+    };
+    const calls = [subject.run('create a', inFlight), subject.run('create b', inFlight)];
+    fail();
+    for (const call of calls) await expect(call).rejects.toBeInstanceOf(KubeWriteError);
+    expect(published).toEqual([now + 60_000]);
+  });
+
+  it('answers with the failure of the call when publishing the open circuit fails', async () => {
+    const subject = opening(async () => {
+      throw new Error('redis unavailable');
+    });
+    await expect(subject.run('create a', failing)).rejects.toMatchObject({ name: 'KubeWriteError', statusCode: 503 });
+    await expect(subject.run('create b', async () => 'made')).rejects.toBeInstanceOf(KubeUnavailableError);
+  });
+});

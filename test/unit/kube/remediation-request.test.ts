@@ -3,7 +3,7 @@ import { crdLimits } from '../../../lib/domain/crd-fields.js';
 import { requestJsonByteBudget } from '../../../lib/domain/request-size.js';
 import type { Signal } from '../../../lib/domain/signal.js';
 import type { StormSnapshot } from '../../../lib/domain/storm.js';
-import { buildRemediationRequest, buildStormRemediationRequest, type RemediationRequest } from '../../../lib/kube/remediation-request.js';
+import { buildRemediationRequest, buildStormRemediationRequest, type RemediationRequest, stormRequestStatus } from '../../../lib/kube/remediation-request.js';
 
 const placement = { namespace: 'stormgate', tenant: 'default' };
 const bytes = (request: RemediationRequest) => Buffer.byteLength(JSON.stringify(request));
@@ -106,3 +106,111 @@ describe('requests stay within what etcd stores (1.5 MiB; stormgate keeps 1 MiB 
   });
 
 });
+
+// 2026-11-21T10:00:00Z and the storm's later times, in unix seconds.
+const t0 = 1_795_255_200;
+const stormAt = (overrides: Partial<StormSnapshot>): StormSnapshot => ({
+  ...stormOf({ alertname: 'KubePodCrashLooping', namespace: 'shop' }, ['Pod/web-1', 'Node/node-7']),
+  start: t0,
+  requestStart: t0,
+  lastNewResource: t0 + 30,
+  lastSeen: t0 + 45,
+  ...overrides,
+});
+
+describe('the request as written to Kubernetes', () => {
+  it('names, labels and fills an episode request; the cluster id only when configured', () => {
+    const request = buildRemediationRequest(signal({ summary: 'disk full' }), t0, { ...placement, clusterId: 'prod-eu' });
+    expect(request).toEqual({
+      apiVersion: 'remediation.stormgate.dev/v1alpha1',
+      kind: 'RemediationRequest',
+      metadata: {
+        name: `rr-0123456789abcdef0123456789abcdef-${t0.toString(36)}`,
+        namespace: 'stormgate',
+        labels: {
+          'stormgate.dev/fingerprint': '0123456789abcdef0123456789abcdef',
+          'stormgate.dev/storm-key': expect.stringMatching(/^[0-9a-f]+$/),
+          'stormgate.dev/tenant': 'default',
+          'app.kubernetes.io/managed-by': 'stormgate',
+        },
+      },
+      spec: {
+        signalFingerprint: '0123456789abcdef0123456789abcdef',
+        signalName: 'DiskFull',
+        severity: 'warning',
+        signalSource: 'alertmanager',
+        targetResource: { apiVersion: 'v1', kind: 'Pod', name: 'db-0', namespace: 'shop' },
+        firingTime: '2026-11-21T10:00:00Z',
+        receivedTime: '2026-11-21T10:00:01Z',
+        signalLabels: { alertname: 'DiskFull' },
+        signalAnnotations: { summary: 'disk full' },
+        clusterID: 'prod-eu',
+      },
+    });
+    expect(buildRemediationRequest(signal({}), t0, placement).spec).not.toHaveProperty('clusterID');
+  });
+
+  it('describes a storm in one request: its namespace as target, counts including resources beyond the cap, the window', () => {
+    const request = buildStormRemediationRequest('f'.repeat(32), 'abcdef012345', stormAt({ alertCount: 7, resourcesBeyondCap: 3 }), { ...placement, clusterId: 'prod-eu' });
+    expect(request).toEqual({
+      apiVersion: 'remediation.stormgate.dev/v1alpha1',
+      kind: 'RemediationRequest',
+      metadata: {
+        name: `rr-${'f'.repeat(32)}-${t0.toString(36)}`,
+        namespace: 'stormgate',
+        labels: {
+          'stormgate.dev/fingerprint': 'f'.repeat(32),
+          'stormgate.dev/storm-key': 'abcdef012345',
+          'stormgate.dev/tenant': 'default',
+          'stormgate.dev/storm': 'true',
+          'app.kubernetes.io/managed-by': 'stormgate',
+        },
+      },
+      spec: {
+        signalFingerprint: 'f'.repeat(32),
+        signalName: 'KubePodCrashLooping',
+        severity: 'warning',
+        signalSource: 'alertmanager',
+        targetResource: { apiVersion: 'v1', kind: 'Namespace', name: 'shop' },
+        firingTime: '2026-11-21T10:00:00Z',
+        receivedTime: '2026-11-21T10:00:00Z',
+        signalLabels: { alertname: 'KubePodCrashLooping', namespace: 'shop' },
+        signalAnnotations: { summary: '7 alerts from 5 resources (KubePodCrashLooping)' },
+        clusterID: 'prod-eu',
+        storm: {
+          stormKey: 'KubePodCrashLooping/shop',
+          alertCount: 7,
+          resourceCount: 5,
+          // A namespaced kind gets the storm's namespace; a node is cluster-scoped.
+          affectedResources: [
+            { kind: 'Pod', name: 'web-1', namespace: 'shop' },
+            { kind: 'Node', name: 'node-7' },
+          ],
+          affectedResourcesTruncated: true,
+          commonLabels: { alertname: 'KubePodCrashLooping', namespace: 'shop' },
+          windowStart: '2026-11-21T10:00:00Z',
+          windowEnd: '2026-11-21T10:00:30Z',
+          trigger: 'resources',
+        },
+      },
+    });
+  });
+
+  it('targets the cluster when the storm has no namespace, and never shows fewer than one alert or resource', () => {
+    const storm = stormAt({ namespace: '', alertCount: 0, resources: [], resourcesBeyondCap: 0 });
+    const request = buildStormRemediationRequest('f'.repeat(32), 'abcdef012345', storm, placement);
+    expect(request.spec.targetResource).toEqual({ kind: 'Cluster', name: 'cluster' });
+    expect(request.spec).not.toHaveProperty('clusterID');
+    expect(request.spec.storm).toMatchObject({ stormKey: 'KubePodCrashLooping/*', alertCount: 1, resourceCount: 1, affectedResources: [], affectedResourcesTruncated: false });
+    expect(buildStormRemediationRequest('f'.repeat(32), 'abcdef012345', storm, { ...placement, clusterId: 'prod-eu' }).spec.targetResource).toEqual({ kind: 'Cluster', name: 'prod-eu' });
+  });
+
+  it('shows a storm Firing with its counts while it lasts, and Resolved at the given time once it ended', () => {
+    const storm = stormAt({ alertCount: 9, members: 4, resolved: 1, resourcesBeyondCap: 2 });
+    const counts = { members: 4, alertCount: 9, resourceCount: 4, resolvedMembers: 1 };
+    const deduplication = { occurrenceCount: 9, firstSeenAt: '2026-11-21T10:00:00Z', lastSeenAt: '2026-11-21T10:00:45Z' };
+    expect(stormRequestStatus(storm, t0 + 100)).toEqual({ deduplication, signal: { state: 'Firing' }, storm: counts });
+    expect(stormRequestStatus({ ...storm, ended: true }, t0 + 100)).toEqual({ deduplication, signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:01:40Z' }, storm: counts });
+  });
+});
+
