@@ -1,7 +1,7 @@
 /**
  * Cold start per function, from the production bundles (infra/function-bundle.ts, the options the stack
  * deploys): the size of what loads at start (handler.mjs and the chunks it imports statically), and the
- * time a fresh Node process takes to import it (median of 7). Also what is
+ * time a fresh Node process takes to import it (median of 10). Also what is
  * deferred to first use (the chunks loaded by dynamic import, e.g. the Kubernetes client, and the AWS SDK
  * client of ingest's hand-off) and how long loading it takes after the import: that cost moves
  * to the first invocation that needs the system, it does not go away. Run alone with
@@ -78,7 +78,7 @@ export async function measureColdStarts(): Promise<Record<string, number>> {
     const atStart = staticImports(entry);
     const deferredChunks = chunks.filter((chunk) => !atStart.has(chunk));
     const bytes = (files: Iterable<string>) => [...files].reduce((sum, file) => sum + statSync(file).size, 0);
-    const runs = Array.from({ length: 7 }, () =>
+    const runs = Array.from({ length: 10 }, () =>
       execFileSync(process.execPath, ['--input-type=module', '-e', importer, entry, ...deferredChunks, ...deferredSdk[name]], { cwd: directory, env: environment })
         .toString()
         .split(' ')

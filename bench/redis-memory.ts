@@ -1,6 +1,6 @@
 /**
  * Bytes per Redis key family, by MEMORY USAGE over every key, on a standalone server and a 3-master
- * cluster: an open fingerprint, an open storm of 15 resources, a storm of 10,000 resources (cap 200).
+ * cluster: an open fingerprint, a closed one (tombstone), an open storm of 15 resources, a storm of 10,000 resources (cap 200).
  * Run alone with `node --import tsx bench/redis-memory.ts`; `npm run bench` includes it.
  */
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { createRedisClient, type RedisClient } from '../lib/redis/client.js';
 import { EpisodeStore } from '../lib/redis/episode-store.js';
 import { signalsOf } from '../test/support/builders/webhook.js';
 import { redisTargetOf, startRedisCluster, startRedisStandalone } from '../local/redis-runner.js';
-import { flushAll, memoryUsage, stateKeys } from '../test/support/redis-keys.js';
+import { flushAll, keysOfFamily, memoryUsage, stateKeys } from '../test/support/redis-keys.js';
 
 const storm = { scope: 'namespace', threshold: 5, detectionWindowSeconds: 60, holdSeconds: 0, resourceCap: 200, inactivitySeconds: 60, maxWindowSeconds: 300 } as const;
 const options = { idleTtlSeconds: 86_400, closedTtlSeconds: 21_600, haWindowSeconds: 120, retryHorizonSeconds: 21_600, statusWriteIntervalSeconds: 10, storm };
@@ -23,10 +23,18 @@ async function totalBytes(redis: RedisClient): Promise<{ keys: number; bytes: nu
 
 async function measure(redis: RedisClient): Promise<Record<string, number>> {
   const now = Math.floor(Date.now() / 1000);
-  // Open fingerprints: 100 signals in 100 namespaces (no storm), one record each.
+  // 10,000 open fingerprints: 5 pods in each of 2,000 namespaces (at the threshold, so no storm), every key they make.
   const single = new EpisodeStore(redis, options);
-  await single.observe('default', signalsOf(...Array.from({ length: 100 }, (_, index) => ({ labels: { namespace: `team-${index}`, pod: `api-7d9f8b6c5-${index}` } }))), now);
+  const namespaces = Array.from({ length: 2_000 }, (_, index) => index);
+  const podsOf = (namespace: number, status: 'firing' | 'resolved') =>
+    Array.from({ length: 5 }, (_, pod) => ({ status, labels: { namespace: `team-${namespace}`, pod: `api-7d9f8b6c5-${pod}` } }));
+  for (const namespace of namespaces) await single.observe('default', signalsOf(...podsOf(namespace, 'firing')), now, { requestId: `open-${namespace}` });
   const fingerprints = await totalBytes(redis);
+  const markers = await keysOfFamily(redis, 'batch');
+  const markerBytes = (await Promise.all(markers.map(memoryUsage))).reduce((sum, value) => sum + value, 0) / markers.length;
+  // The same 10,000 resolved: closed records kept for the retry horizon (tombstones).
+  for (const namespace of namespaces) await single.observe('default', signalsOf(...podsOf(namespace, 'resolved')), now + 1, { requestId: `close-${namespace}` });
+  const tombstones = await totalBytes(redis);
   await flushAll(redis);
 
   const stormStore = new EpisodeStore(redis, options);
@@ -51,7 +59,9 @@ async function measure(redis: RedisClient): Promise<Record<string, number>> {
   await flushAll(redis);
 
   return {
-    bytes_per_open_fingerprint: fingerprints.bytes / fingerprints.keys,
+    bytes_per_fingerprint: Math.round(fingerprints.bytes / 10_000),
+    bytes_per_tombstone: Math.round(tombstones.bytes / 10_000),
+    bytes_per_batch_marker: Math.round(markerBytes),
     bytes_open_storm_15_resources: storm15.bytes,
     bytes_storm_10000_resources: storm10k.bytes,
     keys_storm_10000_resources: storm10k.keys,

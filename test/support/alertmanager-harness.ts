@@ -18,6 +18,8 @@ export interface AlertmanagerOptions {
 
 export interface RunningAlertmanager {
   readonly url: string;
+  /** The binary's process id (for its CPU time in /proc). */
+  readonly pid: number;
   /** Pushes alerts to Alertmanager's API, as Prometheus does. */
   pushAlerts(alerts: { labels: Record<string, string>; annotations?: Record<string, string>; startsAt?: string; endsAt?: string }[]): Promise<void>;
   stop(): Promise<void>;
@@ -73,6 +75,7 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
   }
   return {
     url,
+    pid: child.pid as number,
     pushAlerts: async (alerts) => {
       const response = await fetch(`${url}/api/v2/alerts`, {
         method: 'POST',

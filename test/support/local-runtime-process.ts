@@ -7,6 +7,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface LocalRuntimeProcess {
   readonly url: string;
+  /** The runtime's process id (for its CPU time in /proc). */
+  readonly pid: number;
   readonly token: string;
   readonly redisUrl: string;
   readonly kubeApiUrl: string;
@@ -50,7 +52,21 @@ export async function startLocalRuntimeProcess(env: Record<string, string> = {})
         if (line.startsWith('Press Ctrl+C')) resolve();
       }
     });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // The runtime's own lines (async retries, dead letters) are JSON on stderr.
+    let bufferedErr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      bufferedErr += chunk.toString();
+      const lines = bufferedErr.split('\n');
+      bufferedErr = lines.pop() ?? '';
+      for (const line of lines.filter((candidate) => candidate.startsWith('{'))) {
+        try {
+          logs.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          // not a log line
+        }
+      }
+    });
   });
   await ready;
 
@@ -66,6 +82,7 @@ export async function startLocalRuntimeProcess(env: Record<string, string> = {})
 
   return {
     url: banner.URL ?? '',
+    pid: child.pid as number,
     token: banner['Auth token'] ?? '',
     redisUrl: banner.Redis ?? '',
     kubeApiUrl: banner['Kubernetes API'] ?? '',
