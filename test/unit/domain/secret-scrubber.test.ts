@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { redacted, scrubName, scrubRecord, scrubValue } from '../../../lib/domain/secret-scrubber.js';
+import fc from 'fast-check';
+import { redacted, scrubName, scrubRecord, scrubTextFully, scrubValue } from '../../../lib/domain/secret-scrubber.js';
 import { secretCorpus } from '../../support/secret-corpus.js';
 
 describe('scrubValue', () => {
@@ -103,3 +104,42 @@ describe('scrubRecord when two names are the same once scrubbed', () => {
     expect(scrubRecord({ [first]: 'one', [second]: 'two' })).toEqual({ [redacted]: 'one' });
   });
 });
+
+describe('the pre-check that skips the expressions for values without any secret hint', () => {
+  it('never skips a value of the corpus: each is scrubbed exactly as the expressions alone scrub it', () => {
+    for (const { text, secret } of secretCorpus) {
+      expect(scrubName(text)).toBe(scrubTextFully(text));
+      expect(scrubName(secret)).toBe(scrubTextFully(secret));
+    }
+  });
+
+  it('skips nothing the expressions would change, in values made of pieces of secrets, separators and any unicode', () => {
+    // Pieces of every shape (prefixes, cut tokens, names, separators) in any case, so that a hint the
+    // pre-check lacks, or a case it compares wrongly, shows up as a difference.
+    const pieces = [
+      ...secretCorpus.flatMap(({ text, secret }) => [text, secret, secret.slice(0, 6), secret.slice(0, 12), text.slice(0, 16)]),
+      '=', ': ', '"', "'", ' ', '://', '@', '?sig=', '&', 'Bearer ', 'token=', 'PASSWORD: ', '-----BEGIN RSA PRIVATE KEY-----',
+    ];
+    const piece = fc.oneof(
+      fc.constantFrom(...pieces),
+      fc.constantFrom(...pieces).map((text) => text.toUpperCase()),
+      fc.constantFrom(...pieces).map((text) => text.toLowerCase()),
+      fc.string({ unit: 'grapheme', maxLength: 6 }),
+      fc.stringMatching(/^[A-Za-z0-9_\-./+=]{1,40}$/),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 6 }), (parts) => {
+        const value = parts.join('');
+        expect(scrubName(value)).toBe(scrubTextFully(value));
+      }),
+      { seed: 20261201, numRuns: 5_000 },
+    );
+  });
+
+  it('leaves ordinary label values as they are', () => {
+    for (const value of ['checkout-7d9f8b6c5-x2x7k', 'KubePodCrashLooping', 'critical', 'shop', 'ip-10-0-12-7.ec2.internal', '99.5']) {
+      expect(scrubName(value)).toBe(value);
+    }
+  });
+});
+
