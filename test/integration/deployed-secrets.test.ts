@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { alert, webhook } from '../support/builders/webhook.js';
 import { type IntegrationStack, startIntegrationStack } from '../support/integration-stack.js';
 import { SecretsManagerStandin } from '../support/secrets-manager-standin.js';
@@ -16,6 +16,7 @@ describe('accepted tokens kept in Secrets Manager (as deployed)', () => {
       STORM_HOLD_SECONDS: '0',
     });
   });
+  afterEach(() => it_.checkAndReset());
   afterAll(async () => {
     await it_?.stop();
     await secrets?.stop();

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import type { LocalStack } from '../../local/local-stack.js';
@@ -9,6 +9,7 @@ import { alert, signalsOf, webhook } from '../support/builders/webhook.js';
 import { KubeStandin } from '../../local/kube-standin/server.js';
 import { type RunningRedis, startRedisStandalone } from '../../local/redis-runner.js';
 import { rateBudgetKey } from '../../lib/redis/keys.js';
+import { expectRedisHygiene } from '../support/redis-hygiene.js';
 import { useStormgateEnv } from '../support/stormgate-env.js';
 
 const tokens = { default: 'intake-token-0123456789', budget: 'budget-token-0123456789', big: 'big-token-0123456789' };
@@ -54,6 +55,14 @@ beforeAll(async () => {
   inspect = new Redis(server.url as string);
 });
 
+// The tests build on each other's state (the budget), so nothing is flushed; every key must still have its
+// TTL. (Not after the tests that stop Redis: nothing is there to look at.)
+const redisHygieneAfterEach = () =>
+  afterEach(async () => {
+    await stack.runtime.drain();
+    await expectRedisHygiene(inspect);
+  });
+
 afterAll(async () => {
   await stack?.stop();
   inspect?.disconnect();
@@ -62,6 +71,7 @@ afterAll(async () => {
 });
 
 describe('hostile input never yields a 5xx or a Redis write', () => {
+  redisHygieneAfterEach();
   const problemStatuses = [400, 401, 413, 415];
 
   async function expectProblem(response: Response): Promise<void> {
@@ -168,6 +178,7 @@ describe('hostile input never yields a 5xx or a Redis write', () => {
 });
 
 describe('the tenant rate budget (GCRA in Redis)', () => {
+  redisHygieneAfterEach();
   it('answers 503 with Retry-After (never 429) once a tenant is over its budget, and only that tenant', async () => {
     expect((await post(alerts(10, 'burst'), authorized(tokens.budget))).status).toBe(202);
     const refused = await post(alerts(1, 'over'), authorized(tokens.budget));
