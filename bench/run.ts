@@ -4,7 +4,7 @@
  * `prometheus-alertmanager`, and the local runtime as `npm start` runs it. Progress goes to stderr; the
  * last line of stdout is ONE JSON object with every figure. BENCHMARKS.md explains each figure.
  * Sizes can be lowered for a quick look: BENCH_ALERTS (concurrent single-alert notifications, 4,000),
- * BENCH_SEQUENTIAL (2,000).
+ * BENCH_SEQUENTIAL (2,000). BENCH_PROFILE_DIR=<dir> writes a CPU profile of the local runtime's process.
  */
 import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';

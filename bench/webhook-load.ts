@@ -57,6 +57,8 @@ export async function measureWebhookLoad(options: WebhookLoadOptions): Promise<R
     STORM_INACTIVITY_SECONDS: '2',
     STATUS_WRITE_INTERVAL_SECONDS: '2',
     SWEEP_INTERVAL_SECONDS: '1',
+    // BENCH_PROFILE_DIR: a CPU profile of the runtime process (written when it stops), for BENCHMARKS.md.
+    ...(process.env.BENCH_PROFILE_DIR !== undefined && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}` }),
   });
   let sent = 0;
   const refusals: Record<number, number> = {};
