@@ -52,23 +52,29 @@ export function fitSignal(signal: Signal, maxBytes = maxSignalBytes): Signal {
 
 /**
  * Splits a batch into payloads under `maxBytes`, keeping the signals' order. The intake fits each signal
- * first (fitSignal), so that every one travels in one payload.
+ * first (fitSignal), so that every one travels in one payload. Each signal is serialized once: a payload
+ * is the envelope with its serialized signals put in (the same text JSON.stringify makes of it).
  */
 export function splitBatch(batch: DedupBatch, maxBytes = maxInvokePayloadBytes): string[] {
-  const envelopeBytes = Buffer.byteLength(JSON.stringify({ ...batch, signals: [] }));
+  // `signals` last, as a key of its own: the envelope's text ends with `"signals":[]}`.
+  const { signals, ...envelope } = batch;
+  const head = `${JSON.stringify(envelope).slice(0, -1)},"signals":[`;
+  const envelopeBytes = Buffer.byteLength(head) + 2;
   const payloads: string[] = [];
-  let current: DedupBatch['signals'] = [];
+  let current: string[] = [];
   let currentBytes = envelopeBytes;
   const flush = () => {
-    if (current.length > 0) payloads.push(JSON.stringify({ ...batch, signals: current }));
+    if (current.length > 0) payloads.push(`${head}${current.join(',')}]}`);
     current = [];
     currentBytes = envelopeBytes;
   };
-  for (const signal of batch.signals) {
-    const signalBytes = Buffer.byteLength(JSON.stringify(signal)) + 1; // + the comma
-    if (current.length > 0 && currentBytes + signalBytes > maxBytes) flush();
-    current.push(signal);
-    currentBytes += signalBytes;
+  for (const signal of signals) {
+    const json = JSON.stringify(signal);
+    const signalBytes = Buffer.byteLength(json);
+    // A signal after the first comes with its comma.
+    if (current.length > 0 && currentBytes + 1 + signalBytes > maxBytes) flush();
+    currentBytes += (current.length > 0 ? 1 : 0) + signalBytes;
+    current.push(json);
   }
   flush();
   return payloads;

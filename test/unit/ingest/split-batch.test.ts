@@ -24,6 +24,26 @@ describe('splitBatch', () => {
     const rejoined = payloads.flatMap((payload) => dedupBatchSchema.parse(JSON.parse(payload)).signals);
     expect(rejoined).toEqual(batch.signals);
   });
+
+  it('writes each payload exactly as JSON.stringify writes that part of the batch, whatever the labels hold', () => {
+    const batch = { ...batchOf(40), truncatedAlerts: 3, groupLabels: { alertname: 'X","signals":[]}', '"signals"': '[\u2028]', team: 'é😀' } };
+    const payloads = splitBatch(batch, 8 * 1024);
+    expect(payloads.length).toBeGreaterThan(1);
+    let from = 0;
+    for (const payload of payloads) {
+      const count = dedupBatchSchema.parse(JSON.parse(payload)).signals.length;
+      expect(payload).toBe(JSON.stringify({ ...batch, signals: batch.signals.slice(from, from + count) }));
+      from += count;
+    }
+    expect(from).toBe(batch.signals.length);
+  });
+
+  it('fills a payload to exactly the limit and starts the next one a byte later', () => {
+    const batch = batchOf(2);
+    const whole = splitBatch(batch)[0] ?? '';
+    expect(splitBatch(batch, Buffer.byteLength(whole))).toEqual([whole]);
+    expect(splitBatch(batch, Buffer.byteLength(whole) - 1)).toHaveLength(2);
+  });
 });
 
 describe('fitSignal: one alert always fits one async invoke', () => {
