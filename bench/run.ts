@@ -45,7 +45,7 @@ try {
   progress('function CPU: ingest and dedup invoked one at a time on 100-alert notifications; the decision throughput');
   const sink = await startLambdaSink();
   const functionsEnv = { ...baseEnv, KUBE_API_URL: standin.ready.url, KUBE_TOKEN: standin.ready.token, AWS_ENDPOINT_URL_LAMBDA: sink.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
-  const functions = await forkBenchChild('./function-cpu.ts', functionsEnv, { quiet: true });
+  const functions = await forkBenchChild('./function-cpu.ts', functionsEnv, { quiet: true, nodeOptions: ['--expose-gc'] });
   Object.assign(figures, withoutId(await functions.ask<Record<string, number>>({ measure: true, concurrency })));
   await functions.stop();
   await sink.stop();

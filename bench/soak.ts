@@ -78,10 +78,11 @@ async function deliver(batches: Signal[][]): Promise<void> {
   });
 }
 async function sweepUntilQuiet(): Promise<void> {
-  for (;;) {
+  for (let round = 0; round < 10_000; round += 1) {
     const summary = await sweepDueWork(sweepDeps);
     if (summary.claimed === 0) return;
   }
+  throw new Error('the sweep still found due work after 10,000 rounds');
 }
 
 function soloRound(round: number): Signal[] {

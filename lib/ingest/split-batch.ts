@@ -56,9 +56,10 @@ export function fitSignal(signal: Signal, maxBytes = maxSignalBytes): Signal {
  * is the envelope with its serialized signals put in (the same text JSON.stringify makes of it).
  */
 export function splitBatch(batch: DedupBatch, maxBytes = maxInvokePayloadBytes): string[] {
-  // `signals` last, as a key of its own: the envelope's text ends with `"signals":[]}`.
-  const { signals, ...envelope } = batch;
-  const head = `${JSON.stringify(envelope).slice(0, -1)},"signals":[`;
+  // The batch as ingest builds it (dedup-batch.ts: `signals` its last key): its text with no signals ends
+  // with `"signals":[]}`, and each payload is that text with the signals put between the brackets.
+  const { signals } = batch;
+  const head = JSON.stringify({ ...batch, signals: [] }).slice(0, -2);
   const envelopeBytes = Buffer.byteLength(head) + 2;
   const payloads: string[] = [];
   let current: string[] = [];

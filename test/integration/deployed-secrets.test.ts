@@ -16,7 +16,7 @@ describe('accepted tokens kept in Secrets Manager (as deployed)', () => {
       STORM_HOLD_SECONDS: '0',
     });
   });
-  afterEach(() => it_.checkAndReset());
+  afterEach(() => it_?.checkAndReset());
   afterAll(async () => {
     await it_?.stop();
     await secrets?.stop();

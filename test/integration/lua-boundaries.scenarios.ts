@@ -105,8 +105,11 @@ export function luaBoundaryScenarios(topology: 'standalone' | 'cluster'): void {
     storms = new StormEpisodes(redis, stormLimits);
   });
   afterEach(async () => {
-    await expectRedisHygiene(redis);
-    await flushAll(redis);
+    try {
+      await expectRedisHygiene(redis);
+    } finally {
+      await flushAll(redis);
+    }
   });
   afterAll(async () => {
     await redis.quit();

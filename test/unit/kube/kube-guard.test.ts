@@ -107,7 +107,7 @@ describe('KubeGuard telling its owner that the circuit opened', () => {
     };
     const calls = [subject.run('create a', inFlight), subject.run('create b', inFlight)];
     fail();
-    for (const call of calls) await expect(call).rejects.toBeInstanceOf(KubeWriteError);
+    await Promise.all(calls.map((call) => expect(call).rejects.toBeInstanceOf(KubeWriteError)));
     expect(published).toEqual([now + 60_000]);
   });
 
