@@ -2,27 +2,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { Signal } from '../../lib/domain/signal.js';
 import { unixSeconds } from '../../lib/domain/time.js';
 import { createRedisClient, type RedisClient } from '../../lib/redis/client.js';
-import { EpisodeStore, type EpisodeStoreOptions, maxSignalsPerScriptCall, serverlessArgumentLimit } from '../../lib/redis/episode-store.js';
+import { EpisodeStore, maxSignalsPerScriptCall, serverlessArgumentLimit } from '../../lib/redis/episode-store.js';
 import { episodeKey } from '../../lib/redis/keys.js';
 import { signalsOf } from '../support/builders/webhook.js';
+import { episodeStoreOptions, firstStart, laterStart, one, s0, t0 } from '../support/episode-store-fixtures.js';
 import { type RunningRedis, redisTargetOf, startRedisCluster, startRedisStandalone } from '../../local/redis-runner.js';
 import { expectRedisHygiene } from '../support/redis-hygiene.js';
 import { flushAll, keysOfFamily, memoryUsage, stateKeys } from '../support/redis-keys.js';
 
-// Storm detection is out of the way here (see storms.scenarios.ts): a threshold no test reaches, no hold.
-const options: EpisodeStoreOptions = {
-  idleTtlSeconds: 3_600,
-  closedTtlSeconds: 600,
-  haWindowSeconds: 60,
-  retryHorizonSeconds: 600,
-  statusWriteIntervalSeconds: 10,
-  storm: { scope: 'namespace', threshold: 1_000, detectionWindowSeconds: 60, holdSeconds: 0, resourceCap: 200, inactivitySeconds: 60, maxWindowSeconds: 300 },
-};
-const t0 = 1_795_255_300;
-const firstStart = '2026-11-21T10:00:00.123456789Z';
-const s0 = unixSeconds(firstStart);
-const laterStart = '2026-11-21T11:00:00Z';
-const one = (...overrides: Parameters<typeof signalsOf>) => signalsOf(...overrides)[0] as Signal;
+const options = episodeStoreOptions;
 let batchNumber = 0;
 
 /** The episode store's atomic semantics (docs/LIFECYCLE.md) on a real Redis of the given topology. */

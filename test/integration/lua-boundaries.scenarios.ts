@@ -12,6 +12,7 @@ import { dueBucketKey, dueBucketOf, rateBudgetKey, stormKeys } from '../../lib/r
 import { TenantRateBudget } from '../../lib/redis/rate-budget.js';
 import { StormEpisodes } from '../../lib/redis/storm-episodes.js';
 import { type AlertOverrides, signalsOf } from '../support/builders/webhook.js';
+import { episodeStoreOptions, laterStart, one, s0, t0 } from '../support/episode-store-fixtures.js';
 import { type RunningRedis, redisTargetOf, startRedisCluster, startRedisStandalone } from '../../local/redis-runner.js';
 import { expectRedisHygiene } from '../support/redis-hygiene.js';
 import { flushAll } from '../support/redis-keys.js';
@@ -23,14 +24,7 @@ import { flushAll } from '../support/redis-keys.js';
  */
 
 // As in episode-store.scenarios.ts: storm detection out of the way unless a test asks for it, no hold.
-const options: EpisodeStoreOptions = {
-  idleTtlSeconds: 3_600,
-  closedTtlSeconds: 600,
-  haWindowSeconds: 60,
-  retryHorizonSeconds: 600,
-  statusWriteIntervalSeconds: 10,
-  storm: { scope: 'namespace', threshold: 1_000, detectionWindowSeconds: 60, holdSeconds: 0, resourceCap: 200, inactivitySeconds: 60, maxWindowSeconds: 300 },
-};
+const options = episodeStoreOptions;
 const threshold = 5;
 const stormOptions: EpisodeStoreOptions = { ...options, storm: { ...options.storm, threshold } };
 const stormLimits = {
@@ -40,11 +34,6 @@ const stormLimits = {
   closedTtlSeconds: options.closedTtlSeconds,
   statusWriteIntervalSeconds: options.statusWriteIntervalSeconds,
 };
-const t0 = 1_795_255_300;
-const firstStart = '2026-11-21T10:00:00.123456789Z';
-const s0 = unixSeconds(firstStart);
-const laterStart = '2026-11-21T11:00:00Z';
-const one = (...overrides: Parameters<typeof signalsOf>) => signalsOf(...overrides)[0] as Signal;
 /** Pods web-<from>… of one storm key (alertname + namespace), one resource each. */
 const pods = (count: number, from = 0, overrides: AlertOverrides = {}) =>
   signalsOf(...Array.from({ length: count }, (_, index) => ({ ...overrides, labels: { pod: `web-${from + index}`, ...overrides.labels } })));

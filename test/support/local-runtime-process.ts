@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { withoutStormgateVariables } from './stormgate-env.js';
@@ -19,6 +20,17 @@ export interface LocalRuntimeProcess {
   stop(): Promise<number | null>;
 }
 
+/** Calls `each` with every complete line of `stream`. */
+function onLines(stream: Readable | null, each: (line: string) => void): void {
+  let buffered = '';
+  stream?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) each(line);
+  });
+}
+
 /** Runs the local runtime exactly as `npm start` does (after set-up), on a free port, and reads its banner. */
 export async function startLocalRuntimeProcess(env: Record<string, string> = {}): Promise<LocalRuntimeProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
@@ -29,44 +41,28 @@ export async function startLocalRuntimeProcess(env: Record<string, string> = {})
   const banner: Record<string, string> = {};
   const logs: Record<string, unknown>[] = [];
   let output = '';
-  let buffered = '';
+  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const keepLog = (line: string) => {
+    if (!line.startsWith('{')) return;
+    try {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // not a log line
+    }
+  };
 
   const ready = new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`local runtime exited with ${code} before it was ready:\n${output}`)));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        const field = /^\s+([A-Za-z ]+):\s+(\S.*)$/.exec(line);
-        if (field?.[1] && field[2]) banner[field[1].trim()] = field[2].trim();
-        if (line.startsWith('{')) {
-          try {
-            logs.push(JSON.parse(line) as Record<string, unknown>);
-          } catch {
-            // not a log line
-          }
-        }
-        if (line.startsWith('Press Ctrl+C')) resolve();
-      }
+    // The functions log JSON on stdout (after the banner); the runtime's own lines (async retries, dead
+    // letters) are JSON on stderr.
+    onLines(child.stdout, (line) => {
+      const field = /^\s+([A-Za-z ]+):\s+(\S.*)$/.exec(line);
+      if (field?.[1] && field[2]) banner[field[1].trim()] = field[2].trim();
+      keepLog(line);
+      if (line.startsWith('Press Ctrl+C')) resolve();
     });
-    // The runtime's own lines (async retries, dead letters) are JSON on stderr.
-    let bufferedErr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      bufferedErr += chunk.toString();
-      const lines = bufferedErr.split('\n');
-      bufferedErr = lines.pop() ?? '';
-      for (const line of lines.filter((candidate) => candidate.startsWith('{'))) {
-        try {
-          logs.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          // not a log line
-        }
-      }
-    });
+    onLines(child.stderr, keepLog);
   });
   await ready;
 
