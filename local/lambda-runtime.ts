@@ -1,36 +1,40 @@
 import type { Context } from 'aws-lambda';
+import type { AsyncInvocationStore, QueuedInvocation } from './async-invocation-store.js';
 import { lambdaContext } from './lambda-context.js';
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-export interface DeadLetter {
-  readonly functionName: string;
-  readonly payload: unknown;
-  readonly error: string;
-  readonly attempts: number;
-  readonly failedAt: string;
-}
-
 export interface LambdaRuntimeOptions {
+  /** Where queued async invocations and dead letters are kept (they outlive the process). */
+  readonly store: AsyncInvocationStore;
   /** Delays before the async retries; Lambda retries an async event twice (about 1 and 2 minutes). */
   readonly retryDelaysMs?: readonly number[];
   readonly timeoutMs?: number;
   readonly onLog?: (message: string, fields: Record<string, unknown>) => void;
 }
 
+/** The error of an attempt that a stopped process never finished (Lambda's equivalent: the sandbox died). */
+const interrupted = { name: 'Runtime.Interrupted', message: 'the local runtime stopped during this attempt' };
+
 /**
  * Lambda's invoke semantics for locally registered handlers: RequestResponse runs and returns the result
- * or the function error; Event queues the payload and returns at once, then retries failures twice and
- * dead-letters what still fails, like an async invocation with an on-failure destination.
+ * or the function error; Event stores the payload, returns at once, then retries failures twice and
+ * dead-letters what still fails, like an async invocation with an on-failure destination. Queued
+ * invocations survive the process: `resumeQueued` runs what a stopped or killed process left (an attempt
+ * it interrupted counts as one), so an async invocation that got a 202 is never lost.
  */
 export class LocalLambdaRuntime {
-  readonly deadLetters: DeadLetter[] = [];
   private readonly handlers = new Map<string, { handler: LambdaHandler; timeoutMs: number }>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly retryDelaysMs: readonly number[];
   private readonly timeoutMs: number;
+  /** Queued invocations and dead letters (on disk). */
+  readonly store: AsyncInvocationStore;
+  private readonly waits = new Set<() => void>();
+  private closing = false;
 
-  constructor(private readonly options: LambdaRuntimeOptions = {}) {
+  constructor(private readonly options: LambdaRuntimeOptions) {
+    this.store = options.store;
     // Lambda retries a failed async event after about one and then two more minutes.
     this.retryDelaysMs = options.retryDelaysMs ?? [60_000, 120_000];
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -51,10 +55,26 @@ export class LocalLambdaRuntime {
     return registered.handler(payload, lambdaContext(functionName, registered.timeoutMs));
   }
 
-  /** Queues an async invocation; returns immediately, as Lambda's 202 does. */
-  invokeAsync(functionName: string, payload: unknown): void {
-    const run = this.runWithRetries(functionName, payload).finally(() => this.inFlight.delete(run));
-    this.inFlight.add(run);
+  /** Queues an async invocation once it is stored, as Lambda's 202 does; resolves with its request id. */
+  async invokeAsync(functionName: string, payload: unknown): Promise<string> {
+    if (this.closing) throw new Error('the local runtime is stopping');
+    const invocation = await this.store.enqueue(functionName, payload);
+    this.track(this.runAttempts(invocation));
+    return invocation.id;
+  }
+
+  /** Runs the invocations a previous process left queued (at once: their retry delay passed while it was down). */
+  async resumeQueued(): Promise<number> {
+    const { invocations, unreadable } = await this.store.queued();
+    if (unreadable.length > 0) this.options.onLog?.('queued async invocations that do not parse were set aside', { files: unreadable });
+    for (const invocation of invocations) this.track(this.runAttempts(invocation));
+    if (invocations.length > 0) this.options.onLog?.('resuming queued async invocations', { count: invocations.length });
+    return invocations.length;
+  }
+
+  /** Dead letters as Lambda's on-failure destination would hold them. */
+  async deadLetters() {
+    return (await this.store.deadLetters()).deadLetters;
   }
 
   /** Waits until every queued async invocation has finished (succeeded or dead-lettered). */
@@ -62,24 +82,79 @@ export class LocalLambdaRuntime {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private async runWithRetries(functionName: string, payload: unknown): Promise<void> {
-    let attempt = 0;
+  /**
+   * Stops taking async invocations, lets running attempts finish and leaves the ones waiting for a retry
+   * queued on disk: the next start resumes them.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const wake of this.waits) wake();
+    await this.drain();
+  }
+
+  private track(run: Promise<void>): void {
+    const tracked = run
+      .catch((error: unknown) => this.options.onLog?.('async invocation bookkeeping failed; it stays queued', { error: (error as Error).message }))
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  private async runAttempts(queued: QueuedInvocation): Promise<void> {
+    let invocation = queued;
+    const maxAttempts = this.retryDelaysMs.length + 1;
+    if (invocation.attempts >= maxAttempts) {
+      // Its last attempt was cut short by the process stopping: as Lambda does with a crashed last attempt.
+      await this.toDeadLetters(invocation, interrupted);
+      return;
+    }
     for (;;) {
-      attempt += 1;
+      if (this.closing) return;
+      invocation = { ...invocation, attempts: invocation.attempts + 1 };
+      await this.store.recordAttempt(invocation);
       try {
-        await this.invoke(functionName, payload);
+        await this.invoke(invocation.functionName, invocation.payload);
+        await this.store.complete(invocation.id);
         return;
       } catch (error) {
-        const message = (error as Error).message;
-        const delay = this.retryDelaysMs[attempt - 1];
+        const failure = error instanceof Error ? error : new Error(String(error));
+        const delay = this.retryDelaysMs[invocation.attempts - 1];
         if (delay === undefined) {
-          this.deadLetters.push({ functionName, payload, error: message, attempts: attempt, failedAt: new Date().toISOString() });
-          this.options.onLog?.('async invocation dead-lettered', { functionName, attempts: attempt, error: message });
+          await this.toDeadLetters(invocation, failure);
           return;
         }
-        this.options.onLog?.('async invocation failed, will retry', { functionName, attempt, delayMs: delay, error: message });
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        this.options.onLog?.('async invocation failed, will retry', {
+          functionName: invocation.functionName,
+          requestId: invocation.id,
+          attempt: invocation.attempts,
+          delayMs: delay,
+          error: failure.message,
+        });
+        await this.wait(delay);
       }
     }
+  }
+
+  private async toDeadLetters(invocation: QueuedInvocation, error: { name: string; message: string }): Promise<void> {
+    await this.store.deadLetter(invocation, error);
+    this.options.onLog?.('async invocation dead-lettered', {
+      functionName: invocation.functionName,
+      requestId: invocation.id,
+      attempts: invocation.attempts,
+      error: error.message,
+      redrive: 'npm run dead-letters -- redrive',
+    });
+  }
+
+  /** Sleeps `ms`, or less when the runtime closes. */
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waits.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.waits.add(wake);
+    });
   }
 }

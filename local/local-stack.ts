@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
+import { AsyncInvocationStore } from './async-invocation-store.js';
 import { freePort } from './free-port.js';
 import { KubeStandin } from './kube-standin/server.js';
 import { type RunningRedis, startRedisStandalone } from './redis-runner.js';
@@ -30,6 +32,17 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** `runtime.json` in the state directory: the running runtime's URL (for the dead-letter tool) and process. */
+export const runtimeFileSchema = z.object({ url: z.string().url(), pid: z.number().int().positive() });
+
+function readJsonFile(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 function writeKubeconfig(directory: string, server: string): string {
   mkdirSync(directory, { recursive: true });
   const path = join(directory, 'kubeconfig');
@@ -55,6 +68,24 @@ function writeKubeconfig(directory: string, server: string): string {
   return path;
 }
 
+/** Whether a process with this id runs (signal 0 only checks). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Two runtimes on one state directory would run each other's queued invocations against the wrong Redis. */
+function claimStateDirectory(directory: string): void {
+  const owner = runtimeFileSchema.safeParse(readJsonFile(join(directory, 'runtime.json')));
+  if (owner.success && owner.data.pid !== process.pid && isRunning(owner.data.pid)) {
+    throw new Error(`another local runtime (pid ${owner.data.pid}, ${owner.data.url}) uses the state directory ${directory}: stop it, or give this one its own with LOCAL_STATE_DIR`);
+  }
+}
+
 /**
  * The whole pipeline on one machine: an API Gateway + Lambda invoke emulation on one port, the three real
  * handlers, a redis-server of its own unless Redis is configured, the Kubernetes API stand-in unless a
@@ -69,6 +100,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   };
   try {
+    claimStateDirectory(options.stateDirectory);
     let embeddedRedis: RunningRedis | undefined;
     if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
       embeddedRedis = await startRedisStandalone({ maxmemory: '256mb' });
@@ -116,6 +148,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
 
     const runtime = new LocalLambdaRuntime({
+      store: await AsyncInvocationStore.open(join(options.stateDirectory, 'lambda')),
       ...(options.asyncRetryDelaysMs && { retryDelaysMs: options.asyncRetryDelaysMs }),
       onLog: options.log,
     });
@@ -123,7 +156,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     runtime.register('stormgate-ingest', ingest.handler as LambdaHandler, functionTiming.ingest.timeoutSeconds * 1000);
     runtime.register(config.functions.dedup, dedup.handler as LambdaHandler, functionTiming.dedup.timeoutSeconds * 1000);
     runtime.register(config.functions.stormAggregator, storm.handler as LambdaHandler, functionTiming.sweep.timeoutSeconds * 1000);
-    cleanups.push(() => runtime.drain());
+    cleanups.push(() => runtime.close());
 
     const server: LocalServer = await startLocalServer({
       host,
@@ -135,9 +168,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ],
     });
     cleanups.push(() => server.close());
+    // Where `npm run dead-letters -- redrive` finds the runtime's Lambda endpoint.
+    const runtimeFile = join(options.stateDirectory, 'runtime.json');
+    writeFileSync(runtimeFile, JSON.stringify({ url: server.url, pid: process.pid }));
+    cleanups.push(async () => rmSync(runtimeFile, { force: true }));
+    // What a stopped or killed process left queued runs now (each attempt it interrupted counts as one).
+    await runtime.resumeQueued();
 
     // The deployed stack runs the sweep from an EventBridge rule; locally a timer does.
-    const sweep = setInterval(() => runtime.invokeAsync(config.functions.stormAggregator, { source: 'local.schedule', 'detail-type': 'Scheduled Event' }), config.sweepIntervalSeconds * 1000);
+    const sweep = setInterval(() => {
+      runtime
+        .invokeAsync(config.functions.stormAggregator, { source: 'local.schedule', 'detail-type': 'Scheduled Event' })
+        .catch((error: unknown) => options.log('the scheduled sweep could not be queued', { error: (error as Error).message }));
+    }, config.sweepIntervalSeconds * 1000);
     sweep.unref();
     cleanups.push(async () => clearInterval(sweep));
 

@@ -11,7 +11,8 @@ const log = (message: string, fields: Record<string, unknown> = {}) =>
 
 const stack = await startLocalStack({
   env: process.env,
-  stateDirectory: fileURLToPath(new URL('../.local/', import.meta.url)),
+  // Generated kubeconfig, queued async invocations, dead letters (LOCAL_STATE_DIR: one per runtime when several run).
+  stateDirectory: process.env.LOCAL_STATE_DIR || fileURLToPath(new URL('../.local/', import.meta.url)),
   log,
 }).catch((error: unknown) => {
   process.stderr.write(`stormgate local runtime failed to start: ${(error as Error).message}\n`);

@@ -100,8 +100,12 @@ async function handleInvoke(runtime: LocalLambdaRuntime, name: string, request: 
     return;
   }
   if (invocationType === 'Event') {
-    runtime.invokeAsync(functionName, payload);
-    response.writeHead(202, { 'x-amzn-RequestId': crypto.randomUUID() }).end();
+    // 202 only once the event is stored: from then on it outlives this process.
+    const requestId = await runtime.invokeAsync(functionName, payload).catch((error: unknown) => {
+      sendJson(response, 500, { Type: 'Service', message: `the event could not be queued: ${(error as Error).message}` }, { 'x-amzn-ErrorType': 'ServiceException' });
+      return undefined;
+    });
+    if (requestId !== undefined) response.writeHead(202, { 'x-amzn-RequestId': requestId }).end();
     return;
   }
   try {

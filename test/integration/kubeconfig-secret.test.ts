@@ -4,6 +4,7 @@ import { createKubeClient } from '../../lib/kube/client.js';
 import { kubeconfigPlaceholder } from '../../lib/kube/kubeconfig-placeholder.js';
 import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
 import { KubeStandin } from '../../local/kube-standin/server.js';
+import { lambdaEventSender, redriveDeadLetters } from '../../local/redrive.js';
 import { alert, webhook } from '../support/builders/webhook.js';
 import { type IntegrationStack, startIntegrationStack } from '../support/integration-stack.js';
 import { SecretsManagerStandin } from '../support/secrets-manager-standin.js';
@@ -94,7 +95,7 @@ describe('the kubeconfig kept in Secrets Manager', () => {
     // The warm dedup still holds the old client: its write is refused (401), which makes the client
     // again from the secret, and Lambda's retry of the batch writes with the new token.
     await it_.deliver([alert({ labels: { alertname: 'AfterRotation' } })]);
-    expect(it_.stack.runtime.deadLetters).toEqual([]);
+    expect(await it_.stack.runtime.deadLetters()).toEqual([]);
     expect(cluster.list('remediationrequests', 'stormgate').map((request) => (request.spec as { signalName: string }).signalName)).toEqual(
       expect.arrayContaining(['AfterRotation', 'BeforeRotation']),
     );
@@ -111,10 +112,20 @@ describe('the kubeconfig kept in Secrets Manager', () => {
     }
     await it_.stack.runtime.drain();
     // Three batches, each tried three times: nine refused writes, each of which asked for a new client.
-    expect(it_.stack.runtime.deadLetters).toHaveLength(3);
+    const deadLetters = await it_.stack.runtime.deadLetters();
+    expect(deadLetters.map((deadLetter) => deadLetter.requestContext.approximateInvokeCount)).toEqual([3, 3, 3]);
     expect((secrets.reads.get(secretId) ?? 0) - readsBefore).toBe(1);
-    it_.stack.runtime.deadLetters.splice(0);
+    // Once the cluster takes the token again, the redrive (as `npm run dead-letters -- redrive --all` does
+    // it: the real SDK to the runtime's invoke API) turns the three batches into their requests.
     acceptedToken = tokenInSecret;
+    const outcome = await redriveDeadLetters(it_.stack.runtime.store, 'all', lambdaEventSender(it_.stack.url));
+    expect(outcome).toMatchObject({ failed: [], unknown: [] });
+    expect(outcome.redriven).toHaveLength(3);
+    await it_.stack.runtime.drain();
+    expect(await it_.stack.runtime.deadLetters()).toEqual([]);
+    expect(cluster.list('remediationrequests', 'stormgate').map((request) => (request.spec as { signalName: string }).signalName)).toEqual(
+      expect.arrayContaining(['Refused1', 'Refused2', 'Refused3']),
+    );
     await it_.checkAndReset();
   });
 
@@ -141,7 +152,7 @@ describe('the kubeconfig kept in Secrets Manager', () => {
       jest.useRealTimers();
       alsoAccepted = undefined;
     }
-    expect(it_.stack.runtime.deadLetters).toEqual([]);
+    expect(await it_.stack.runtime.deadLetters()).toEqual([]);
     await it_.checkAndReset();
   });
 });

@@ -67,7 +67,7 @@ describe('every accepted alert is representable', () => {
         const sweep = await it_.sweep();
         expect(sweep.failed).toBe(0);
         await it_.stack.runtime.drain();
-        expect(it_.stack.runtime.deadLetters).toEqual([]);
+        expect(await it_.stack.runtime.deadLetters()).toEqual([]);
         expect(it_.standin.requests.filter((request) => request.status >= 400)).toEqual([]);
         expect(it_.requests().length).toBeGreaterThan(0);
         await it_.checkAndReset();
@@ -101,10 +101,10 @@ describe('every accepted alert is representable', () => {
     const invokeAsync = runtime.invokeAsync.bind(runtime);
     let invocations = 0;
     // The second payload fails every attempt the SDK makes (3); the first was queued.
-    runtime.invokeAsync = (name, payload) => {
+    runtime.invokeAsync = async (name, payload) => {
       invocations += 1;
       if (invocations >= 2) throw new Error('Lambda is throttling');
-      invokeAsync(name, payload);
+      return invokeAsync(name, payload);
     };
     try {
       expect((await it_.post(body)).status).toBe(503);

@@ -83,7 +83,7 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
   afterEach(async () => {
     await stack.runtime.drain();
     runtimeLog.length = 0;
-    expect(stack.runtime.deadLetters).toEqual([]);
+    expect(await stack.runtime.deadLetters()).toEqual([]);
     await expectRedisHygiene(redis);
     await flushAll(redis);
     standin.reset();

@@ -79,7 +79,7 @@ export async function startIntegrationStack(
     requests: () => standin.list('remediationrequests', 'stormgate'),
     checkAndReset: async () => {
       await stack.runtime.drain();
-      expect(stack.runtime.deadLetters).toEqual([]);
+      expect(await stack.runtime.deadLetters()).toEqual([]);
       await expectRedisHygiene(redis);
       await flushAll(redis);
       standin.reset();

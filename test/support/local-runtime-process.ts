@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
@@ -16,8 +19,12 @@ export interface LocalRuntimeProcess {
   /** Structured log lines the runtime printed so far. */
   readonly logs: Record<string, unknown>[];
   waitForLog(predicate: (line: Record<string, unknown>) => boolean, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Its state directory (LOCAL_STATE_DIR): queued async invocations, dead letters, kubeconfig. */
+  readonly stateDirectory: string;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** Sends SIGKILL (a crash: nothing runs after it) and resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /** Calls `each` with every complete line of `stream`. */
@@ -33,9 +40,11 @@ function onLines(stream: Readable | null, each: (line: string) => void): void {
 
 /** Runs the local runtime exactly as `npm start` does (after set-up), on a free port, and reads its banner. */
 export async function startLocalRuntimeProcess(env: Record<string, string> = {}): Promise<LocalRuntimeProcess> {
+  // Its own state directory unless given one (a restart of the same runtime): runtimes never share queues.
+  const stateDirectory = env.LOCAL_STATE_DIR ?? mkdtempSync(join(tmpdir(), 'sg-runtime-'));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: root,
-    env: { ...withoutStormgateVariables(process.env), PORT: '0', LOG_LEVEL: 'INFO', POWERTOOLS_LOG_LEVEL: 'INFO', SWEEP_INTERVAL_SECONDS: '3600', ...env },
+    env: { ...withoutStormgateVariables(process.env), PORT: '0', LOG_LEVEL: 'INFO', POWERTOOLS_LOG_LEVEL: 'INFO', SWEEP_INTERVAL_SECONDS: '3600', ...env, LOCAL_STATE_DIR: stateDirectory },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const banner: Record<string, string> = {};
@@ -84,9 +93,14 @@ export async function startLocalRuntimeProcess(env: Record<string, string> = {})
     kubeApiUrl: banner['Kubernetes API'] ?? '',
     logs,
     waitForLog,
+    stateDirectory,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
     },
   };
 }

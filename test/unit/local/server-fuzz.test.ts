@@ -1,6 +1,10 @@
+import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { AsyncInvocationStore } from '../../../local/async-invocation-store.js';
 import { LocalLambdaRuntime } from '../../../local/lambda-runtime.js';
 import { type LocalServer, startLocalServer } from '../../../local/server.js';
 
@@ -11,7 +15,7 @@ let port: number;
 const handled: unknown[] = [];
 
 beforeAll(async () => {
-  const runtime = new LocalLambdaRuntime({ retryDelaysMs: [1, 1] });
+  const runtime = new LocalLambdaRuntime({ store: await AsyncInvocationStore.open(mkdtempSync(join(tmpdir(), 'sg-fuzz-'))), retryDelaysMs: [1, 1] });
   runtime.register('echo', async (event: unknown) => {
     handled.push(event);
     return { statusCode: 200, body: '{}', headers: { 'Content-Type': 'application/json' } };
