@@ -122,6 +122,9 @@ export class StormgateStack extends Stack {
     for (const [name, fn] of [['Dedup', dedup], ['StormAggregator', storm]] as const) {
       new CfnOutput(this, `${name}RoleArn`, { value: fn.function.role?.roleArn ?? '', description: `Map to the ${kubernetesGroup} RBAC group when not using EKS access entries` });
     }
+    // What the README's redrive reads: the queue holding dedup's failed batches, and the function to send them back to.
+    new CfnOutput(this, 'DedupFunctionName', { value: dedup.function.functionName, description: 'Redrive dead letters to this function (README: Dead letters)' });
+    if (dedup.deadLetterQueue) new CfnOutput(this, 'DedupDeadLetterQueueUrl', { value: dedup.deadLetterQueue.queueUrl, description: 'Batches dedup failed three times (README: Dead letters)' });
   }
 
   /**

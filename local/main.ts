@@ -9,10 +9,18 @@ const print = (line: string) => process.stdout.write(`${line}\n`);
 const log = (message: string, fields: Record<string, unknown> = {}) =>
   process.stderr.write(`${JSON.stringify({ level: 'INFO', service: 'stormgate-local', message, ...fields })}\n`);
 
+const retryDelays = process.env.LOCAL_ASYNC_RETRY_DELAYS_MS ? process.env.LOCAL_ASYNC_RETRY_DELAYS_MS.split(',').map(Number) : undefined;
+if (retryDelays?.some((delay) => !Number.isInteger(delay) || delay < 0)) {
+  process.stderr.write(`LOCAL_ASYNC_RETRY_DELAYS_MS must be a comma-separated list of milliseconds, e.g. 200,400; got ${process.env.LOCAL_ASYNC_RETRY_DELAYS_MS}\n`);
+  process.exit(1);
+}
+
 const stack = await startLocalStack({
   env: process.env,
   // Generated kubeconfig, queued async invocations, dead letters (LOCAL_STATE_DIR: one per runtime when several run).
   stateDirectory: process.env.LOCAL_STATE_DIR || fileURLToPath(new URL('../.local/', import.meta.url)),
+  // Lambda waits about 1 and 2 minutes before its two async retries; LOCAL_ASYNC_RETRY_DELAYS_MS=200,400 shortens them.
+  ...(retryDelays && { asyncRetryDelaysMs: retryDelays }),
   log,
 }).catch((error: unknown) => {
   process.stderr.write(`stormgate local runtime failed to start: ${(error as Error).message}\n`);

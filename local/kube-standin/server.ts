@@ -49,10 +49,13 @@ export interface KubeObject {
 /** A fault the next matching requests meet instead of a normal answer. */
 export interface Fault {
   /**
-   * HTTP status to answer with (429, 500, 503 …), 'reset' to destroy the connection, or 'slow' to answer
-   * normally after `delayMs` (the write takes effect only then: a slow create).
+   * HTTP status to answer with (429, 500, 503 …), 'reset' to destroy the connection, 'slow' to answer
+   * normally after `delayMs` (the write takes effect only then: a slow create), or 'hang' to hold the
+   * request unanswered until the client goes away (the write never takes effect).
    */
-  readonly respond: number | 'reset' | 'slow';
+  readonly respond: number | 'reset' | 'slow' | 'hang';
+  /** Called when a request meets the fault: a test acts at that moment (e.g. kills the client mid-request). */
+  readonly onMatch?: () => void;
   readonly delayMs?: number;
   /** How many requests meet it. */
   times: number;
@@ -254,6 +257,12 @@ export class KubeStandin {
         return;
       }
       let fault = this.takeFault(method) ?? this.randomFault(method);
+      fault?.onMatch?.();
+      if (fault?.respond === 'hang') {
+        record(0);
+        await new Promise((resolve) => request.socket.once('close', resolve));
+        return;
+      }
       if (fault?.respond === 'slow') {
         await new Promise((resolve) => setTimeout(resolve, fault?.delayMs ?? 1_000));
         fault = undefined;

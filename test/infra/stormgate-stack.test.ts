@@ -243,7 +243,25 @@ describe('StormgateStack (defaults: cluster-mode Valkey, new VPC, kubeconfig sec
   it('outputs the webhook URL, the secrets to fill, and what a cluster admin must allow', () => {
     expect(JSON.stringify(outputs.WebhookUrl?.Value)).toContain('execute-api');
     expect(JSON.stringify(outputs.WebhookUrl?.Value)).toContain('/v1/alerts/alertmanager');
-    expect(Object.keys(outputs).sort()).toEqual(['AuthTokensSecret', 'DedupRoleArn', 'FunctionsSecurityGroup', 'KubeconfigSecret', 'StormAggregatorRoleArn', 'WebhookUrl']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'AuthTokensSecret',
+      'DedupDeadLetterQueueUrl',
+      'DedupFunctionName',
+      'DedupRoleArn',
+      'FunctionsSecurityGroup',
+      'KubeconfigSecret',
+      'StormAggregatorRoleArn',
+      'WebhookUrl',
+    ]);
+  });
+
+  it('outputs the queue that holds the failed dedup batches and the function the README redrive sends them back to', () => {
+    const dedupInvokeConfig = Object.values(resources).find(
+      (resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig' && JSON.stringify(resource.Properties).includes(JSON.stringify(outputs.DedupFunctionName?.Value)),
+    );
+    const onFailure = (dedupInvokeConfig?.Properties as { DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [string, string] } } } }).DestinationConfig.OnFailure.Destination;
+    // The output names the same queue that the dedup function's failures go to.
+    expect(outputs.DedupDeadLetterQueueUrl?.Value).toEqual({ Ref: onFailure['Fn::GetAtt'][0] });
   });
 
   it('puts interface endpoints for Lambda and Secrets Manager in the new VPC, behind one NAT gateway', () => {
