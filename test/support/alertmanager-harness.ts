@@ -14,12 +14,20 @@ export interface AlertmanagerOptions {
   readonly repeatInterval?: string;
   /** The route's group_by labels. Default: alertname and namespace. */
   readonly groupBy?: readonly string[];
+  /**
+   * An HA member: gossips on 127.0.0.1:`listenPort` with `peers` (host:port). `peerTimeout` is how long
+   * the second member waits for the first's notification before sending its own (Alertmanager: 15s);
+   * short, both deliver, as HA pairs do whenever gossip is slower than that.
+   */
+  readonly cluster?: { readonly listenPort: number; readonly peers: readonly string[]; readonly peerTimeout?: string };
 }
 
 export interface RunningAlertmanager {
   readonly url: string;
   /** The binary's process id (for its CPU time in /proc). */
   readonly pid: number;
+  /** The sum of a counter of its /metrics (every label set), e.g. alertmanager_notifications_failed_total. */
+  counter(name: string): Promise<number>;
   /** Pushes alerts to Alertmanager's API, as Prometheus does. */
   pushAlerts(alerts: { labels: Record<string, string>; annotations?: Record<string, string>; startsAt?: string; endsAt?: string }[]): Promise<void>;
   stop(): Promise<void>;
@@ -57,7 +65,16 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
       `--config.file=${join(directory, 'alertmanager.yml')}`,
       `--storage.path=${directory}`,
       `--web.listen-address=127.0.0.1:${port}`,
-      '--cluster.listen-address=',
+      ...(options.cluster
+        ? [
+            `--cluster.listen-address=127.0.0.1:${options.cluster.listenPort}`,
+            `--cluster.advertise-address=127.0.0.1:${options.cluster.listenPort}`,
+            ...options.cluster.peers.map((peer) => `--cluster.peer=${peer}`),
+            `--cluster.peer-timeout=${options.cluster.peerTimeout ?? '15s'}`,
+            '--cluster.gossip-interval=50ms',
+            '--cluster.pushpull-interval=1s',
+          ]
+        : ['--cluster.listen-address=']),
       '--log.level=warn',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -76,6 +93,13 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
   return {
     url,
     pid: child.pid as number,
+    counter: async (name) => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return text
+        .split('\n')
+        .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    },
     pushAlerts: async (alerts) => {
       const response = await fetch(`${url}/api/v2/alerts`, {
         method: 'POST',
