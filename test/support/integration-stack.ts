@@ -9,6 +9,7 @@ import { type AlertFixture, webhook } from './builders/webhook.js';
 import { KubeStandin, type KubeObject } from '../../local/kube-standin/server.js';
 import { type RunningRedis, redisTargetOf, startRedisCluster, startRedisStandalone } from '../../local/redis-runner.js';
 import { expectRedisHygiene } from './redis-hygiene.js';
+import { TcpProxy } from './tcp-proxy.js';
 import { flushAll } from './redis-keys.js';
 import { useStormgateEnv } from './stormgate-env.js';
 
@@ -25,6 +26,8 @@ export interface IntegrationStack {
   /** Runs one scheduled sweep, as the EventBridge rule would. */
   sweep(): Promise<SweepSummary>;
   requests(): KubeObject[];
+  /** The TCP proxy between the functions and Redis, when asked for (standalone only); the test's own client goes direct. */
+  readonly redisProxy?: TcpProxy;
   /** After each test: work finished, nothing dead-lettered, Redis clean (TTLs, known families), then emptied. */
   checkAndReset(): Promise<void>;
   stop(): Promise<void>;
@@ -37,13 +40,15 @@ export interface IntegrationStack {
 export async function startIntegrationStack(
   topology: Topology,
   env: Record<string, string> = {},
-  options: { asyncRetryDelaysMs?: readonly number[] } = {},
+  options: { asyncRetryDelaysMs?: readonly number[]; redisProxy?: boolean } = {},
 ): Promise<IntegrationStack> {
   const server: RunningRedis = topology === 'cluster' ? await startRedisCluster() : await startRedisStandalone();
+  const redisProxy = options.redisProxy ? await TcpProxy.start(server.ports[0] as number) : undefined;
   const standin = await KubeStandin.start({ token: 'standin-token' });
   const token = 'integration-token';
   const processEnv = useStormgateEnv({
     ...server.env,
+    ...(redisProxy && { REDIS_URL: redisProxy.url }),
     KUBE_API_URL: standin.url,
     KUBE_TOKEN: 'standin-token',
     AUTH_TOKENS: token,
@@ -77,6 +82,7 @@ export async function startIntegrationStack(
     sweep: async () =>
       (await stack.runtime.invoke('stormgate-storm-aggregator', { source: 'test', 'detail-type': 'Scheduled Event' })) as Awaited<ReturnType<IntegrationStack['sweep']>>,
     requests: () => standin.list('remediationrequests', 'stormgate'),
+    ...(redisProxy && { redisProxy }),
     checkAndReset: async () => {
       await stack.runtime.drain();
       expect(await stack.runtime.deadLetters()).toEqual([]);
@@ -87,6 +93,7 @@ export async function startIntegrationStack(
     },
     stop: async () => {
       await stack.stop();
+      await redisProxy?.stop();
       await redis.quit();
       await standin.stop();
       await server.stop();
