@@ -27,12 +27,12 @@ export class TcpProxy {
   ) {}
 
   static async start(targetPort: number): Promise<TcpProxy> {
-    let proxy: TcpProxy | undefined;
-    const server = createServer((client) => proxy?.accept(client));
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('the proxy has no port');
-    proxy = new TcpProxy(server, targetPort, address.port);
+    const proxy = new TcpProxy(server, targetPort, address.port);
+    server.on('connection', (client: Socket) => proxy.accept(client));
     return proxy;
   }
 
