@@ -43,6 +43,25 @@ describe('writes that survive a sick API server', () => {
     expectExactlyOneRequestPer(alerts);
   });
 
+  it('creates once when a create is slower than the 5 s call timeout and lands after the writer gave up on it', async () => {
+    // The first create is answered after 6 s: the writer's call times out at 5 s and tries again; the slow
+    // one still lands (as on a real API server), so one of the two meets AlreadyExists.
+    it_.standin.injectFault({ respond: 'slow', delayMs: 6_000, times: 1, methods: ['POST'] });
+    const alerts = alertsIn('slow-create', 1);
+    await it_.deliver(alerts);
+    await pause(1_500);
+    expect(it_.standin.writes(/remediationrequests$/).filter((request) => request.method === 'POST').length).toBeGreaterThanOrEqual(2);
+    expectExactlyOneRequestPer(alerts);
+  });
+
+  it('creates once when connections are reset in the middle of creates', async () => {
+    it_.standin.injectFault({ respond: 'reset', times: 2, methods: ['POST'] });
+    const alerts = alertsIn('reset-create', 3);
+    await it_.deliver(alerts);
+    expect(it_.standin.requests.filter((request) => request.method === 'POST' && request.status === 0)).toHaveLength(2);
+    expectExactlyOneRequestPer(alerts);
+  });
+
   it('survives a 20-second outage: ingest fails fast once the circuit opens, nothing accepted is lost or doubled', async () => {
     it_.standin.startOutage(20_000);
     const accepted = alertsIn('outage-early', 4);
