@@ -25,6 +25,36 @@ function wellFormed(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** A property of a parsed JSON value, or undefined. */
+const member = (value: unknown, name: string | number): unknown =>
+  value !== null && typeof value === 'object' && Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined;
+
+/**
+ * zod builds a record by assignment, which turns a `__proto__` key (a legal label name, and an own property
+ * after JSON.parse) into a prototype change: the entry would vanish from an accepted alert. A record that
+ * has one is taken from the input it was validated against (every value there passed the same schema).
+ */
+function withOwnEntries(validated: Record<string, string>, input: unknown): Record<string, string> {
+  if (input === null || typeof input !== 'object' || !Object.hasOwn(input, '__proto__')) return validated;
+  return Object.fromEntries(Object.entries(input).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
+function keepProtoKeys(payload: WebhookPayload, json: unknown): WebhookPayload {
+  const rawAlerts = member(json, 'alerts');
+  return {
+    ...payload,
+    groupLabels: withOwnEntries(payload.groupLabels, member(json, 'groupLabels')),
+    commonLabels: withOwnEntries(payload.commonLabels, member(json, 'commonLabels')),
+    commonAnnotations: withOwnEntries(payload.commonAnnotations, member(json, 'commonAnnotations')),
+    ...(payload.routeLabels !== undefined && { routeLabels: withOwnEntries(payload.routeLabels, member(json, 'routeLabels')) }),
+    alerts: payload.alerts.map((alert, index) => ({
+      ...alert,
+      labels: withOwnEntries(alert.labels, member(member(rawAlerts, index), 'labels')),
+      annotations: withOwnEntries(alert.annotations, member(member(rawAlerts, index), 'annotations')),
+    })),
+  };
+}
+
 /**
  * Parses and validates a webhook body; the error names the first offending field and never echoes values.
  * What it returns is safe to write anywhere: well-formed strings, secrets scrubbed (scrubWebhook).
@@ -49,5 +79,5 @@ export function parseWebhook(body: string, limits: WebhookLimits = defaultWebhoo
     const field = (path && fieldPath(path)) || '(body)';
     throw new InvalidInputError(`${field}: ${(keyIssue ?? issue)?.message ?? 'invalid payload'}`, field, 400, { cause: parsed.error });
   }
-  return scrubWebhook(parsed.data);
+  return scrubWebhook(keepProtoKeys(parsed.data, json));
 }

@@ -105,10 +105,11 @@ export function scrubName(name: string): string {
 
 /** Every entry scrubbed, names included; a name that collides once scrubbed keeps the first value. */
 export function scrubRecord(record: Readonly<Record<string, string>>): Record<string, string> {
-  const scrubbed: Record<string, string> = {};
+  const scrubbed = new Map<string, string>();
   for (const [key, value] of Object.entries(record)) {
     const name = scrubName(key);
-    if (!Object.hasOwn(scrubbed, name)) scrubbed[name] = scrubValue(key, value);
+    if (!scrubbed.has(name)) scrubbed.set(name, scrubValue(key, value));
   }
-  return scrubbed;
+  // fromEntries defines properties: a `__proto__` label stays a label (assignment would set the prototype).
+  return Object.fromEntries(scrubbed);
 }

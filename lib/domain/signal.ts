@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import '../validation/english-messages.js';
+import { stringRecordSchema } from '../validation/string-record.js';
 
 /** The resource an alert is about; what a remediation would act on. */
 export const targetResourceSchema = z.object({
@@ -21,8 +22,8 @@ export const signalSchema = z.object({
   severity: z.string().check(z.minLength(1)),
   source: z.literal('alertmanager'),
   target: targetResourceSchema,
-  labels: z.record(z.string(), z.string()),
-  annotations: z.record(z.string(), z.string()),
+  labels: stringRecordSchema,
+  annotations: stringRecordSchema,
   startsAt: z.iso.datetime({ offset: true }),
   endsAt: z.optional(z.iso.datetime({ offset: true })),
   receivedAt: z.iso.datetime({ offset: true }),
