@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import type { LocalStack } from '../../local/local-stack.js';
+import { proxyEvent } from '../support/builders/api-gateway-event.js';
 import { alert, signalsOf, webhook } from '../support/builders/webhook.js';
 import { KubeStandin } from '../../local/kube-standin/server.js';
 import { type RunningRedis, startRedisStandalone } from '../../local/redis-runner.js';
@@ -167,6 +168,42 @@ describe('hostile input never yields a 5xx or a Redis write', () => {
     const response = await post(JSON.stringify(webhook([alert({ annotations: { description: 'x'.repeat(1_100_000) } })])), authorized());
     expect(response.status).toBe(413);
     await expectProblem(response);
+  });
+
+  it('answers a fuzz run of 10,000 hostile bodies, straight into the ingest function, with 4xx only and no write', async () => {
+    const valid = webhook([alert()]);
+    const anyText = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('__proto__', 'constructor', '\u0000', '\ud800', '${x}', '../', ','));
+    const hostileLabels = fc.dictionary(anyText, anyText, { maxKeys: 8 });
+    const body = fc.oneof(
+      { arbitrary: fc.json({ maxDepth: 6 }), weight: 10 },
+      { arbitrary: fc.string({ unit: 'binary', maxLength: 500 }), weight: 10 },
+      // Well-formed notifications with hostile names and values, each missing what makes it acceptable.
+      {
+        arbitrary: fc.tuple(hostileLabels, hostileLabels, fc.constantFrom('version', 'alertname', 'status', 'startsAt')).map(([labels, annotations, broken]) => {
+          const entry = { ...valid.alerts[0], labels: { ...labels, alertname: broken === 'alertname' ? '' : 'Fuzz' }, annotations, ...(broken === 'status' && { status: 'pending' }), ...(broken === 'startsAt' && { startsAt: 'yesterday' }) };
+          return JSON.stringify({ ...valid, ...(broken === 'version' && { version: '3' }), alerts: [entry] });
+        }),
+        weight: 20,
+      },
+      // Big ones, rarer: deep nesting, and more alerts than MAX_ALERTS_PER_REQUEST.
+      { arbitrary: fc.integer({ min: 1, max: 20_000 }).map((depth) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`), weight: 1 },
+      { arbitrary: fc.integer({ min: 1_001, max: 1_100 }).map((count) => JSON.stringify({ ...valid, alerts: Array.from({ length: count }, () => valid.alerts[0]) })), weight: 1 },
+    );
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(body, async (text) => {
+        const event = proxyEvent({ headers: authorized(), body: typeof text === 'string' ? text : JSON.stringify(text) });
+        const response = (await stack.runtime.invoke('stormgate-ingest', event)) as { statusCode: number; body: string };
+        statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
+        expect([400, 413]).toContain(response.statusCode);
+        expect(response.body).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
+      }),
+      { numRuns: 10_000, seed: 20_261_201 },
+    );
+    process.stderr.write(`[intake fuzz] 10,000 bodies: ${JSON.stringify(Object.fromEntries(statuses))} by status\n`);
+    await stack.runtime.drain();
+    expect(await inspect.dbsize()).toBe(0);
+    expect(standin.requests).toEqual([]);
   });
 
   it('wrote nothing to Redis and handed nothing on', async () => {

@@ -18,6 +18,8 @@ export interface LocalRuntimeProcess {
   readonly kubeApiUrl: string;
   /** Structured log lines the runtime printed so far. */
   readonly logs: Record<string, unknown>[];
+  /** Everything it printed so far, stdout and stderr, as text. */
+  output(): string;
   waitForLog(predicate: (line: Record<string, unknown>) => boolean, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Its state directory (LOCAL_STATE_DIR): queued async invocations, dead letters, kubeconfig. */
   readonly stateDirectory: string;
@@ -92,6 +94,7 @@ export async function startLocalRuntimeProcess(env: Record<string, string> = {})
     redisUrl: banner.Redis ?? '',
     kubeApiUrl: banner['Kubernetes API'] ?? '',
     logs,
+    output: () => output,
     waitForLog,
     stateDirectory,
     stop: async () => {
