@@ -23,6 +23,8 @@ export interface RunningRedis {
   readonly ports: readonly number[];
   /** Environment variables that point stormgate at this server. */
   readonly env: Record<string, string>;
+  /** Cluster only: kills one node with SIGKILL (a crashed master, for a failover). */
+  kill?(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -101,13 +103,17 @@ export async function startRedisStandalone(options: RedisServerOptions = {}): Pr
   return { url, ports: [port], env: { REDIS_URL: url }, stop: () => stopAll([child], directory) };
 }
 
-/** A real 3-master Redis Cluster (no replicas) on free loopback ports, built with `redis-cli --cluster create`. */
-export async function startRedisCluster(options: RedisServerOptions & { masters?: number } = {}): Promise<RunningRedis> {
+/**
+ * A real Redis Cluster on free loopback ports, built with `redis-cli --cluster create`: 3 masters, and
+ * `replicas` replicas of each (none by default). `ports` lists masters first.
+ */
+export async function startRedisCluster(options: RedisServerOptions & { masters?: number; replicas?: number } = {}): Promise<RunningRedis> {
   const directory = mkdtempSync(join(tmpdir(), 'sg-redis-cluster-'));
   const ports: number[] = [];
   const children: ChildProcess[] = [];
+  const replicas = options.replicas ?? 0;
   try {
-    for (let index = 0; index < (options.masters ?? 3); index += 1) {
+    for (let index = 0; index < (options.masters ?? 3) * (1 + replicas); index += 1) {
       const port = await freePort();
       ports.push(port);
       children.push(
@@ -118,15 +124,30 @@ export async function startRedisCluster(options: RedisServerOptions & { masters?
         ]),
       );
     }
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
     await waitFor(
       async () => (await Promise.all(ports.map((port) => redisCli(port, 'CLUSTER', 'INFO')))).every((info) => info.includes('cluster_state:ok')),
       'cluster_state:ok on every node',
     );
+    if (replicas > 0) {
+      // Every replica has synced with its master (a failover before that would lose what was written).
+      await waitFor(
+        async () => (await Promise.all(ports.map((port) => redisCli(port, 'INFO', 'replication')))).every((info) => !info.includes('role:slave') || info.includes('master_link_status:up')),
+        'replicas in sync',
+        30_000,
+      );
+    }
   } catch (error) {
     await stopAll(children, directory);
     throw error;
   }
   const clusterNodes = ports.map((port) => `127.0.0.1:${port}`).join(',');
-  return { clusterNodes, ports, env: { REDIS_CLUSTER_NODES: clusterNodes }, stop: () => stopAll(children, directory) };
+  const kill = async (port: number) => {
+    const child = children[ports.indexOf(port)];
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  return { clusterNodes, ports, env: { REDIS_CLUSTER_NODES: clusterNodes }, kill, stop: () => stopAll(children, directory) };
 }

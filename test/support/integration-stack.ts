@@ -28,6 +28,10 @@ export interface IntegrationStack {
   requests(): KubeObject[];
   /** The TCP proxy between the functions and Redis, when asked for (standalone only); the test's own client goes direct. */
   readonly redisProxy?: TcpProxy;
+  /** What the local runtime logged (async retries, dead letters), oldest first. */
+  readonly runtimeLog: { readonly message: string; readonly fields: Record<string, unknown> }[];
+  /** The Redis server(s) the stack runs on (for faults: a cluster node killed). */
+  readonly redisServer: RunningRedis;
   /** After each test: work finished, nothing dead-lettered, Redis clean (TTLs, known families), then emptied. */
   checkAndReset(): Promise<void>;
   stop(): Promise<void>;
@@ -40,9 +44,9 @@ export interface IntegrationStack {
 export async function startIntegrationStack(
   topology: Topology,
   env: Record<string, string> = {},
-  options: { asyncRetryDelaysMs?: readonly number[]; redisProxy?: boolean } = {},
+  options: { asyncRetryDelaysMs?: readonly number[]; redisProxy?: boolean; clusterReplicas?: number } = {},
 ): Promise<IntegrationStack> {
-  const server: RunningRedis = topology === 'cluster' ? await startRedisCluster() : await startRedisStandalone();
+  const server: RunningRedis = topology === 'cluster' ? await startRedisCluster({ replicas: options.clusterReplicas ?? 0 }) : await startRedisStandalone();
   const redisProxy = options.redisProxy ? await TcpProxy.start(server.ports[0] as number) : undefined;
   const standin = await KubeStandin.start({ token: 'standin-token' });
   const token = 'integration-token';
@@ -57,7 +61,13 @@ export async function startIntegrationStack(
     ...env,
   });
   const { startLocalStack } = await import('../../local/local-stack.js');
-  const stack = await startLocalStack({ env: processEnv, stateDirectory: mkdtempSync(join(tmpdir(), 'sg-local-')), asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [20, 40], log: () => undefined });
+  const runtimeLog: IntegrationStack['runtimeLog'][number][] = [];
+  const stack = await startLocalStack({
+    env: processEnv,
+    stateDirectory: mkdtempSync(join(tmpdir(), 'sg-local-')),
+    asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [20, 40],
+    log: (message, fields = {}) => runtimeLog.push({ message, fields }),
+  });
   // The start-up check read the API; what the tests count starts here.
   standin.reset();
   const redis = createRedisClient(redisTargetOf(server));
@@ -83,6 +93,8 @@ export async function startIntegrationStack(
       (await stack.runtime.invoke('stormgate-storm-aggregator', { source: 'test', 'detail-type': 'Scheduled Event' })) as Awaited<ReturnType<IntegrationStack['sweep']>>,
     requests: () => standin.list('remediationrequests', 'stormgate'),
     ...(redisProxy && { redisProxy }),
+    redisServer: server,
+    runtimeLog,
     checkAndReset: async () => {
       await stack.runtime.drain();
       expect(await stack.runtime.deadLetters()).toEqual([]);
