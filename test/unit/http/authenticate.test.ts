@@ -74,4 +74,22 @@ describe('authenticate', () => {
       middleware.before?.(request as never);
     }).not.toThrow();
   });
+
+  describe('timing-safe comparison (by what can be observed without timing)', () => {
+    it('hashes what is presented before comparing: a credential of any length is refused the same way, never with a length error', () => {
+      for (let length = 0; length <= 300; length += 7) {
+        expect(() => attempt(`Bearer ${'x'.repeat(length)}`)).toThrow(UnauthorizedError);
+      }
+    });
+
+    it('compares with every accepted credential, also after one matched (no early exit whose timing tells which)', () => {
+      // A probe digest of the wrong length makes timingSafeEqual throw when, and only when, it is compared.
+      const probe = authenticate([
+        { tenant: 'default', sha256: sha256('current-token') },
+        { tenant: 'probe', sha256: 'abcd' },
+      ]);
+      const request = middyRequest(proxyEvent({ headers: { Authorization: 'Bearer current-token' } }));
+      expect(() => probe.before?.(request as never)).toThrow('Input buffers must have the same byte length');
+    });
+  });
 });
