@@ -3,13 +3,13 @@
  * three times), listed or sent back to their function. Exit codes: 0 done; 1 a redrive failed or named an
  * unknown dead letter; 2 wrong usage, or no local runtime to redrive to.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AsyncInvocationStore, functionNameOf } from './async-invocation-store.js';
-import { runtimeFileSchema } from './local-stack.js';
+
 import { lambdaEventSender, redriveDeadLetters } from './redrive.js';
+import { runningRuntime } from './runtime-file.js';
 
 const usage = `Usage:
   npm run dead-letters -- list [--json]
@@ -74,18 +74,8 @@ if (command === 'list') {
 
 if (command === 'redrive') {
   if (values.all === requestIds.length > 0) fail(2, `redrive takes either --all or request ids\n\n${usage}`);
-  let endpoint = values.endpoint;
-  if (endpoint === undefined) {
-    const runtime = (() => {
-      try {
-        return runtimeFileSchema.safeParse(JSON.parse(readFileSync(join(stateDirectory, 'runtime.json'), 'utf8')));
-      } catch {
-        return undefined;
-      }
-    })();
-    if (!runtime?.success) fail(2, `no local runtime is running on ${stateDirectory}: start it with npm start (dead letters stay until redriven), or give --endpoint`);
-    endpoint = runtime?.data?.url;
-  }
+  const endpoint = values.endpoint ?? runningRuntime(stateDirectory)?.url;
+  if (endpoint === undefined) fail(2, `no local runtime is running on ${stateDirectory}: start it with npm start (dead letters stay until redriven), or give --endpoint`);
   const outcome = await redriveDeadLetters(store, values.all ? 'all' : requestIds, lambdaEventSender(endpoint as string));
   if (values.json) {
     out(JSON.stringify(outcome));

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { AsyncInvocationStore } from './async-invocation-store.js';
 import { freePort } from './free-port.js';
 import { KubeStandin } from './kube-standin/server.js';
 import { type RunningRedis, startRedisStandalone } from './redis-runner.js';
 import { type LambdaHandler, LocalLambdaRuntime } from './lambda-runtime.js';
+import { runningRuntime, writeRuntimeFile } from './runtime-file.js';
 import { type LocalServer, startLocalServer } from './server.js';
 
 export interface LocalStackOptions {
@@ -30,17 +30,6 @@ export interface LocalStack {
   /** Forgets what the process remembers between invocations (the Kubernetes circuit, the last refusal): for tests. */
   resetProcessState(): void;
   stop(): Promise<void>;
-}
-
-/** `runtime.json` in the state directory: the running runtime's URL (for the dead-letter tool) and process. */
-export const runtimeFileSchema = z.object({ url: z.string().url(), pid: z.number().int().positive() });
-
-function readJsonFile(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    return undefined;
-  }
 }
 
 function writeKubeconfig(directory: string, server: string): string {
@@ -68,21 +57,11 @@ function writeKubeconfig(directory: string, server: string): string {
   return path;
 }
 
-/** Whether a process with this id runs (signal 0 only checks). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Two runtimes on one state directory would run each other's queued invocations against the wrong Redis. */
 function claimStateDirectory(directory: string): void {
-  const owner = runtimeFileSchema.safeParse(readJsonFile(join(directory, 'runtime.json')));
-  if (owner.success && owner.data.pid !== process.pid && isRunning(owner.data.pid)) {
-    throw new Error(`another local runtime (pid ${owner.data.pid}, ${owner.data.url}) uses the state directory ${directory}: stop it, or give this one its own with LOCAL_STATE_DIR`);
+  const owner = runningRuntime(directory);
+  if (owner && owner.pid !== process.pid) {
+    throw new Error(`another local runtime (pid ${owner.pid}, ${owner.url}) uses the state directory ${directory}: stop it, or give this one its own with LOCAL_STATE_DIR`);
   }
 }
 
@@ -169,9 +148,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     cleanups.push(() => server.close());
     // Where `npm run dead-letters -- redrive` finds the runtime's Lambda endpoint.
-    const runtimeFile = join(options.stateDirectory, 'runtime.json');
-    writeFileSync(runtimeFile, JSON.stringify({ url: server.url, pid: process.pid }));
-    cleanups.push(async () => rmSync(runtimeFile, { force: true }));
+    const removeRuntimeFile = writeRuntimeFile(options.stateDirectory, { url: server.url, pid: process.pid });
+    cleanups.push(async () => removeRuntimeFile());
     // What a stopped or killed process left queued runs now (each attempt it interrupted counts as one).
     await runtime.resumeQueued();
 

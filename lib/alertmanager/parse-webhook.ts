@@ -29,18 +29,25 @@ function wellFormed(_key: string, value: unknown): unknown {
 const member = (value: unknown, name: string | number): unknown =>
   value !== null && typeof value === 'object' && Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined;
 
+const hasProtoKey = (value: unknown) => value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__');
+
 /**
  * zod builds a record by assignment, which turns a `__proto__` key (a legal label name, and an own property
  * after JSON.parse) into a prototype change: the entry would vanish from an accepted alert. A record that
  * has one is taken from the input it was validated against (every value there passed the same schema).
  */
 function withOwnEntries(validated: Record<string, string>, input: unknown): Record<string, string> {
-  if (input === null || typeof input !== 'object' || !Object.hasOwn(input, '__proto__')) return validated;
-  return Object.fromEntries(Object.entries(input).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  if (!hasProtoKey(input)) return validated;
+  return Object.fromEntries(Object.entries(input as object).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
 function keepProtoKeys(payload: WebhookPayload, json: unknown): WebhookPayload {
   const rawAlerts = member(json, 'alerts');
+  // The common case costs one look per record, and no copy.
+  const anywhere =
+    ['groupLabels', 'commonLabels', 'commonAnnotations', 'routeLabels'].some((name) => hasProtoKey(member(json, name))) ||
+    (Array.isArray(rawAlerts) && rawAlerts.some((alert) => hasProtoKey(member(alert, 'labels')) || hasProtoKey(member(alert, 'annotations'))));
+  if (!anywhere) return payload;
   return {
     ...payload,
     groupLabels: withOwnEntries(payload.groupLabels, member(json, 'groupLabels')),

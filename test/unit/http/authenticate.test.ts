@@ -89,7 +89,9 @@ describe('authenticate', () => {
         { tenant: 'probe', sha256: 'abcd' },
       ]);
       const request = middyRequest(proxyEvent({ headers: { Authorization: 'Bearer current-token' } }));
-      expect(() => probe.before?.(request as never)).toThrow('Input buffers must have the same byte length');
+      expect(() => {
+        probe.before?.(request as never);
+      }).toThrow('Input buffers must have the same byte length');
     });
   });
 });
