@@ -67,7 +67,11 @@ export class AsyncInvocationStore {
 
   static async open(directory: string): Promise<AsyncInvocationStore> {
     const store = new AsyncInvocationStore(directory);
-    for (const path of [store.queuedDirectory, store.deadLetterDirectory, store.unreadableDirectory]) await mkdir(path, { recursive: true });
+    for (const path of [store.queuedDirectory, store.deadLetterDirectory, store.unreadableDirectory]) {
+      await mkdir(path, { recursive: true });
+      // A process killed between writing and renaming left its temporary file: the record it held is the old one.
+      for (const name of await readdir(path)) if (name.endsWith('.tmp')) await rm(join(path, name), { force: true });
+    }
     return store;
   }
 
@@ -88,6 +92,12 @@ export class AsyncInvocationStore {
 
   /** Moves a queued invocation to the dead letters, with the error of its last attempt. */
   async deadLetter(invocation: QueuedInvocation, error: { name: string; message: string }): Promise<DeadLetter> {
+    // Already written by a process that stopped before it removed the queued file: keep its real error.
+    const written = parseJson(await readFile(join(this.deadLetterDirectory, `${invocation.id}.json`), 'utf8').catch(() => ''), deadLetterSchema);
+    if (written) {
+      await this.complete(invocation.id);
+      return written;
+    }
     const deadLetter: DeadLetter = {
       version: '1.0',
       timestamp: new Date().toISOString(),
@@ -116,10 +126,10 @@ export class AsyncInvocationStore {
   /** Forgets a dead letter (after it was redriven); false when there was none with that request id. */
   async removeDeadLetter(requestId: string): Promise<boolean> {
     if (!fileNamePattern.test(`${requestId}.json`)) return false;
-    const path = join(this.deadLetterDirectory, `${requestId}.json`);
-    const existed = await readFile(path).then(() => true, () => false);
-    await rm(path, { force: true });
-    return existed;
+    return rm(join(this.deadLetterDirectory, `${requestId}.json`)).then(
+      () => true,
+      () => false,
+    );
   }
 
   private async write(directory: string, id: string, record: unknown): Promise<void> {

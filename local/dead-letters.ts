@@ -3,6 +3,7 @@
  * three times), listed or sent back to their function. Exit codes: 0 done; 1 a redrive failed or named an
  * unknown dead letter; 2 wrong usage, or no local runtime to redrive to.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -53,6 +54,8 @@ if (values.help) {
   process.exit(0);
 }
 const stateDirectory = values['state-dir'] ?? (process.env.LOCAL_STATE_DIR || fileURLToPath(new URL('../.local/', import.meta.url)));
+// A mistyped directory must not read as "no dead letters".
+if (!existsSync(join(stateDirectory, 'lambda'))) fail(2, `${stateDirectory} holds no local runtime state (started with npm start, LOCAL_STATE_DIR or --state-dir?)`);
 const store = await AsyncInvocationStore.open(join(stateDirectory, 'lambda'));
 
 if (command === 'list') {
@@ -80,12 +83,13 @@ if (command === 'redrive') {
   if (values.json) {
     out(JSON.stringify(outcome));
   } else {
+    for (const path of outcome.unreadable) out(`unreadable, set aside and not redriven: ${path}`);
     for (const { requestId, functionName, newRequestId } of outcome.redriven) out(`redriven ${requestId} to ${functionName} (new request id ${newRequestId ?? 'unknown'})`);
     for (const { requestId, functionName, error } of outcome.failed) out(`failed ${requestId} to ${functionName}: ${error} (kept; run again)`);
     for (const requestId of outcome.unknown) out(`no dead letter ${requestId}`);
     out(`${outcome.redriven.length} redriven, ${outcome.failed.length} failed`);
   }
-  process.exit(outcome.failed.length > 0 || outcome.unknown.length > 0 ? 1 : 0);
+  process.exit(outcome.failed.length > 0 || outcome.unknown.length > 0 || outcome.unreadable.length > 0 ? 1 : 0);
 }
 
 fail(2, command === undefined ? usage : `unknown command ${command}\n\n${usage}`);

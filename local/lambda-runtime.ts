@@ -31,6 +31,8 @@ export class LocalLambdaRuntime {
   /** Queued invocations and dead letters (on disk). */
   readonly store: AsyncInvocationStore;
   private readonly waits = new Set<() => void>();
+  /** Ids of the invocations this process runs (or waits to retry). */
+  private readonly running = new Set<string>();
   private closing = false;
 
   constructor(private readonly options: LambdaRuntimeOptions) {
@@ -63,10 +65,14 @@ export class LocalLambdaRuntime {
     return invocation.id;
   }
 
-  /** Runs the invocations a previous process left queued (at once: their retry delay passed while it was down). */
+  /**
+   * Runs the invocations a previous process left queued (at once: their retry delay passed while it was
+   * down). Call it before taking new invocations; one that runs already is never started twice.
+   */
   async resumeQueued(): Promise<number> {
-    const { invocations, unreadable } = await this.store.queued();
+    const { invocations: listed, unreadable } = await this.store.queued();
     if (unreadable.length > 0) this.options.onLog?.('queued async invocations that do not parse were set aside', { files: unreadable });
+    const invocations = listed.filter((invocation) => !this.running.has(invocation.id));
     for (const invocation of invocations) this.track(this.runAttempts(invocation));
     if (invocations.length > 0) this.options.onLog?.('resuming queued async invocations', { count: invocations.length });
     return invocations.length;
@@ -100,6 +106,15 @@ export class LocalLambdaRuntime {
   }
 
   private async runAttempts(queued: QueuedInvocation): Promise<void> {
+    this.running.add(queued.id);
+    try {
+      await this.attemptUntilDone(queued);
+    } finally {
+      this.running.delete(queued.id);
+    }
+  }
+
+  private async attemptUntilDone(queued: QueuedInvocation): Promise<void> {
     let invocation = queued;
     const maxAttempts = this.retryDelaysMs.length + 1;
     if (invocation.attempts >= maxAttempts) {
@@ -145,8 +160,9 @@ export class LocalLambdaRuntime {
     });
   }
 
-  /** Sleeps `ms`, or less when the runtime closes. */
+  /** Sleeps `ms`, or less when the runtime closes (not at all once it is closing). */
   private wait(ms: number): Promise<void> {
+    if (this.closing) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);

@@ -137,6 +137,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     runtime.register(config.functions.stormAggregator, storm.handler as LambdaHandler, functionTiming.sweep.timeoutSeconds * 1000);
     cleanups.push(() => runtime.close());
 
+    // What a stopped or killed process left queued runs now (each attempt it interrupted counts as one),
+    // listed before the invoke API takes new ones.
+    await runtime.resumeQueued();
     const server: LocalServer = await startLocalServer({
       host,
       port: listenPort,
@@ -150,8 +153,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Where `npm run dead-letters -- redrive` finds the runtime's Lambda endpoint.
     const removeRuntimeFile = writeRuntimeFile(options.stateDirectory, { url: server.url, pid: process.pid });
     cleanups.push(async () => removeRuntimeFile());
-    // What a stopped or killed process left queued runs now (each attempt it interrupted counts as one).
-    await runtime.resumeQueued();
 
     // The deployed stack runs the sweep from an EventBridge rule; locally a timer does.
     const sweep = setInterval(() => {

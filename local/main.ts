@@ -9,8 +9,9 @@ const print = (line: string) => process.stdout.write(`${line}\n`);
 const log = (message: string, fields: Record<string, unknown> = {}) =>
   process.stderr.write(`${JSON.stringify({ level: 'INFO', service: 'stormgate-local', message, ...fields })}\n`);
 
-const retryDelays = process.env.LOCAL_ASYNC_RETRY_DELAYS_MS ? process.env.LOCAL_ASYNC_RETRY_DELAYS_MS.split(',').map(Number) : undefined;
-if (retryDelays?.some((delay) => !Number.isInteger(delay) || delay < 0)) {
+const retryDelaysText = process.env.LOCAL_ASYNC_RETRY_DELAYS_MS?.split(',');
+const retryDelays = retryDelaysText?.map(Number);
+if (retryDelaysText?.some((delay) => !/^\d+$/.test(delay.trim()))) {
   process.stderr.write(`LOCAL_ASYNC_RETRY_DELAYS_MS must be a comma-separated list of milliseconds, e.g. 200,400; got ${process.env.LOCAL_ASYNC_RETRY_DELAYS_MS}\n`);
   process.exit(1);
 }

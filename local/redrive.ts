@@ -6,6 +6,8 @@ export interface RedriveOutcome {
   readonly failed: { readonly requestId: string; readonly functionName: string; readonly error: string }[];
   /** Request ids asked for that are not dead letters. */
   readonly unknown: string[];
+  /** Dead-letter files that did not parse, set aside (`unreadable/`) and not redriven. */
+  readonly unreadable: string[];
 }
 
 /** An async (`Event`) invoke of the local runtime's Lambda endpoint with the real SDK, as ingest hands off. */
@@ -29,7 +31,7 @@ export async function redriveDeadLetters(
   requestIds: readonly string[] | 'all',
   send: (functionName: string, payload: unknown) => Promise<string | undefined>,
 ): Promise<RedriveOutcome> {
-  const { deadLetters } = await store.deadLetters();
+  const { deadLetters, unreadable } = await store.deadLetters();
   const wanted = requestIds === 'all' ? deadLetters : deadLetters.filter((deadLetter) => requestIds.includes(deadLetter.requestContext.requestId));
   const outcome: { redriven: RedriveOutcome['redriven'][number][]; failed: RedriveOutcome['failed'][number][] } = { redriven: [], failed: [] };
   for (const deadLetter of wanted) {
@@ -44,5 +46,5 @@ export async function redriveDeadLetters(
     }
   }
   const known = new Set(deadLetters.map((deadLetter: DeadLetter) => deadLetter.requestContext.requestId));
-  return { ...outcome, unknown: requestIds === 'all' ? [] : requestIds.filter((id) => !known.has(id)) };
+  return { ...outcome, unknown: requestIds === 'all' ? [] : requestIds.filter((id) => !known.has(id)), unreadable };
 }

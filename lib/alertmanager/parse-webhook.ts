@@ -31,33 +31,48 @@ const member = (value: unknown, name: string | number): unknown =>
 
 const hasProtoKey = (value: unknown) => value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__');
 
-/**
- * zod builds a record by assignment, which turns a `__proto__` key (a legal label name, and an own property
- * after JSON.parse) into a prototype change: the entry would vanish from an accepted alert. A record that
- * has one is taken from the input it was validated against (every value there passed the same schema).
- */
-function withOwnEntries(validated: Record<string, string>, input: unknown): Record<string, string> {
-  if (!hasProtoKey(input)) return validated;
-  return Object.fromEntries(Object.entries(input as object).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+/** How a record of the notification is bounded (the schema's rules, for the one entry zod never sees). */
+interface RecordRule {
+  readonly what: 'label' | 'annotation';
+  readonly maxEntries: number;
+  readonly maxValueLength: number;
 }
 
-function keepProtoKeys(payload: WebhookPayload, json: unknown): WebhookPayload {
+/**
+ * zod skips a `__proto__` key in a record (a legal label name, and an own property after JSON.parse): the
+ * entry would vanish from an accepted alert, unchecked. A record that has one is checked here by the
+ * schema's own rules and taken whole from the input (its other entries passed the schema).
+ */
+function withOwnEntries(validated: Record<string, string>, input: unknown, field: string, rule?: RecordRule): Record<string, string> {
+  if (!hasProtoKey(input)) return validated;
+  const entries = Object.entries(input as object);
+  const value: unknown = Object.getOwnPropertyDescriptor(input, '__proto__')?.value;
+  const refuse = (message: string) => new InvalidInputError(`${field}.__proto__: ${message}`, `${field}.__proto__`, 400);
+  if (typeof value !== 'string') throw refuse('expected a string');
+  if (rule && value.length > rule.maxValueLength) throw refuse(`${rule.what} values are limited to ${rule.maxValueLength} characters`);
+  if (rule && entries.length > rule.maxEntries) throw new InvalidInputError(`${field}: at most ${rule.maxEntries} ${rule.what}s per alert`, field, 400);
+  return Object.fromEntries(entries as [string, string][]);
+}
+
+function keepProtoKeys(payload: WebhookPayload, json: unknown, limits: WebhookLimits): WebhookPayload {
   const rawAlerts = member(json, 'alerts');
   // The common case costs one look per record, and no copy.
   const anywhere =
     ['groupLabels', 'commonLabels', 'commonAnnotations', 'routeLabels'].some((name) => hasProtoKey(member(json, name))) ||
     (Array.isArray(rawAlerts) && rawAlerts.some((alert) => hasProtoKey(member(alert, 'labels')) || hasProtoKey(member(alert, 'annotations'))));
   if (!anywhere) return payload;
+  const labelRule: RecordRule = { what: 'label', maxEntries: limits.maxLabelsPerAlert, maxValueLength: limits.maxLabelValueLength };
+  const annotationRule: RecordRule = { what: 'annotation', maxEntries: limits.maxLabelsPerAlert, maxValueLength: limits.maxAnnotationValueLength };
   return {
     ...payload,
-    groupLabels: withOwnEntries(payload.groupLabels, member(json, 'groupLabels')),
-    commonLabels: withOwnEntries(payload.commonLabels, member(json, 'commonLabels')),
-    commonAnnotations: withOwnEntries(payload.commonAnnotations, member(json, 'commonAnnotations')),
-    ...(payload.routeLabels !== undefined && { routeLabels: withOwnEntries(payload.routeLabels, member(json, 'routeLabels')) }),
+    groupLabels: withOwnEntries(payload.groupLabels, member(json, 'groupLabels'), 'groupLabels'),
+    commonLabels: withOwnEntries(payload.commonLabels, member(json, 'commonLabels'), 'commonLabels'),
+    commonAnnotations: withOwnEntries(payload.commonAnnotations, member(json, 'commonAnnotations'), 'commonAnnotations'),
+    ...(payload.routeLabels !== undefined && { routeLabels: withOwnEntries(payload.routeLabels, member(json, 'routeLabels'), 'routeLabels') }),
     alerts: payload.alerts.map((alert, index) => ({
       ...alert,
-      labels: withOwnEntries(alert.labels, member(member(rawAlerts, index), 'labels')),
-      annotations: withOwnEntries(alert.annotations, member(member(rawAlerts, index), 'annotations')),
+      labels: withOwnEntries(alert.labels, member(member(rawAlerts, index), 'labels'), `alerts[${index}].labels`, labelRule),
+      annotations: withOwnEntries(alert.annotations, member(member(rawAlerts, index), 'annotations'), `alerts[${index}].annotations`, annotationRule),
     })),
   };
 }
@@ -86,5 +101,5 @@ export function parseWebhook(body: string, limits: WebhookLimits = defaultWebhoo
     const field = (path && fieldPath(path)) || '(body)';
     throw new InvalidInputError(`${field}: ${(keyIssue ?? issue)?.message ?? 'invalid payload'}`, field, 400, { cause: parsed.error });
   }
-  return scrubWebhook(keepProtoKeys(parsed.data, json));
+  return scrubWebhook(keepProtoKeys(parsed.data, json, limits));
 }

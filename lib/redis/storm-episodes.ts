@@ -12,14 +12,16 @@ const numberField = z.pipe(z.coerce.number(), z.int().check(z.nonnegative()));
 function parseSnapshot(flat: readonly unknown[]): StormSnapshot {
   const fields = new Map<string, string>();
   const resources: string[] = [];
-  const labels: Record<string, string> = {};
+  // Entries, then fromEntries: a `__proto__` label stays a label (assignment would set the prototype).
+  const labelEntries: [string, string][] = [];
   for (let index = 0; index + 1 < flat.length; index += 2) {
     const name = String(flat[index]);
     const value = String(flat[index + 1]);
     if (name.startsWith('#')) resources.push(value);
-    else if (name.startsWith('_L')) labels[name.slice(2)] = value;
+    else if (name.startsWith('_L')) labelEntries.push([name.slice(2), value]);
     else fields.set(name, value);
   }
+  const labels: Record<string, string> = Object.fromEntries(labelEntries);
   const trigger = stormTriggers[Number(fields.get('_t')) as keyof typeof stormTriggers];
   const numbers = ['_s', '_l', '_w', '_a', '_m', '_f', '_r', '_X', '_v'].map((name) => numberField.safeParse(fields.get(name)));
   if (trigger === undefined || numbers.some((parsed) => !parsed.success)) {

@@ -18,7 +18,7 @@ describe('tenants, hostile names and values', () => {
   const readAs = (token: string, fingerprint: string) => fetch(`${it_.stack.url}/v1/signals/${fingerprint}`, { headers: { Authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
-    it_ = await startIntegrationStack('standalone', { AUTH_TOKENS: `alpha=${tokens.alpha},beta=${tokens.beta}`, STORM_HOLD_SECONDS: '0' });
+    it_ = await startIntegrationStack('standalone', { AUTH_TOKENS: `alpha=${tokens.alpha},beta=${tokens.beta}`, STORM_HOLD_SECONDS: '0', STORM_INACTIVITY_SECONDS: '1' });
   });
   afterEach(() => it_.checkAndReset());
   afterAll(async () => {
@@ -58,6 +58,22 @@ describe('tenants, hostile names and values', () => {
     expect(Object.getPrototypeOf({})).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).p).toBeUndefined();
     expect(Object.prototype.toString.call([])).toBe('[object Array]');
+  });
+
+  it('keeps a __proto__ label that every member of a storm shares in the aggregated request', async () => {
+    const pods = Array.from({ length: 8 }, (_, index) => `web-${index}`);
+    const body = JSON.stringify(webhook(pods.map((pod) => alert({ labels: { alertname: 'ProtoStorm', namespace: 'proto-storm', pod } })))).replaceAll('"labels":{', '"labels":{"__proto__":"shared",');
+    const response = await fetch(`${it_.stack.url}/v1/alerts/alertmanager`, { method: 'POST', headers: { Authorization: `Bearer ${tokens.alpha}`, 'Content-Type': 'application/json' }, body });
+    expect(response.status).toBe(202);
+    await it_.stack.runtime.drain();
+    // The window closes after 1 s without a new resource; the sweep creates the aggregated request.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await it_.sweep();
+    const [storm, ...others] = it_.requests();
+    expect(others).toEqual([]);
+    const spec = storm?.spec as { storm: { commonLabels: Record<string, string> }; signalLabels: Record<string, string> };
+    expect(Object.getOwnPropertyDescriptor(spec.storm.commonLabels, '__proto__')?.value).toBe('shared');
+    expect(Object.getOwnPropertyDescriptor(spec.signalLabels, '__proto__')?.value).toBe('shared');
   });
 
   it('keeps label values that try to reach names, selectors, YAML or log lines as data in one request each', async () => {

@@ -72,7 +72,10 @@ export class TcpProxy {
     const server = connect(this.targetPort, '127.0.0.1');
     const link: Link = { client, server };
     this.links.add(link);
-    const pass = (from: Socket, to: Socket, isRequest: boolean) =>
+    const pass = (from: Socket, to: Socket, isRequest: boolean) => {
+      // Chunks leave in the order they came, whatever the latency was when each arrived.
+      let lastDeliveryAt = 0;
+      let pending = 0;
       from.on('data', (chunk: Buffer) => {
         if (isRequest) for (const counter of this.counters) if (counter.matches(chunk)) counter.count += 1;
         if (isRequest && this.cutRule?.matches(chunk)) {
@@ -85,9 +88,19 @@ export class TcpProxy {
           done();
           return;
         }
-        if (this.latencyMs === 0) to.write(chunk);
-        else setTimeout(() => to.destroyed || to.write(chunk), this.latencyMs);
+        const now = Date.now();
+        lastDeliveryAt = Math.max(now + this.latencyMs, lastDeliveryAt);
+        if (lastDeliveryAt <= now && pending === 0) {
+          to.write(chunk);
+          return;
+        }
+        pending += 1;
+        setTimeout(() => {
+          pending -= 1;
+          if (!to.destroyed) to.write(chunk);
+        }, lastDeliveryAt - now);
       });
+    };
     pass(client, server, true);
     pass(server, client, false);
     for (const socket of [client, server]) {

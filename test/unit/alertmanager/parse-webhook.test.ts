@@ -255,6 +255,39 @@ describe('rejections name the field', () => {
   });
 });
 
+describe('a label or annotation named __proto__ (zod skips it; the edge checks and keeps it)', () => {
+  /** A notification whose first alert's labels (or annotations) start with a `__proto__` entry, as JSON text. */
+  const withProto = (record: 'labels' | 'annotations', value: unknown, extra: Record<string, string> = {}) => {
+    const text = JSON.stringify(webhook([alert(record === 'labels' ? { labels: extra } : { annotations: extra })]));
+    const entry = `"__proto__":${JSON.stringify(value)}`;
+    return text.includes(`"${record}":{}`) ? text.replace(`"${record}":{}`, `"${record}":{${entry}}`) : text.replace(`"${record}":{`, `"${record}":{${entry},`);
+  };
+  const many = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`l${index}`, 'v']));
+  const labelCount = Object.keys(alert().labels).length;
+
+  it('keeps it as an own entry with its value, in labels and annotations, the prototype untouched', () => {
+    const [parsed] = parseWebhook(withProto('labels', 'p')).alerts;
+    expect(Object.getOwnPropertyDescriptor(parsed?.labels, '__proto__')?.value).toBe('p');
+    expect(Object.getPrototypeOf(parsed?.labels)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(parseWebhook(withProto('annotations', 'n')).alerts[0]?.annotations, '__proto__')?.value).toBe('n');
+  });
+
+  it.each([
+    ['an object value', withProto('labels', { polluted: true }), 'alerts[0].labels.__proto__', 'alerts[0].labels.__proto__: expected a string'],
+    ['a label value one over the limit', withProto('labels', 'v'.repeat(1025)), 'alerts[0].labels.__proto__', 'alerts[0].labels.__proto__: label values are limited to 1024 characters'],
+    ['an annotation value one over the limit', withProto('annotations', 'v'.repeat(16_385)), 'alerts[0].annotations.__proto__', 'alerts[0].annotations.__proto__: annotation values are limited to 16384 characters'],
+    ['the 65th label', withProto('labels', 'p', many(64 - labelCount)), 'alerts[0].labels', 'alerts[0].labels: at most 64 labels per alert'],
+  ])('refuses %s by the same rules as any entry', (_case, body, field, message) => {
+    const error = parseError(body);
+    expect(error).toMatchObject({ field, status: 400, message });
+  });
+
+  it('accepts a value of exactly the limit, and the 64th label', () => {
+    expect(parseWebhook(withProto('labels', 'v'.repeat(1024))).alerts[0]?.labels.alertname).toBe('KubePodCrashLooping');
+    expect(Object.keys(parseWebhook(withProto('labels', 'p', many(63 - labelCount))).alerts[0]?.labels ?? {})).toHaveLength(64);
+  });
+});
+
 describe('normalizeWebhook: what a signal carries, and what it leaves out', () => {
   const signalOf = (overrides: Parameters<typeof alert>[0], context: { strategy?: 'resource' | 'alert'; stormScope?: 'namespace' | 'cluster' } = {}) => {
     const [signal] = normalizeWebhook(parseWebhook(JSON.stringify(webhook([alert(overrides)]))), { tenant: 'default', receivedAt, strategy: context.strategy ?? 'resource', ...(context.stormScope && { stormScope: context.stormScope }) });

@@ -141,6 +141,51 @@ describe('LocalLambdaRuntime: async invocations', () => {
     expect((await second.store.queued()).invocations).toEqual([]);
   });
 
+  it('closes without waiting out a retry when the running attempt fails after close() was called', async () => {
+    const runtime = await runtimeOn(newDirectory(), [3_600_000, 3_600_000]);
+    const failing = gate();
+    runtime.register('dedup', async () => {
+      await failing.opened;
+      throw new Error('Kubernetes is down');
+    });
+    await runtime.invokeAsync('dedup', { batch: 10 });
+    const closed = runtime.close();
+    failing.open();
+    // Resolves once the attempt ended, not after the hour: the retry stays queued for the next start.
+    await closed;
+    expect((await runtime.store.queued()).invocations).toEqual([expect.objectContaining({ payload: { batch: 10 }, attempts: 1 })]);
+  });
+
+  it('never starts an invocation twice when the queue is read while it runs', async () => {
+    const runtime = await runtimeOn(newDirectory());
+    const running = gate();
+    let calls = 0;
+    runtime.register('dedup', async () => {
+      calls += 1;
+      await running.opened;
+    });
+    await runtime.invokeAsync('dedup', { batch: 11 });
+    expect(await runtime.resumeQueued()).toBe(0);
+    running.open();
+    await runtime.drain();
+    expect(calls).toBe(1);
+  });
+
+  it('removes temporary files a killed process left, and keeps the first dead letter of an invocation', async () => {
+    const directory = newDirectory();
+    const store = await AsyncInvocationStore.open(directory);
+    writeFileSync(join(directory, 'queued', '.abc.123.tmp'), '{"half":');
+    const invocation = { ...(await store.enqueue('dedup', { batch: 12 })), attempts: 3 };
+    const first = await store.deadLetter(invocation, { name: 'KubeUnavailableError', message: 'the API server is down' });
+    // The process stopped before the queued file went: the next start finds it and dead-letters it again.
+    await store.recordAttempt(invocation);
+    const reopened = await AsyncInvocationStore.open(directory);
+    expect(readdirSync(join(directory, 'queued')).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    await reopened.deadLetter(invocation, { name: 'Runtime.Interrupted', message: 'the local runtime stopped during this attempt' });
+    expect((await reopened.deadLetters()).deadLetters).toEqual([first]);
+    expect((await reopened.queued()).invocations).toEqual([]);
+  });
+
   it('sets a queued file that does not parse aside, names it, and runs the others', async () => {
     const directory = newDirectory();
     const runtime = await runtimeOn(directory);
