@@ -107,6 +107,20 @@ describe('tenants, hostile names and values', () => {
     expect(it_.standin.writes().every((write) => /\/remediationrequests(\/[^/]+(\/status)?)?$/.test(write.path))).toBe(true);
   });
 
+  it('refuses thousands of labels, and an alert with thousands of annotations, naming the field; nothing is written', async () => {
+    const thousands = (prefix: string) => Object.fromEntries(Array.from({ length: 5_000 }, (_, index) => [`${prefix}${index}`, 'v']));
+    for (const [overrides, field] of [
+      [{ labels: { alertname: 'ManyLabels', ...thousands('l') } }, 'alerts[0].labels'],
+      [{ labels: { alertname: 'ManyAnnotations' }, annotations: thousands('a') }, 'alerts[0].annotations'],
+    ] as const) {
+      const response = await postAs(tokens.alpha, webhook([alert(overrides)]));
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ status: 400, field, detail: expect.stringMatching(/at most 64 (labels|annotations) per alert/) });
+    }
+    await it_.stack.runtime.drain();
+    expect(it_.requests()).toEqual([]);
+  });
+
   it('answers a header section over 16 KiB with 431, before any function runs, and keeps serving', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const url = new URL(`${it_.stack.url}/v1/alerts/alertmanager`);
