@@ -22,7 +22,7 @@ describe('a Redis Cluster master killed while alerts flow (3 masters + 3 replica
     await it_?.stop();
   });
 
-  it('ends with every acknowledged alert in exactly one request: batches on the dead master are retried after its replica took over, refusals are re-sent', async () => {
+  it('ends with every acknowledged alert in exactly one request, whichever keys the dead master held (503s are re-sent, batches wait or are retried)', async () => {
     const cluster = it_.redis as Cluster;
     /** Ports of the live masters, as the cluster itself says (CLUSTER NODES). */
     const liveMasters = async () =>
@@ -68,9 +68,9 @@ describe('a Redis Cluster master killed while alerts flow (3 masters + 3 replica
     expect(namespaces).toEqual(Array.from({ length: notifications }, (_, index) => `failover-${index}`).sort());
     for (const request of it_.requests()) expect(request.status).toMatchObject({ signal: { state: 'Firing' }, deduplication: { occurrenceCount: 1 } });
     expect(await it_.stack.runtime.deadLetters()).toEqual([]);
-    // Batches whose storm keys lived on the killed master failed their first attempt and were retried.
+    // Batches whose storm keys lived on the killed master either waited inside their invocation for the
+    // client to find the promoted replica, or failed and were retried by Lambda: reported, both are fine.
     const retried = it_.runtimeLog.filter((entry) => entry.message === 'async invocation failed, will retry').length;
-    expect(retried).toBeGreaterThan(0);
     process.stderr.write(
       `[redis failover] ${notifications} notifications, master :${killedPort} killed after the 10th: ${statuses.filter((status) => status === 202).length} accepted, ${statuses.filter((status) => status === 503).length} refused with 503 and re-sent, ${retried} dedup invocations retried\n`,
     );
