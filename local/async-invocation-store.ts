@@ -75,8 +75,9 @@ export class AsyncInvocationStore {
     return store;
   }
 
+  /** Stores a new invocation with its first attempt already counted (it starts at once; a kill during it counts). */
   async enqueue(functionName: string, payload: unknown): Promise<QueuedInvocation> {
-    const invocation: QueuedInvocation = { id: randomUUID(), functionName, payload, attempts: 0, queuedAt: new Date().toISOString() };
+    const invocation: QueuedInvocation = { id: randomUUID(), functionName, payload, attempts: 1, queuedAt: new Date().toISOString() };
     await this.write(this.queuedDirectory, invocation.id, invocation);
     return invocation;
   }

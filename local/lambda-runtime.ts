@@ -61,7 +61,7 @@ export class LocalLambdaRuntime {
   async invokeAsync(functionName: string, payload: unknown): Promise<string> {
     if (this.closing) throw new Error('the local runtime is stopping');
     const invocation = await this.store.enqueue(functionName, payload);
-    this.track(this.runAttempts(invocation));
+    this.track(this.runAttempts(invocation, true));
     return invocation.id;
   }
 
@@ -105,27 +105,33 @@ export class LocalLambdaRuntime {
     this.inFlight.add(tracked);
   }
 
-  private async runAttempts(queued: QueuedInvocation): Promise<void> {
+  /** `firstAttemptCounted`: the stored record already counts the attempt about to run (a new invocation). */
+  private async runAttempts(queued: QueuedInvocation, firstAttemptCounted = false): Promise<void> {
     this.running.add(queued.id);
     try {
-      await this.attemptUntilDone(queued);
+      await this.attemptUntilDone(queued, firstAttemptCounted);
     } finally {
       this.running.delete(queued.id);
     }
   }
 
-  private async attemptUntilDone(queued: QueuedInvocation): Promise<void> {
+  private async attemptUntilDone(queued: QueuedInvocation, firstAttemptCounted: boolean): Promise<void> {
     let invocation = queued;
+    let counted = firstAttemptCounted;
     const maxAttempts = this.retryDelaysMs.length + 1;
-    if (invocation.attempts >= maxAttempts) {
+    if (!counted && invocation.attempts >= maxAttempts) {
       // Its last attempt was cut short by the process stopping: as Lambda does with a crashed last attempt.
       await this.toDeadLetters(invocation, interrupted);
       return;
     }
     for (;;) {
       if (this.closing) return;
-      invocation = { ...invocation, attempts: invocation.attempts + 1 };
-      await this.store.recordAttempt(invocation);
+      if (counted) {
+        counted = false;
+      } else {
+        invocation = { ...invocation, attempts: invocation.attempts + 1 };
+        await this.store.recordAttempt(invocation);
+      }
       try {
         await this.invoke(invocation.functionName, invocation.payload);
         await this.store.complete(invocation.id);
