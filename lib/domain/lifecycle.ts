@@ -120,6 +120,26 @@ const decisions: Record<OutcomeKind, SignalDecision> = {
   'storm-resolved': { action: 'join-storm', reason: 'storm-resolved' },
 };
 
+/** Each reason in a sentence an operator reads (`stormgate why`); docs/LIFECYCLE.md has the whole rule. */
+export const reasonExplained: Record<DecisionReason, string> = {
+  'new-episode': 'the first firing alert of this resource (or its first after it resolved): a request is created',
+  'completing-reserved-episode': 'the episode is open but its request was not confirmed yet: the request is made sure of (an existing one counts)',
+  'duplicate-of-open-episode': 'Alertmanager re-sent an alert of an open episode (group_interval or repeat_interval): counted, no new request',
+  'ha-peer-redelivery': "the same delivery again within the HA window (an Alertmanager HA peer's copy): counted, no new request",
+  'another-alert-of-resource': 'another alert of a resource whose episode is open (e.g. a second container): counted on the same request',
+  'resolved-open-episode': 'the last firing alert of the episode resolved: its request is marked Resolved',
+  'alert-of-resource-resolved': 'one alert of the resource resolved while others still fire: the episode stays open',
+  'storm-suspected': 'another resource of the same alertname and namespace was new moments ago: held briefly to see whether a storm forms',
+  'stale-delivery': 'a late or older copy (an older startsAt, or a firing after its resolve): ignored, it never reopens a closed episode',
+  'lambda-retry': 'a retry of a batch that was already counted: nothing counted again, the work still needed is completed',
+  'resolved-during-hold': 'it resolved while it was held: no request, it came and went before stormgate promised one',
+  'resolved-without-open-episode': 'resolved without an open episode (resolved before its firing arrived, or state was lost): remembered as a tombstone',
+  'part-of-storm': "a member of its storm: it is part of the storm's one aggregated request",
+  'storm-member-repeated': 'a storm member re-sent: absorbed into the storm, only the alert count grows',
+  'storm-member-resolved': 'a storm member resolved: counted on the storm; the storm goes on while others fire',
+  'storm-resolved': "the storm's last firing member resolved: the aggregated request is marked Resolved",
+};
+
 /** Pure: what dedup does with a signal, given what its atomic Redis step reported. */
 export function decideSignalAction(outcome: OutcomeKind): SignalDecision {
   return decisions[outcome];

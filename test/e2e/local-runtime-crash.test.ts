@@ -13,10 +13,10 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 const functionsToken = 'sg-crash-test-functions-token';
 
-/** `npm run dead-letters -- …` as a user runs it; resolves with its exit code and output. */
+/** `stormgate dead-letters …` (what `npm run dead-letters --` runs) as a user runs it; resolves with its exit code and output. */
 async function deadLettersCommand(stateDirectory: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'local/dead-letters.ts', ...args], { cwd: root, env: { ...process.env, LOCAL_STATE_DIR: stateDirectory } });
+    const { stdout, stderr } = await run(process.execPath, ['bin/stormgate.mjs', 'dead-letters', ...args], { cwd: root, env: { ...process.env, LOCAL_STATE_DIR: stateDirectory } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -117,7 +117,9 @@ describe('the local runtime killed in the middle of an invocation', () => {
     const neither = await deadLettersCommand(runtime.stateDirectory, 'redrive');
     expect(neither).toMatchObject({ code: 2, stderr: expect.stringContaining('redrive takes either --all or request ids') });
     const unknown = await deadLettersCommand(runtime.stateDirectory, 'frobnicate');
-    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command frobnicate') });
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown action frobnicate: list or redrive') });
+    const nowhere = await deadLettersCommand(join(runtime.stateDirectory, 'mistyped'), 'list');
+    expect(nowhere).toMatchObject({ code: 2, stderr: expect.stringContaining('holds no local runtime state') });
   });
 
   it('refuses to start on a state directory another running runtime uses', async () => {

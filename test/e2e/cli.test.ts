@@ -1,0 +1,91 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { freePort } from '../../local/free-port.js';
+import { eventually, type LocalRuntimeProcess, startLocalRuntimeProcess } from '../support/local-runtime-process.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
+const token = 'cli-test-token-0123456789';
+
+/** `stormgate …` as a user runs it (the package bin); resolves with its exit code and output. */
+async function stormgate(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['bin/stormgate.mjs', ...args], { cwd: root, env: { ...process.env, STORMGATE_URL: '', STORMGATE_TOKEN: '', ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('the stormgate command', () => {
+  let runtime: LocalRuntimeProcess;
+  const endpoint = () => ['--url', runtime.url, '--token', token];
+
+  beforeAll(async () => {
+    runtime = await startLocalRuntimeProcess({ AUTH_TOKENS: token, STORM_HOLD_SECONDS: '0' });
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+
+  it('lists its commands, and says how it was misused with exit code 2', async () => {
+    const help = await stormgate(['--help']);
+    expect(help.code).toBe(0);
+    for (const name of ['send', 'why', 'dead-letters']) expect(help.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+    expect(await stormgate([])).toMatchObject({ code: 2 });
+    expect(await stormgate(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command frobnicate') });
+    expect(await stormgate(['send', '--help'])).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: stormgate send <fixture|file|->') });
+    expect(await stormgate(['send', '--nope'])).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--nope'") });
+    expect(await stormgate(['send', 'no-such-fixture'])).toMatchObject({ code: 2, stderr: expect.stringContaining('is neither a fixture') });
+    expect(await stormgate(['why', 'not-a-fingerprint'])).toMatchObject({ code: 2, stderr: expect.stringContaining('32 hex characters') });
+  });
+
+  it('sends a fixture, prints the receipt, and explains the decision with why', async () => {
+    const sent = await stormgate(['send', 'firing', ...endpoint()]);
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(/^202 accepted 1 alert\(s\), request \S+$/m);
+    const fingerprint = /^ {2}([0-9a-f]{32}) {2}KubePodCrashLooping {2}firing {2}→ deduplicate {3}\(stormgate why \1\)$/m.exec(sent.stdout)?.[1] as string;
+    expect(fingerprint).toMatch(/^[0-9a-f]{32}$/);
+
+    const explained = await eventually(async () => {
+      const why = await stormgate(['why', fingerprint, ...endpoint()]);
+      return why.stdout.includes(': created') ? why : undefined;
+    }, 'the request to be created');
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toContain(`signal ${fingerprint}`);
+    expect(explained.stdout).toMatch(/^ {2}episode {3}open, started \S+, last seen \S+, 1 occurrence\(s\)$/m);
+    expect(explained.stdout).toMatch(/^ {2}decision {2}opened → create-request \(new-episode\)$/m);
+    expect(explained.stdout).toContain('the first firing alert of this resource');
+    expect(explained.stdout).toMatch(new RegExp(`^  request   stormgate/rr-${fingerprint}-[0-9a-z]+: created$`, 'm'));
+
+    // The same notification again looks like an HA peer's copy; the endpoint and token come from the environment.
+    const env = { STORMGATE_URL: runtime.url, STORMGATE_TOKEN: token };
+    expect((await stormgate(['send', 'firing'], env)).code).toBe(0);
+    const again = await eventually(async () => {
+      const why = await stormgate(['why', fingerprint, '--json'], env);
+      return (JSON.parse(why.stdout) as { episode?: { occurrenceCount: number } }).episode?.occurrenceCount === 2 ? why : undefined;
+    }, 'the second occurrence');
+    expect(JSON.parse(again.stdout)).toMatchObject({ fingerprint, lastDecision: { outcome: 'redelivered', reason: 'ha-peer-redelivery' }, remediationRequest: { state: 'created' } });
+  });
+
+  it('exits 1 with the problem when refused or not found, and 3 when nothing answers', async () => {
+    const refused = await stormgate(['send', 'firing', '--url', runtime.url]);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/^401 Unauthorized: /m) });
+    expect(refused.stderr).toContain('give the token with --token or STORMGATE_TOKEN');
+    const missing = await stormgate(['why', 'f'.repeat(32), ...endpoint()]);
+    expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining(`no signal ${'f'.repeat(32)} for this tenant`) });
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    expect(await stormgate(['send', 'firing', '--url', closed, '--token', token])).toMatchObject({ code: 3, stderr: expect.stringContaining('could not reach the endpoint: ECONNREFUSED') });
+  });
+
+  it('prints the receipt as JSON with --json', async () => {
+    const sent = await stormgate(['send', 'mixed', '--json', ...endpoint()]);
+    expect(sent.code).toBe(0);
+    const receipt = JSON.parse(sent.stdout) as { accepted: number; alerts: unknown[] };
+    expect(receipt.accepted).toBe(receipt.alerts.length);
+    expect(receipt.accepted).toBeGreaterThan(1);
+  });
+});
