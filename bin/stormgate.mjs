@@ -2,5 +2,7 @@
 // The `stormgate` command: runs cli/main.ts through tsx (the repository is TypeScript, run as is).
 import { register } from 'tsx/esm/api';
 
+// The functions' JSON logs (e.g. a Redis connection error) are not the command's output.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 register();
 await import('../cli/main.ts');

@@ -5,10 +5,11 @@
 import { parseArgs } from 'node:util';
 import { type Command, type CommandIo, exitCodes, UsageError } from './command.js';
 import { deadLetters } from './commands/dead-letters.js';
+import { memory } from './commands/memory.js';
 import { send } from './commands/send.js';
 import { why } from './commands/why.js';
 
-const commands: readonly Command[] = [send, why, deadLetters];
+const commands: readonly Command[] = [send, why, memory, deadLetters];
 
 const overview = `Usage: stormgate <command> [options]   (stormgate <command> --help for one)
 

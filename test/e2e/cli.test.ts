@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
 import { freePort } from '../../local/free-port.js';
 import { eventually, type LocalRuntimeProcess, startLocalRuntimeProcess } from '../support/local-runtime-process.js';
 
@@ -12,7 +13,7 @@ const token = 'cli-test-token-0123456789';
 /** `stormgate …` as a user runs it (the package bin); resolves with its exit code and output. */
 async function stormgate(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/stormgate.mjs', ...args], { cwd: root, env: { ...process.env, STORMGATE_URL: '', STORMGATE_TOKEN: '', ...env } });
+    const { stdout, stderr } = await run(process.execPath, ['bin/stormgate.mjs', ...args], { cwd: root, env: { ...process.env, STORMGATE_URL: '', STORMGATE_TOKEN: '', REDIS_URL: '', REDIS_CLUSTER_NODES: '', ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -34,7 +35,7 @@ describe('the stormgate command', () => {
   it('lists its commands, and says how it was misused with exit code 2', async () => {
     const help = await stormgate(['--help']);
     expect(help.code).toBe(0);
-    for (const name of ['send', 'why', 'dead-letters']) expect(help.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+    for (const name of ['send', 'why', 'memory', 'dead-letters']) expect(help.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
     expect(await stormgate([])).toMatchObject({ code: 2 });
     expect(await stormgate(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command frobnicate') });
     expect(await stormgate(['send', '--help'])).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: stormgate send <fixture|file|->') });
@@ -79,6 +80,33 @@ describe('the stormgate command', () => {
     expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining(`no signal ${'f'.repeat(32)} for this tenant`) });
     const closed = `http://127.0.0.1:${await freePort()}`;
     expect(await stormgate(['send', 'firing', '--url', closed, '--token', token])).toMatchObject({ code: 3, stderr: expect.stringContaining('could not reach the endpoint: ECONNREFUSED') });
+  });
+
+  it('checks the keys in Redis: every family with its TTLs, exit 1 for a key without TTL or memory over the fraction, 3 when unreachable', async () => {
+    await stormgate(['send', 'mixed', ...endpoint()]);
+    await eventually(async () => (runtime.logs.some((line) => line.message === 'batch deduplicated') ? true : undefined), 'a deduplicated batch');
+    const healthy = await stormgate(['memory', '--redis', runtime.redisUrl]);
+    expect(healthy.code).toBe(0);
+    expect(healthy.stdout).toMatch(/^episode +\d+ +\d+ {2}\d+–\d+$/m);
+    expect(healthy.stdout).toMatch(/^batch +\d+ +\d+ {2}\d+–\d+$/m);
+    expect(healthy.stdout).toMatch(/used [\d.]+ MiB of [\d.]+ MiB \([\d.]+% used\), policy noeviction, fragmentation [\d.]+$/m);
+    expect(healthy.stdout).toContain('✓ every stormgate key has a TTL');
+    const report = JSON.parse((await stormgate(['memory', '--redis', runtime.redisUrl, '--json'])).stdout) as { healthy: boolean; families: Record<string, { keys: number; withoutTtl: number }> };
+    expect(report.healthy).toBe(true);
+    expect(report.families.episode?.keys).toBeGreaterThan(0);
+
+    const redis = new Redis(runtime.redisUrl);
+    try {
+      await redis.set('sg:k', '1');
+      const leak = await stormgate(['memory', '--redis', runtime.redisUrl]);
+      expect(leak).toMatchObject({ code: 1, stdout: expect.stringContaining('✗ no TTL: "sg:k"') });
+    } finally {
+      await redis.del('sg:k');
+      redis.disconnect();
+    }
+    expect(await stormgate(['memory', '--redis', runtime.redisUrl, '--max-fraction', '0.000001'])).toMatchObject({ code: 1, stdout: expect.stringContaining('uses more than') });
+    expect(await stormgate(['memory'])).toMatchObject({ code: 2, stderr: expect.stringContaining('give --redis URL or --cluster') });
+    expect(await stormgate(['memory', '--redis', `redis://127.0.0.1:${await freePort()}`])).toMatchObject({ code: 3, stderr: expect.stringContaining('Redis did not answer') });
   });
 
   it('prints the receipt as JSON with --json', async () => {
