@@ -6,10 +6,11 @@ import { parseArgs } from 'node:util';
 import { type Command, type CommandIo, exitCodes, UsageError } from './command.js';
 import { deadLetters } from './commands/dead-letters.js';
 import { memory } from './commands/memory.js';
+import { record } from './commands/record.js';
 import { send } from './commands/send.js';
 import { why } from './commands/why.js';
 
-const commands: readonly Command[] = [send, why, memory, deadLetters];
+const commands: readonly Command[] = [send, why, record, memory, deadLetters];
 
 const overview = `Usage: stormgate <command> [options]   (stormgate <command> --help for one)
 
