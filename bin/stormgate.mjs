@@ -4,5 +4,6 @@ import { register } from 'tsx/esm/api';
 
 // The functions' JSON logs (e.g. a Redis connection error) are not the command's output.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.LOG_LEVEL ??= 'SILENT';
 register();
 await import('../cli/main.ts');

@@ -5,12 +5,13 @@
 import { parseArgs } from 'node:util';
 import { type Command, type CommandIo, exitCodes, UsageError } from './command.js';
 import { deadLetters } from './commands/dead-letters.js';
+import { doctor } from './commands/doctor.js';
 import { memory } from './commands/memory.js';
 import { record } from './commands/record.js';
 import { send } from './commands/send.js';
 import { why } from './commands/why.js';
 
-const commands: readonly Command[] = [send, why, record, memory, deadLetters];
+const commands: readonly Command[] = [send, why, record, memory, doctor, deadLetters];
 
 const overview = `Usage: stormgate <command> [options]   (stormgate <command> --help for one)
 
@@ -55,3 +56,5 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
 
 const io: CommandIo = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`), env: process.env };
 process.exitCode = await main(process.argv.slice(2), io);
+// Clients the commands opened (Redis reconnecting, sockets) must not keep the process alive.
+process.exit();

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { freePort } from '../../local/free-port.js';
 import { eventually, type LocalRuntimeProcess, startLocalRuntimeProcess } from '../support/local-runtime-process.js';
+import { withoutStormgateVariables } from '../support/stormgate-env.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -12,8 +13,9 @@ const token = 'cli-test-token-0123456789';
 
 /** `stormgate …` as a user runs it (the package bin); resolves with its exit code and output. */
 async function stormgate(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { STORMGATE_URL: _url, STORMGATE_TOKEN: _token, ...inherited } = withoutStormgateVariables(process.env);
   try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/stormgate.mjs', ...args], { cwd: root, env: { ...process.env, STORMGATE_URL: '', STORMGATE_TOKEN: '', REDIS_URL: '', REDIS_CLUSTER_NODES: '', ...env } });
+    const { stdout, stderr } = await run(process.execPath, ['bin/stormgate.mjs', ...args], { cwd: root, env: { ...inherited, ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -107,6 +109,32 @@ describe('the stormgate command', () => {
     expect(await stormgate(['memory', '--redis', runtime.redisUrl, '--max-fraction', '0.000001'])).toMatchObject({ code: 1, stdout: expect.stringContaining('uses more than') });
     expect(await stormgate(['memory'])).toMatchObject({ code: 2, stderr: expect.stringContaining('give --redis URL or --cluster') });
     expect(await stormgate(['memory', '--redis', `redis://127.0.0.1:${await freePort()}`])).toMatchObject({ code: 3, stderr: expect.stringContaining('Redis did not answer') });
+  });
+
+  it("checks a deployment's wiring with doctor: every line ✓ when it is right, ✗ with the fix when not", async () => {
+    const wiring = { REDIS_URL: runtime.redisUrl, KUBE_API_URL: runtime.kubeApiUrl, AUTH_TOKENS: token };
+    const healthy = await stormgate(['doctor', ...endpoint()], wiring);
+    expect(healthy.stdout.trim().split('\n').map((line) => line.slice(0, 17))).toEqual([
+      '✓ configuration  ',
+      '✓ redis          ',
+      '✓ redis eviction ',
+      '✓ kubernetes     ',
+      '✓ endpoint       ',
+      '✓ endpoint auth  ',
+      '✓ endpoint token ',
+    ]);
+    expect(healthy.code).toBe(0);
+
+    const closedPort = await freePort();
+    const broken = await stormgate(['doctor', '--json', '--url', runtime.url, '--token', 'not-a-token-0123456789'], { ...wiring, REDIS_URL: `redis://127.0.0.1:${closedPort}` });
+    expect(broken.code).toBe(1);
+    const report = JSON.parse(broken.stdout) as { ok: boolean; checks: { name: string; ok: boolean; fix?: string }[] };
+    expect(report.ok).toBe(false);
+    expect(report.checks.filter((check) => !check.ok).map((check) => check.name)).toEqual(['redis', 'endpoint token']);
+    expect(report.checks.find((check) => check.name === 'redis')?.fix).toContain('REDIS_URL');
+
+    const unconfigured = await stormgate(['doctor'], { ...wiring, RR_NAMESPACE: 'Not_A_Namespace' });
+    expect(unconfigured).toMatchObject({ code: 1, stdout: expect.stringMatching(/^✗ configuration +.*RR_NAMESPACE/m) });
   });
 
   it('prints the receipt as JSON with --json', async () => {
