@@ -282,6 +282,13 @@ describe('a label or annotation named __proto__ (zod skips it; the edge checks a
     expect(error).toMatchObject({ field, status: 400, message });
   });
 
+  it.each(['groupLabels', 'commonLabels', 'commonAnnotations', 'routeLabels'])('keeps it in the notification\'s %s, the only record that has one', (record) => {
+    const plain = JSON.stringify(webhook([alert()], { routeLabels: { receiver: 'stormgate' } }));
+    const text = plain.includes(`"${record}":{}`) ? plain.replace(`"${record}":{}`, `"${record}":{"__proto__":"kept"}`) : plain.replace(`"${record}":{`, `"${record}":{"__proto__":"kept",`);
+    const parsed = parseWebhook(text) as unknown as Record<string, Record<string, string>>;
+    expect(Object.getOwnPropertyDescriptor(parsed[record], '__proto__')?.value).toBe('kept');
+  });
+
   it('accepts a value of exactly the limit, and the 64th label', () => {
     expect(parseWebhook(withProto('labels', 'v'.repeat(1024))).alerts[0]?.labels.alertname).toBe('KubePodCrashLooping');
     expect(Object.keys(parseWebhook(withProto('labels', 'p', many(63 - labelCount))).alerts[0]?.labels ?? {})).toHaveLength(64);
