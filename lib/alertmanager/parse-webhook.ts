@@ -25,9 +25,8 @@ function wellFormed(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** A property of a parsed JSON value, or undefined. */
-const member = (value: unknown, name: string | number): unknown =>
-  value !== null && typeof value === 'object' && Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined;
+/** A property of the validated notification's JSON (objects and arrays there), or undefined. */
+const member = (value: unknown, name: string | number): unknown => (value as Record<string | number, unknown> | undefined)?.[name];
 
 const hasProtoKey = (value: unknown) => value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__');
 
@@ -56,11 +55,6 @@ function withOwnEntries(validated: Record<string, string>, input: unknown, field
 
 function keepProtoKeys(payload: WebhookPayload, json: unknown, limits: WebhookLimits): WebhookPayload {
   const rawAlerts = member(json, 'alerts');
-  // The common case costs one look per record, and no copy.
-  const anywhere =
-    ['groupLabels', 'commonLabels', 'commonAnnotations', 'routeLabels'].some((name) => hasProtoKey(member(json, name))) ||
-    (Array.isArray(rawAlerts) && rawAlerts.some((alert) => hasProtoKey(member(alert, 'labels')) || hasProtoKey(member(alert, 'annotations'))));
-  if (!anywhere) return payload;
   const labelRule: RecordRule = { what: 'label', maxEntries: limits.maxLabelsPerAlert, maxValueLength: limits.maxLabelValueLength };
   const annotationRule: RecordRule = { what: 'annotation', maxEntries: limits.maxLabelsPerAlert, maxValueLength: limits.maxAnnotationValueLength };
   return {
