@@ -289,6 +289,13 @@ describe('a label or annotation named __proto__ (zod skips it; the edge checks a
     expect(Object.getOwnPropertyDescriptor(parsed[record], '__proto__')?.value).toBe('kept');
   });
 
+  it.each(['groupLabels', 'commonLabels', 'commonAnnotations', 'routeLabels'])('refuses a __proto__ in the notification\'s %s that is not a string, naming it', (record) => {
+    const plain = JSON.stringify(webhook([alert()], { routeLabels: { receiver: 'stormgate' } }));
+    const entry = '"__proto__":{"polluted":true}';
+    const text = plain.includes(`"${record}":{}`) ? plain.replace(`"${record}":{}`, `"${record}":{${entry}}`) : plain.replace(`"${record}":{`, `"${record}":{${entry},`);
+    expect(parseError(text)).toMatchObject({ field: `${record}.__proto__`, message: `${record}.__proto__: expected a string` });
+  });
+
   it('accepts a value of exactly the limit, and the 64th label', () => {
     expect(parseWebhook(withProto('labels', 'v'.repeat(1024))).alerts[0]?.labels.alertname).toBe('KubePodCrashLooping');
     expect(Object.keys(parseWebhook(withProto('labels', 'p', many(63 - labelCount))).alerts[0]?.labels ?? {})).toHaveLength(64);
