@@ -114,8 +114,8 @@ export interface KubeStandinOptions {
   readonly deniedVerbs?: readonly string[];
 }
 
-/** mulberry32: a small deterministic generator of numbers in [0, 1). */
-function seededRandom(seed: number): () => number {
+/** mulberry32: a small deterministic generator of numbers in [0, 1) (the stand-in's fault draws, tests' seeded choices). */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -1,28 +1,16 @@
-import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { type KubeObject, KubeStandin } from '../../local/kube-standin/server.js';
 import { type RunningRedis, startRedisStandalone } from '../../local/redis-runner.js';
 import { alert, webhook } from '../support/builders/webhook.js';
 import { eventually, type LocalRuntimeProcess, startLocalRuntimeProcess } from '../support/local-runtime-process.js';
+import { runStormgate } from '../support/stormgate-command.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
 const functionsToken = 'sg-crash-test-functions-token';
 
-/** `stormgate dead-letters …` (what `npm run dead-letters --` runs) as a user runs it; resolves with its exit code and output. */
-async function deadLettersCommand(stateDirectory: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/stormgate.mjs', 'dead-letters', ...args], { cwd: root, env: { ...process.env, LOCAL_STATE_DIR: stateDirectory } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** `stormgate dead-letters …` (what `npm run dead-letters --` runs) on a runtime's state directory. */
+const deadLettersCommand = (stateDirectory: string, ...args: string[]) => runStormgate(['dead-letters', ...args], { LOCAL_STATE_DIR: stateDirectory });
 
 /**
  * Lambda's async semantics in the local runtime, against a crash: an alert answered 202 is in exactly one

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { KubeStandin } from '../../local/kube-standin/server.js';
+import { KubeStandin, seededRandom } from '../../local/kube-standin/server.js';
 import { type RunningRedis, startRedisStandalone } from '../../local/redis-runner.js';
 import { alert, type AlertFixture, webhook } from '../support/builders/webhook.js';
 import { eventually, type LocalRuntimeProcess, startLocalRuntimeProcess } from '../support/local-runtime-process.js';
@@ -9,17 +9,6 @@ import { eventually, type LocalRuntimeProcess, startLocalRuntimeProcess } from '
 const durationMs = 60_000;
 const senders = 200;
 const functionsToken = 'sg-load-test-functions-token';
-
-/** mulberry32: the load's choices repeat run to run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const residentBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 
@@ -65,7 +54,8 @@ describe('sustained load: 200 concurrent senders for 60 seconds', () => {
   });
 
   it('answers only 202 or a deliberate 503, loses no acknowledged alert, and keeps memory flat', async () => {
-    const random = seeded(20_261_201);
+    // Seeded: the load's choices repeat run to run.
+    const random = seededRandom(20_261_201);
     const singles = Array.from({ length: 300 }, (_, index) => ({ alertname: `LoadSingle${index % 10}`, namespace: `load-single-${index}`, pod: `api-${index}` }));
     const storms = Array.from({ length: 10 }, (_, storm) => Array.from({ length: 20 }, (_, pod) => ({ alertname: 'LoadStorm', namespace: `load-storm-${storm}`, pod: `web-${pod}` })));
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
