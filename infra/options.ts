@@ -116,6 +116,8 @@ export const stackOptionsSchema = z
     /** Reserved concurrency caps (contain a runaway, e.g. a retry storm); 0 reserves nothing (default: new accounts cannot reserve). */
     dedupConcurrency: int(0, 1000).default(0),
     stormConcurrency: int(0, 1000).default(0),
+    /** The RequestFlood alarm fires when more RemediationRequests than this are created in 5 minutes. */
+    requestFloodAlarm: int(1, 100_000).default(50),
     /** Alarm notifications. */
     alarmEmail: z.email('must be an email address').optional(),
     /** Extra function environment (tuning from DESIGN.md: STORM_THRESHOLD, …), checked as the functions will check it. */

@@ -6,7 +6,7 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { kubeconfigPlaceholder } from '../lib/kube/kubeconfig-placeholder.js';
 import { functionTiming } from '../lib/runtime/function-timing.js';
-import { Monitoring } from './constructs/monitoring.js';
+import { metricsNamespaceOf, Monitoring } from './constructs/monitoring.js';
 import { Network } from './constructs/network.js';
 import { Redis } from './constructs/redis.js';
 import { StormgateFunction } from './constructs/stormgate-function.js';
@@ -44,7 +44,7 @@ export class StormgateStack extends Stack {
       ? { EKS_CLUSTER_NAME: options.eksClusterName ?? '', KUBE_API_URL: options.kubeApiUrl ?? '', KUBE_CA_DATA: options.kubeCaData ?? '' }
       : { KUBECONFIG_SECRET_ID: kubeconfig?.secretArn ?? '' };
 
-    const environment = { RR_NAMESPACE: options.rrNamespace, ...redis.environment, ...options.environment };
+    const environment = { RR_NAMESPACE: options.rrNamespace, POWERTOOLS_METRICS_NAMESPACE: metricsNamespaceOf(options), ...redis.environment, ...options.environment };
     const fnNetwork = { vpc: network.vpc, subnets: network.subnets, securityGroup: network.functions };
     const storm = new StormgateFunction(this, 'StormAggregator', {
       name: 'storm-aggregator',
@@ -96,9 +96,9 @@ export class StormgateStack extends Stack {
     });
 
     const functions = [
-      { name: 'Ingest', fn: ingest.function, logGroup: ingest.logGroup },
-      { name: 'Dedup', fn: dedup.function, logGroup: dedup.logGroup },
-      { name: 'StormAggregator', fn: storm.function, logGroup: storm.logGroup },
+      { name: 'Ingest', fn: ingest.function },
+      { name: 'Dedup', fn: dedup.function },
+      { name: 'StormAggregator', fn: storm.function },
     ];
     new Monitoring(this, 'Monitoring', {
       api: api.api,

@@ -111,6 +111,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     env.AWS_REGION ??= 'us-east-1';
     env.AWS_ACCESS_KEY_ID ??= 'local';
     env.AWS_SECRET_ACCESS_KEY ??= 'local';
+    // Metrics go to CloudWatch as EMF in the function's log when deployed; locally the runtime prints the
+    // same counts as its summary line (POWERTOOLS_METRICS_DISABLED=false prints the EMF too).
+    env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    env.POWERTOOLS_METRICS_NAMESPACE ??= 'Stormgate/local';
 
     // One at a time: the handlers share modules, and concurrent first imports race in some ESM loaders (jest's).
     const ingest = await import('../functions/ingest/handler.js');

@@ -3,6 +3,7 @@
  * Stops cleanly on SIGINT/SIGTERM.
  */
 import { fileURLToPath } from 'node:url';
+import { decisionLine, LiveSummary } from './decision-lines.js';
 import { startLocalStack } from './local-stack.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -15,6 +16,11 @@ if (retryDelaysText?.some((delay) => !/^\d+$/.test(delay.trim()))) {
   process.stderr.write(`LOCAL_ASYNC_RETRY_DELAYS_MS must be a comma-separated list of milliseconds, e.g. 200,400; got ${process.env.LOCAL_ASYNC_RETRY_DELAYS_MS}\n`);
   process.exit(1);
 }
+
+// One readable line per decision and a summary line replace the functions' JSON info logs on screen;
+// LOG_LEVEL=INFO shows those too (warnings and errors always show).
+process.env.LOG_LEVEL ??= 'WARN';
+process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL;
 
 const stack = await startLocalStack({
   env: process.env,
@@ -36,6 +42,18 @@ print(`  Redis:           ${stack.redis}`);
 print(`  Kubernetes API:  ${stack.kubeApiUrl}`);
 if (stack.kubeconfigPath) print(`  kubectl:         kubectl --kubeconfig ${stack.kubeconfigPath} get remediationrequests -n stormgate`);
 print('Press Ctrl+C to stop.');
+
+// Imported once the stack set the functions' environment (the metrics read it when first loaded).
+const { onDecision } = await import('../lib/telemetry/decisions.js');
+const { onMetric } = await import('../lib/telemetry/metrics.js');
+onDecision((decision) => print(decisionLine(decision)));
+const summary = new LiveSummary();
+onMetric((name, value) => summary.add(name, value));
+const summaryEvery = setInterval(() => {
+  const line = summary.take();
+  if (line !== undefined) print(line);
+}, 2_000);
+summaryEvery.unref();
 
 let stopping = false;
 const shutdown = (signal: string) => {

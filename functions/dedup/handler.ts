@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { type DedupBatch, dedupBatchSchema } from '../../lib/dedup/dedup-batch.js';
 import { processDedupBatch } from '../../lib/dedup/process-batch.js';
@@ -9,6 +10,9 @@ import { loadRuntimeSecrets } from '../../lib/runtime/secrets.js';
 import { remediationWriter } from '../../lib/runtime/kube.js';
 import { dueIndex, episodeStore } from '../../lib/runtime/stores.js';
 import { logger } from '../../lib/telemetry/logger.js';
+import { flushMetrics } from '../../lib/telemetry/flush-metrics.js';
+import { metrics } from '../../lib/telemetry/metrics.js';
+import { tracer } from '../../lib/telemetry/tracer.js';
 
 const config = runtimeConfig();
 await loadRuntimeSecrets({ credentials: false });
@@ -29,6 +33,8 @@ const deps = {
 /** Async invoke from ingest: a batch of signals → episodes and storm episodes in Redis → RemediationRequests. */
 export const handler = middy<DedupBatch>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(captureLambdaHandler(tracer))
+  .use(flushMetrics(metrics))
   .use(parseEvent(dedupBatchSchema))
   .handler(async (batch) => {
     const summary = await processDedupBatch(batch, deps);

@@ -15,6 +15,8 @@ import { currentCredentials, loadRuntimeSecrets } from '../../lib/runtime/secret
 import { episodeStore, kubeHealth, stormEpisodes } from '../../lib/runtime/stores.js';
 import { readSignalDecision } from '../../lib/signals/read-signal-decision.js';
 import { logger } from '../../lib/telemetry/logger.js';
+import { flushMetrics } from '../../lib/telemetry/flush-metrics.js';
+import { metrics } from '../../lib/telemetry/metrics.js';
 
 const config = runtimeConfig();
 await loadRuntimeSecrets({ credentials: true });
@@ -34,6 +36,7 @@ const signalDeps = { episodes: episodeStore(), storms: stormEpisodes(), namespac
 const authenticated = () =>
   middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(flushMetrics(metrics))
     .use(problemResponder())
     .use(authenticate(currentCredentials));
 

@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { parseEvent } from '../../lib/events/parse-event.js';
 import { runtimeConfig } from '../../lib/runtime/clients.js';
@@ -9,6 +10,9 @@ import { dueIndex, episodeStore, stormEpisodes } from '../../lib/runtime/stores.
 import { type SweepEvent, sweepEventSchema } from '../../lib/sweep/sweep-event.js';
 import { sweepDueWork } from '../../lib/sweep/sweep-due-work.js';
 import { logger } from '../../lib/telemetry/logger.js';
+import { flushMetrics } from '../../lib/telemetry/flush-metrics.js';
+import { metrics } from '../../lib/telemetry/metrics.js';
+import { tracer } from '../../lib/telemetry/tracer.js';
 
 const config = runtimeConfig();
 await loadRuntimeSecrets({ credentials: false });
@@ -28,6 +32,8 @@ const deps = {
 /** Scheduled sweep (EventBridge rule / local timer): closes storm windows, ends storms, writes deferred statuses. */
 export const handler = middy<SweepEvent>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(captureLambdaHandler(tracer))
+  .use(flushMetrics(metrics))
   .use(parseEvent(sweepEventSchema))
   .handler(async () => {
     const summary = await sweepDueWork(deps);

@@ -4,17 +4,20 @@ import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metr
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { StormgateMetric } from '../../lib/telemetry/metrics.js';
 import type { StackOptions } from '../options.js';
+
+/** Where the functions publish stormgate's metrics (POWERTOOLS_METRICS_NAMESPACE). */
+export const metricsNamespaceOf = (options: Pick<StackOptions, 'namePrefix'>): string => `Stormgate/${options.namePrefix}`;
 
 export interface MonitoringProps {
   readonly api: RestApi;
-  readonly functions: { name: string; fn: IFunction; logGroup: ILogGroup }[];
+  readonly functions: { name: string; fn: IFunction }[];
   readonly deadLetterQueues: IQueue[];
   /** Where the Redis metrics are published: the serverless cache, or each member node of the group. */
   readonly redis: { mode: StackOptions['redisMode']; dimensions: Record<string, string>[] };
@@ -23,8 +26,8 @@ export interface MonitoringProps {
 
 /**
  * Alarms (API 5xx rate, function errors and throttles, dead letters, Redis memory, CPU and evictions) and
- * a dashboard (alerts received, duplicates, storms, requests created, latency, Redis memory). The
- * stormgate counts come from the structured logs through metric filters: no extra code in the functions.
+ * a dashboard (alerts received, duplicates, storms, requests created, latency, Redis memory), plus alarms on
+ * stormgate's own metrics: decision latency and a flood of requests (storms not aggregating).
  */
 export class Monitoring extends Construct {
   readonly alarms: Alarm[] = [];
@@ -32,7 +35,6 @@ export class Monitoring extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const topic = this.alarmTopic(props.options);
-    const namespace = `Stormgate/${props.options.namePrefix}`;
     const alarm = (name: string, metric: IMetric, threshold: number, description: string) => {
       const created = new Alarm(this, name, {
         metric,
@@ -84,38 +86,35 @@ export class Monitoring extends Construct {
     }
     redisAlarm('RedisEvictions', 'Evictions', 'Sum', 0, 'Redis evicted keys: state was lost');
 
-    const fromLogs = (fn: (typeof props.functions)[number] | undefined, metricName: string, message: string, field: string): Metric => {
-      if (!fn) throw new Error(`no function for ${metricName}`);
-      return new MetricFilter(this, metricName, {
-        logGroup: fn.logGroup,
-        metricNamespace: namespace,
-        metricName,
-        filterPattern: FilterPattern.stringValue('$.message', '=', message),
-        metricValue: `$.${field}`,
-      }).metric({ statistic: 'Sum', period: Duration.minutes(1) });
-    };
-    const ingest = props.functions.find((entry) => entry.name === 'Ingest');
-    const dedup = props.functions.find((entry) => entry.name === 'Dedup');
-    const storm = props.functions.find((entry) => entry.name === 'StormAggregator');
+    // stormgate's own metrics: Powertools Metrics (CloudWatch embedded metric format) from the functions'
+    // logs, lib/telemetry/metrics.ts; one series each (dimension service=stormgate).
+    const stormgate = (metricName: StormgateMetric, statistic = 'Sum', period = Duration.minutes(1)) =>
+      new Metric({ namespace: metricsNamespaceOf(props.options), metricName, dimensionsMap: { service: 'stormgate' }, statistic, period });
+    alarm(
+      'DecisionLatency',
+      stormgate('DecisionLatency', 'p99', Duration.minutes(5)),
+      120_000,
+      'Alerts waited more than 2 minutes (p99) for a dedup decision: the async queue is backing up, or Redis or the Kubernetes API is slow',
+    );
+    alarm(
+      'RequestFlood',
+      stormgate('RequestsCreated', 'Sum', Duration.minutes(5)),
+      props.options.requestFloodAlarm,
+      `More than ${props.options.requestFloodAlarm} RemediationRequests created in 5 minutes: storms may not be aggregating (STORM_THRESHOLD, STORM_SCOPE; stormgate replay shows what a setting does)`,
+    );
     new Dashboard(this, 'Dashboard', {
       dashboardName: props.options.namePrefix,
       widgets: [
         [
-          new GraphWidget({ title: 'Alerts received', left: [fromLogs(ingest, 'AlertsReceived', 'notification accepted', 'alerts')] }),
+          new GraphWidget({ title: 'Alerts received', left: [stormgate('AlertsReceived')] }),
           new GraphWidget({
             title: 'Decisions',
-            left: [
-              fromLogs(dedup, 'RequestsCreated', 'batch deduplicated', 'created'),
-              fromLogs(dedup, 'Duplicates', 'batch deduplicated', 'duplicates'),
-              fromLogs(dedup, 'StormAlerts', 'batch deduplicated', 'stormed'),
-            ],
+            left: [stormgate('RequestsCreated'), stormgate('DuplicatesAbsorbed'), stormgate('StormAlertsAbsorbed'), stormgate('RequestsResolved')],
           }),
-          new GraphWidget({
-            title: 'Storms',
-            left: [fromLogs(storm, 'StormsCreated', 'sweep done', 'stormsCreated'), fromLogs(storm, 'StormsEnded', 'sweep done', 'stormsEnded')],
-          }),
+          new GraphWidget({ title: 'Storms', left: [stormgate('StormsOpened'), stormgate('StormsClosed')] }),
         ],
         [
+          new GraphWidget({ title: 'Decision latency (ms)', left: [stormgate('DecisionLatency', 'p50'), stormgate('DecisionLatency', 'p99')] }),
           new GraphWidget({ title: 'Webhook latency', left: [props.api.metricLatency({ statistic: 'p50' }), props.api.metricLatency({ statistic: 'p99' })] }),
           ...(redisMemory.length > 0 ? [new GraphWidget({ title: 'Redis memory % (highest node)', left: redisMemory })] : []),
           new GraphWidget({ title: 'Webhook 4xx / 5xx', left: [props.api.metricClientError(), props.api.metricServerError()] }),

@@ -1,17 +1,18 @@
-import { decideSignalAction, type OutcomeKind } from '../domain/lifecycle.js';
+import { decideSignalAction, type OutcomeKind, type SignalAction } from '../domain/lifecycle.js';
 import { decideAdoption } from '../domain/adoption.js';
 import { remediationRequestName } from '../domain/request-name.js';
 import { deduplicationStatus, resolvedSignal } from '../domain/request-status.js';
 import type { Signal } from '../domain/signal.js';
 import { statusFlushMember } from '../domain/status-flush.js';
-import { type StormScope, stormWindowMember, truncatedStormParts } from '../domain/storm.js';
+import { type StormScope, stormPartOf, stormRequestFingerprint, stormWindowMember, truncatedStormParts } from '../domain/storm.js';
 import { unixSeconds } from '../domain/time.js';
 import { KubeWriteError } from '../errors.js';
 import { buildRemediationRequest, fingerprintLabel } from '../kube/remediation-request.js';
 import type { RemediationRequestWriter } from '../kube/remediation-writer.js';
 import type { DueEntry, DueIndex } from '../redis/due-index.js';
 import type { EpisodeStore, ObservedSignal, StormTouch } from '../redis/episode-store.js';
-import { logger } from '../telemetry/logger.js';
+import { reportDecision } from '../telemetry/decisions.js';
+import { addMetric } from '../telemetry/metrics.js';
 import type { DedupBatch } from './dedup-batch.js';
 
 export interface DedupDeps {
@@ -92,6 +93,11 @@ export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Pro
 
   const results = settled.map((result) => (result as PromiseFulfilledResult<WriteResult>).value);
   const count = (wanted: WriteResult) => results.filter((result) => result === wanted).length;
+  addMetric('RequestsCreated', count('created'));
+  addMetric('RequestsResolved', count('resolved'));
+  addMetric('DuplicatesAbsorbed', count('duplicate'));
+  addMetric('StormAlertsAbsorbed', count('stormed'));
+  if (signals.length > 0) addMetric('DecisionLatency', Math.max(0, deps.now().getTime() - Math.min(...signals.map((signal) => Date.parse(signal.receivedAt)))));
   return {
     created: count('created'),
     alreadyExisted: count('already-exists'),
@@ -117,7 +123,8 @@ async function scheduleDueWork(tenant: string, signals: readonly Signal[], resul
 
 async function applyDecision(tenant: string, signal: Signal, outcome: ObservedSignal, deps: DedupDeps): Promise<WriteResult> {
   const decision = decideSignalAction(outcome.kind);
-  logger.info('signal decided', {
+  const request = decidedRequestName(tenant, signal, outcome, decision.action);
+  reportDecision({
     tenant,
     fingerprint: signal.fingerprint,
     groupKey: signal.groupKey,
@@ -125,6 +132,7 @@ async function applyDecision(tenant: string, signal: Signal, outcome: ObservedSi
     outcome: outcome.kind,
     action: decision.action,
     reason: decision.reason,
+    ...(request !== undefined && { request }),
   });
   switch (decision.action) {
     case 'create-request':
@@ -140,6 +148,14 @@ async function applyDecision(tenant: string, signal: Signal, outcome: ObservedSi
     case 'ignore':
       return 'ignored';
   }
+}
+
+/** The request a decision points to: the episode's own, or its storm's (an adopted request may differ). */
+function decidedRequestName(tenant: string, signal: Signal, outcome: ObservedSignal, action: SignalAction): string | undefined {
+  if (action === 'join-storm') return outcome.episodeStart > 0 ? remediationRequestName(stormRequestFingerprint(tenant, stormPartOf(signal.fingerprint)), outcome.episodeStart) : undefined;
+  if (action === 'hold' || action === 'ignore' || (outcome.kind === 'tombstone' && !outcome.noRecord)) return undefined;
+  const start = outcome.kind === 'tombstone' ? unixSeconds(signal.startsAt) : outcome.episodeStart;
+  return start > 0 ? remediationRequestName(signal.fingerprint, start) : undefined;
 }
 
 /**

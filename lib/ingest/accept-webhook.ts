@@ -7,6 +7,7 @@ import { pinningGroupLabels, type StormScope } from '../domain/storm.js';
 import { KubeUnavailableError, RateBudgetExceededError } from '../errors.js';
 import type { RateBudgetVerdict } from '../redis/rate-budget.js';
 import { logger } from '../telemetry/logger.js';
+import { addMetric } from '../telemetry/metrics.js';
 import { fitSignal } from './split-batch.js';
 import type { BatchHandoff } from './dedup-handoff.js';
 
@@ -76,6 +77,7 @@ export async function acceptWebhook(input: AcceptWebhookInput, deps: AcceptWebho
     groupLabels: pinningGroupLabels(payload.groupLabels),
     signals,
   }, input.answerDeadline);
+  addMetric('AlertsReceived', signals.length);
   logger.info('notification accepted', {
     requestId: input.requestId,
     tenant: input.tenant,

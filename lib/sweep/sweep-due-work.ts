@@ -9,6 +9,7 @@ import type { ClaimedEntry, DueIndex } from '../redis/due-index.js';
 import type { EpisodeStore } from '../redis/episode-store.js';
 import type { StormEpisodes } from '../redis/storm-episodes.js';
 import { logger } from '../telemetry/logger.js';
+import { addMetric } from '../telemetry/metrics.js';
 
 export interface SweepDeps {
   readonly dueIndex: DueIndex;
@@ -96,6 +97,8 @@ async function advanceStorm(entry: ClaimedEntry, tenant: string, stormPart: stri
     try {
       await deps.writer.writeStatus(previousName, { signal: resolvedSignal(now) });
       await deps.storms.previousShown(tenant, stormPart, due.previous);
+      addMetric('StormsClosed', 1);
+      addMetric('RequestsResolved', 1);
     } catch (error) {
       logger.warn('could not mark the previous storm request Resolved; trying again later', { tenant, name: previousName, error: String(error) });
     }
@@ -121,6 +124,8 @@ async function advanceStorm(entry: ClaimedEntry, tenant: string, stormPart: stri
   await deps.dueIndex.finish(entry, written.kind === 'done' ? undefined : written.dueAt);
   if (storm.ended && written.kind === 'done') {
     logger.info('storm ended', { tenant, name, members: storm.members, alerts: storm.alertCount });
+    addMetric('StormsClosed', 1);
+    addMetric('RequestsResolved', 1);
     return result === 'storm-created' ? result : 'storm-ended';
   }
   return result;
@@ -144,6 +149,10 @@ async function createStormRequest(tenant: string, stormPart: string, storm: Stor
     ...(deps.clusterId !== undefined && { clusterId: deps.clusterId }),
   });
   const created = await deps.writer.create(request);
+  if (created.result === 'created') {
+    addMetric('StormsOpened', 1);
+    addMetric('RequestsCreated', 1);
+  }
   logger.info('storm request created', { tenant, name: request.metadata.name, alerts: storm.alertCount, trigger: storm.trigger, resources: storm.resources.length + storm.resourcesBeyondCap });
   const snapshot = await deps.storms.created(tenant, stormPart, storm.start);
   return snapshot && { storm: snapshot, ...(created.known && { known: created.known }) };

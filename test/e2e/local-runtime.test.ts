@@ -60,3 +60,43 @@ describe('npm start: the local runtime, driven as the README does', () => {
     await expect(fetch(`${runtime.url}/healthz`)).rejects.toThrow();
   });
 });
+
+describe('npm start: what it prints while alerts flow', () => {
+  let runtime: LocalRuntimeProcess;
+
+  beforeAll(async () => {
+    // npm start's default level (WARN: decisions as readable lines, not JSON), with the EMF that Lambda writes.
+    runtime = await startLocalRuntimeProcess({ LOG_LEVEL: 'WARN', POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'false' });
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+
+  it('prints one readable line per decision and a summary line, and the functions write the metrics as EMF', async () => {
+    const post = async () => {
+      const response = await fetch(`${runtime.url}/v1/alerts/alertmanager`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${runtime.token}`, 'Content-Type': 'application/json' },
+        body: fixture('alertmanager-firing.json'),
+      });
+      expect(response.status).toBe(202);
+      return ((await response.json()) as { alerts: { fingerprint: string }[] }).alerts[0]?.fingerprint as string;
+    };
+    const fingerprint = await post();
+    const lineOf = (pattern: RegExp) => eventually(async () => runtime.output().split('\n').find((line) => pattern.test(line)), String(pattern));
+    const created = await lineOf(/^decision .* create-request /);
+    expect(created).toMatch(new RegExp(`^decision  KubePodCrashLooping  ${fingerprint}  create-request \\(new-episode\\)  request rr-${fingerprint}-[0-9a-z]+$`));
+    // The same notification again within the HA window: what an HA peer's copy looks like.
+    await post();
+    expect(await lineOf(/^decision .* count-duplicate /)).toMatch(new RegExp(`^decision  KubePodCrashLooping  ${fingerprint}  count-duplicate \\(ha-peer-redelivery\\)  request rr-${fingerprint}-`));
+    expect(await lineOf(/^summary .*received 2 /)).toBe('summary   received 2 · duplicates 1 · storm alerts 0 · storms open 0 · requests created 1 · resolved 0');
+
+    const emf = (name: string) => runtime.logs.filter((line) => '_aws' in line && name in line).map((line) => line[name]);
+    expect(emf('AlertsReceived')).toEqual([1, 1]);
+    expect(emf('RequestsCreated')).toEqual([1]);
+    expect(emf('DuplicatesAbsorbed')).toEqual([1]);
+    expect(runtime.logs.find((line) => '_aws' in line)).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: 'Stormgate/local', Dimensions: [['service']] }] }, service: 'stormgate' });
+    // At WARN the functions' info logs stay off the screen.
+    expect(runtime.logs.filter((line) => line.message === 'signal decided')).toEqual([]);
+  });
+});

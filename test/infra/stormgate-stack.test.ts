@@ -8,6 +8,7 @@ import { buildApp } from '../../infra/app.js';
 import { memberNodes, valkeyEngineVersion } from '../../infra/constructs/redis.js';
 import { kubeconfigPlaceholder } from '../../lib/kube/kubeconfig-placeholder.js';
 import { functionTiming } from '../../lib/runtime/function-timing.js';
+import { stormgateMetrics } from '../../lib/telemetry/metrics.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 type Resources = Record<string, Resource>;
@@ -196,10 +197,34 @@ describe('StormgateStack (defaults: cluster-mode Valkey, new VPC, kubeconfig sec
 
   it('alarms on 5xx, async function errors and throttles, dead letters, and each Redis node’s memory, CPU and evictions', () => {
     const alarms = ofType(resources, 'AWS::CloudWatch::Alarm').map(([, alarm]) => String(alarm.Properties.AlarmDescription));
-    expect(alarms).toHaveLength(1 + 3 * 2 + 2 + 3);
-    expect(alarms).toEqual(expect.arrayContaining([expect.stringMatching(/5xx/), expect.stringMatching(/dead-letter/), expect.stringMatching(/memory above 75%/), expect.stringMatching(/CPU/), expect.stringMatching(/evicted/)]));
+    expect(alarms).toHaveLength(1 + 3 * 2 + 2 + 3 + 2);
+    expect(alarms).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/5xx/),
+        expect.stringMatching(/dead-letter/),
+        expect.stringMatching(/memory above 75%/),
+        expect.stringMatching(/CPU/),
+        expect.stringMatching(/evicted/),
+        expect.stringMatching(/waited more than 2 minutes/),
+        expect.stringMatching(/More than 50 RemediationRequests/),
+      ]),
+    );
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    template.resourceCountIs('AWS::Logs::MetricFilter', 6);
+  });
+
+  it("graphs and alarms on the functions' own metrics (Powertools EMF in the namespace the functions publish to), not log metric filters", () => {
+    template.resourceCountIs('AWS::Logs::MetricFilter', 0);
+    const functions = ofType(resources, 'AWS::Lambda::Function').filter(([id]) => /^(Ingest|Dedup|StormAggregator)Function/.test(id));
+    expect(functions).toHaveLength(3);
+    for (const [, fn] of functions) expect(fn.Properties.Environment).toMatchObject({ Variables: { POWERTOOLS_METRICS_NAMESPACE: 'Stormgate/stormgate' } });
+    const dashboard = JSON.stringify(ofType(resources, 'AWS::CloudWatch::Dashboard')[0]?.[1].Properties.DashboardBody);
+    for (const name of Object.keys(stormgateMetrics)) expect(dashboard).toContain(`\\"Stormgate/stormgate\\",\\"${name}\\",\\"service\\",\\"stormgate\\"`);
+    const flood = resources[idOf(resources, 'MonitoringRequestFlood', 'AWS::CloudWatch::Alarm')]?.Properties;
+    expect(flood).toMatchObject({ Namespace: 'Stormgate/stormgate', MetricName: 'RequestsCreated', Dimensions: [{ Name: 'service', Value: 'stormgate' }], Statistic: 'Sum', Period: 300, Threshold: 50 });
+    const latency = resources[idOf(resources, 'MonitoringDecisionLatency', 'AWS::CloudWatch::Alarm')]?.Properties;
+    expect(latency).toMatchObject({ Namespace: 'Stormgate/stormgate', MetricName: 'DecisionLatency', ExtendedStatistic: 'p99', Threshold: 120_000 });
+    const tuned = synth({ 'stormgate:requestFloodAlarm': '10' }).template;
+    tuned.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RequestsCreated', Threshold: 10, AlarmDescription: Match.stringLikeRegexp('More than 10 RemediationRequests') });
   });
 
   it('watches every member node of the group (node metrics carry CacheClusterId/CacheNodeId, never ReplicationGroupId) (point 11)', () => {
@@ -303,7 +328,8 @@ describe('StormgateStack options', () => {
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { ReplicationGroupId: 'sg-staging' });
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'sg-staging' });
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'sg-staging' });
-    template.allResourcesProperties('AWS::Logs::MetricFilter', { MetricTransformations: [Match.objectLike({ MetricNamespace: 'Stormgate/sg-staging' })] });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: 'Stormgate/sg-staging' }) } });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Stormgate/sg-staging', MetricName: 'RequestsCreated' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: Match.arrayWith([Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ Dimensions: Match.arrayWith([{ Name: 'CacheClusterId', Value: 'sg-staging-0001-001' }]) }) }) })]) });
   });
 

@@ -1,0 +1,30 @@
+import type { DecisionReason, OutcomeKind, SignalAction } from '../domain/lifecycle.js';
+import { logger } from './logger.js';
+
+/** One dedup decision about one signal, as logged and as in-process watchers see it. */
+export interface DecisionEvent {
+  readonly tenant: string;
+  readonly fingerprint: string;
+  readonly groupKey: string;
+  readonly alertname: string;
+  readonly outcome: OutcomeKind;
+  readonly action: SignalAction;
+  readonly reason: DecisionReason;
+  /** The RemediationRequest the signal counts on (its own or its storm's), when it has one. */
+  readonly request?: string;
+}
+
+type DecisionListener = (decision: DecisionEvent) => void;
+const listeners = new Set<DecisionListener>();
+
+/** Logs the decision (message `signal decided`) and tells in-process watchers. */
+export function reportDecision(decision: DecisionEvent): void {
+  logger.info('signal decided', { ...decision });
+  for (const listener of listeners) listener(decision);
+}
+
+/** Watches every decision made in this process (the local runtime's decision lines, `stormgate replay`). */
+export function onDecision(listener: DecisionListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
