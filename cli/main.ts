@@ -8,10 +8,11 @@ import { deadLetters } from './commands/dead-letters.js';
 import { doctor } from './commands/doctor.js';
 import { memory } from './commands/memory.js';
 import { record } from './commands/record.js';
+import { replay } from './commands/replay.js';
 import { send } from './commands/send.js';
 import { why } from './commands/why.js';
 
-const commands: readonly Command[] = [send, why, record, memory, doctor, deadLetters];
+const commands: readonly Command[] = [send, why, replay, record, memory, doctor, deadLetters];
 
 const overview = `Usage: stormgate <command> [options]   (stormgate <command> --help for one)
 
@@ -54,7 +55,12 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   }
 }
 
-const io: CommandIo = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`), env: process.env };
+const io: CommandIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
+  ...(process.stderr.isTTY && { status: (line: string) => process.stderr.write(`\r${line}\x1b[K`) }),
+};
 process.exitCode = await main(process.argv.slice(2), io);
 // Clients the commands opened (Redis reconnecting, sockets) must not keep the process alive.
 process.exit();

@@ -15,7 +15,7 @@ export const record: Command = {
   usage: `Usage: stormgate record <file.jsonl> [options]
 
 Listens for Alertmanager webhook notifications and appends each one to <file.jsonl> as a line
-{"offsetMs": <ms since the recording began>, "body": <the notification>}, answering 200, so that a team can
+{"offsetMs": <ms since the recording began>, "receivedAt": <ISO time>, "body": <the notification>}, answering 200, so that a team can
 capture its own flood and replay it (stormgate replay). Point a receiver's webhook_configs url at the URL
 it prints. Ctrl+C stops it.
 
@@ -55,7 +55,8 @@ Exit codes: 0 stopped, 2 usage.`,
           } catch {
             return response.writeHead(400, { 'Content-Type': 'text/plain' }).end('not JSON');
           }
-          appendFileSync(file, `${JSON.stringify({ offsetMs: Date.now() - started, body })}\n`);
+          const arrived = Date.now();
+          appendFileSync(file, `${JSON.stringify({ offsetMs: arrived - started, receivedAt: new Date(arrived).toISOString(), body })}\n`);
           recorded += 1;
           response.writeHead(200).end();
           io.out(`recorded notification ${recorded} (${Array.isArray((body as { alerts?: unknown }).alerts) ? (body as { alerts: unknown[] }).alerts.length : 0} alerts)`);

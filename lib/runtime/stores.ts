@@ -1,30 +1,36 @@
+import type { Config } from '../config/index.js';
+import type { RedisClient } from '../redis/client.js';
 import { DueIndex } from '../redis/due-index.js';
 import { EpisodeStore } from '../redis/episode-store.js';
 import { KubeHealth } from '../redis/kube-health.js';
 import { StormEpisodes } from '../redis/storm-episodes.js';
 import { redisClient, runtimeConfig } from './clients.js';
 
+/** The stores dedup and the sweep work on, configured from `config`, on one Redis client. */
+export function storesOn(redis: RedisClient, config: Pick<Config, 'dedup' | 'storm'>): { episodes: EpisodeStore; dueIndex: DueIndex; storms: StormEpisodes } {
+  return {
+    episodes: new EpisodeStore(redis, { ...config.dedup, storm: config.storm }),
+    dueIndex: new DueIndex(redis),
+    storms: new StormEpisodes(redis, { ...config.storm, ...config.dedup }),
+  };
+}
+
 /** The Redis-backed stores the handlers share, configured once per process. */
-let episodes: EpisodeStore | undefined;
-let due: DueIndex | undefined;
-let storms: StormEpisodes | undefined;
+let stores: ReturnType<typeof storesOn> | undefined;
 let health: KubeHealth | undefined;
 
+const processStores = () => (stores ??= storesOn(redisClient(), runtimeConfig()));
+
 export function episodeStore(): EpisodeStore {
-  const config = runtimeConfig();
-  episodes ??= new EpisodeStore(redisClient(), { ...config.dedup, storm: config.storm });
-  return episodes;
+  return processStores().episodes;
 }
 
 export function dueIndex(): DueIndex {
-  due ??= new DueIndex(redisClient());
-  return due;
+  return processStores().dueIndex;
 }
 
 export function stormEpisodes(): StormEpisodes {
-  const config = runtimeConfig();
-  storms ??= new StormEpisodes(redisClient(), { ...config.storm, ...config.dedup });
-  return storms;
+  return processStores().storms;
 }
 
 export function kubeHealth(): KubeHealth {

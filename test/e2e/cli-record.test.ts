@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { startAlertmanager } from '../support/alertmanager-harness.js';
+import { runStormgate } from '../support/stormgate-command.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -39,13 +40,25 @@ describe('stormgate record', () => {
       recorder.kill();
       await alertmanager.stop();
     }
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { offsetMs: number; body: { version: string; alerts: { status: string; labels: { pod: string } }[] } });
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { offsetMs: number; receivedAt: string; body: { version: string; alerts: { status: string; labels: { pod: string } }[] } });
     expect(lines).toHaveLength(2);
     expect(lines[0]?.body.version).toBe('4');
     expect(lines[0]?.body.alerts.map((alert) => alert.labels.pod).sort()).toEqual(['db-0', 'db-1', 'db-2']);
     // group_interval later, the whole group again, with db-0 resolved.
     expect(lines[1]?.body.alerts.find((alert) => alert.labels.pod === 'db-0')?.status).toBe('resolved');
     expect(lines[1]?.offsetMs).toBeGreaterThan(lines[0]?.offsetMs ?? Infinity);
+    expect(Date.parse(lines[1]?.receivedAt ?? '') - Date.parse(lines[0]?.receivedAt ?? '')).toBe((lines[1]?.offsetMs ?? 0) - (lines[0]?.offsetMs ?? 0));
     expect(output).toContain('recorded notification 2 (3 alerts)');
+
+    // What the team captured replays: three pods (not more than the threshold) are three requests, the
+    // re-sent two are duplicates, db-0's resolve resolves its request. Without the storm hold: the re-send
+    // came about 2.5 s later, within the default 3 s hold, where db-0 would end before getting a request.
+    const replayed = await runStormgate(['replay', file, '--json', '--set', 'STORM_HOLD_SECONDS=0']);
+    expect(replayed.code).toBe(0);
+    const [outcome] = (JSON.parse(replayed.stdout) as { settings: { totals: Record<string, number> }[] }).settings;
+    expect(outcome?.totals).toEqual({ alerts: 6, duplicates: 2, stormAlerts: 0, requests: 3, storms: 0, resolved: 1 });
   });
 });

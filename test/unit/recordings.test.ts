@@ -20,6 +20,7 @@ import {
 
 interface Line {
   offsetMs: number;
+  receivedAt: string;
   body: WebhookV4;
 }
 
@@ -57,15 +58,17 @@ describe('the recordings in test/fixtures/recordings', () => {
     expect(generateRecordings().map((again) => again.lines)).toEqual(recordings.map((first) => first.lines));
   });
 
-  it.each(files)('%s: every line is {offsetMs, body}, offsets non-negative and non-decreasing, every body a valid webhook', (file) => {
+  it.each(files)('%s: every line is {offsetMs, receivedAt, body}, receivedAt the recording start plus the offset, offsets non-negative and non-decreasing, every body a valid webhook', (file) => {
     const text = committedText(file);
     expect(text.endsWith('\n')).toBe(true);
     expect(Buffer.byteLength(text)).toBeLessThan(2 * 1024 * 1024);
     const lines = committedLines(file);
     expect(lines.length).toBeGreaterThan(0);
     let previous = 0;
+    const startMs = Date.parse('2026-11-30T00:00:00Z');
     for (const line of lines) {
-      expect(Object.keys(line)).toEqual(['offsetMs', 'body']);
+      expect(Object.keys(line)).toEqual(['offsetMs', 'receivedAt', 'body']);
+      expect(line.receivedAt).toBe(new Date(startMs + line.offsetMs).toISOString());
       expect(Number.isInteger(line.offsetMs)).toBe(true);
       expect(line.offsetMs).toBeGreaterThanOrEqual(previous);
       previous = line.offsetMs;
