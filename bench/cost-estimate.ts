@@ -6,6 +6,8 @@
  * Assumptions are explicit below; per-invocation durations and sizes are rough figures from
  * `npm run bench` on the local runtime, not Lambda measurements.
  */
+import { stormgateMetrics } from '../lib/telemetry/metrics.js';
+
 const hoursPerMonth = 730;
 const secondsPerMonth = hoursPerMonth * 3600;
 const prices = {
@@ -24,7 +26,7 @@ const prices = {
   secretsApiPer10k: 0.05,
   alarmPerMonth: 0.1, // standard resolution, per metric in the alarm (math over n nodes counts n)
   dashboardPerMonth: 3, // beyond the account's 3 free dashboards
-  customMetricPerMonth: 0.3, // each metric filter publishes one custom metric
+  customMetricPerMonth: 0.3, // each of stormgate's EMF metrics (one series: dimension service) is one custom metric
   kmsKeyPerMonth: 1,
   logsPerGbIngested: 0.5,
   xrayPerMillionTraces: 5, // first 100,000 traces a month free
@@ -32,13 +34,13 @@ const prices = {
 const xrayFreeTraces = 100_000;
 
 /** The default stack (README, "Deploy"): one NAT gateway, two interface endpoints in two AZs, 3 functions of 256 MB. */
-const stack = { natGateways: 1, interfaceEndpoints: 2, azs: 2, memoryGb: 0.25, metricFilters: 6 };
+const stack = { natGateways: 1, interfaceEndpoints: 2, azs: 2, memoryGb: 0.25, customMetrics: Object.keys(stormgateMetrics).length };
 
 interface Topology {
   readonly name: 'cluster' | 'serverless';
   /** Secrets: accepted tokens, kubeconfig, and in cluster mode the Redis AUTH token. */
   readonly secrets: number;
-  /** Metrics watched by alarms: API 5xx, errors + throttles of 3 functions, 2 dead-letter queues, Redis memory/CPU/evictions per node. */
+  /** Metrics watched by alarms: API 5xx, errors + throttles of 3 functions, 2 dead-letter queues, decision latency, request flood, Redis memory/CPU/evictions per node. */
   readonly alarmMetrics: number;
   redis(alerts: number): number;
 }
@@ -48,13 +50,13 @@ const topologies: Topology[] = [
   {
     name: 'cluster',
     secrets: 3,
-    alarmMetrics: 1 + 6 + 2 + 3 * clusterNodes,
+    alarmMetrics: 1 + 6 + 2 + 2 + 3 * clusterNodes,
     redis: () => clusterNodes * hoursPerMonth * prices.valkeyT4gMicroPerHour,
   },
   {
     name: 'serverless',
     secrets: 2,
-    alarmMetrics: 1 + 6 + 2 + 3,
+    alarmMetrics: 1 + 6 + 2 + 2 + 3,
     // ~3 ECPU per alert (one script step per batch, reads and writes < 1 KB per signal).
     redis: (alerts) => 0.1 * hoursPerMonth * prices.valkeyServerlessPerGbHour + ((alerts * 3) / 1e6) * prices.valkeyPerMillionEcpu,
   },
@@ -99,7 +101,7 @@ function monthlyCost(load: Load, topology: Topology) {
     'NAT gateway and its public IPv4': stack.natGateways * hoursPerMonth * (prices.natGatewayPerHour + prices.publicIpv4PerHour) + ((notifications * 4096) / 1024 ** 3) * prices.natPerGb,
     'VPC endpoints (Lambda, Secrets Manager)': stack.interfaceEndpoints * stack.azs * hoursPerMonth * prices.interfaceEndpointPerAzHour + handoffGb * prices.interfaceEndpointPerGb,
     'X-Ray traces (default sampling)': (Math.max(0, traces - xrayFreeTraces) / 1e6) * prices.xrayPerMillionTraces,
-    'CloudWatch: alarms, dashboard, 6 custom metrics': topology.alarmMetrics * prices.alarmPerMonth + prices.dashboardPerMonth + stack.metricFilters * prices.customMetricPerMonth,
+    [`CloudWatch: alarms, dashboard, ${stack.customMetrics} custom metrics`]: topology.alarmMetrics * prices.alarmPerMonth + prices.dashboardPerMonth + stack.customMetrics * prices.customMetricPerMonth,
     'Secrets, KMS key': topology.secrets * prices.secretPerMonth + (secretReads / 1e4) * prices.secretsApiPer10k + prices.kmsKeyPerMonth,
     'CloudWatch Logs': logsGb * prices.logsPerGbIngested,
   };

@@ -11,7 +11,7 @@ const receiptSchema = z.object({
 });
 
 const fixtureDirectory = fileURLToPath(new URL('../../test/support/fixtures/', import.meta.url));
-export const fixtureNames = ['firing', 'resolved', 'mixed', 'truncated', 'unicode', 'minimal', 'node-filesystem'] as const;
+export const fixtureNames = ['firing', 'resolved', 'mixed', 'storm', 'truncated', 'unicode', 'minimal', 'node-filesystem'] as const;
 
 function bodyOf(source: string): string {
   if (source === '-') return readFileSync(0, 'utf8');
