@@ -30,7 +30,8 @@ export class LiveSummary {
       `summary   received ${total('AlertsReceived')}`,
       `duplicates ${total('DuplicatesAbsorbed')}`,
       `storm alerts ${total('StormAlertsAbsorbed')}`,
-      `storms open ${total('StormsOpened') - total('StormsClosed')}`,
+      // A storm adopted after Redis lost its state closes without having opened here.
+      `storms open ${Math.max(0, total('StormsOpened') - total('StormsClosed'))}`,
       `requests created ${total('RequestsCreated')}`,
       `resolved ${total('RequestsResolved')}`,
     ].join(' · ');

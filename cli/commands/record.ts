@@ -1,12 +1,27 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
 import { type Command, exitCodes, UsageError } from '../command.js';
 
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+const stampedLineSchema = z.object({ offsetMs: z.number().finite().nonnegative(), receivedAt: z.iso.datetime({ offset: true }) });
+
+/** When an existing recording began, from its first line (undefined: no file, empty, or a line without receivedAt). */
+function recordingStartOf(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+  try {
+    const line = stampedLineSchema.safeParse(JSON.parse(first));
+    return line.success ? Date.parse(line.data.receivedAt) - line.data.offsetMs : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export const record: Command = {
@@ -23,7 +38,7 @@ it prints. Ctrl+C stops it.
   --port PORT     where to listen (default 9099; 0 picks a free one)
   --token TOKEN   answer 401 unless Alertmanager sends this bearer token
   --count N       stop after N notifications
-  --append        add to the file instead of starting it anew
+  --append        add to the file instead of starting it anew (offsets continue its timeline)
 
 Exit codes: 0 stopped, 2 usage.`,
   options: {
@@ -41,7 +56,8 @@ Exit codes: 0 stopped, 2 usage.`,
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number; got ${String(values.port)}`);
     if (count !== undefined && !(Number.isInteger(count) && count > 0)) throw new UsageError(`--count must be a positive integer; got ${String(values.count)}`);
     if (!values.append) writeFileSync(file, '');
-    const started = Date.now();
+    // Appending continues the file's timeline, so that its offsets stay one recording's.
+    const started = (values.append ? recordingStartOf(file) : undefined) ?? Date.now();
     let recorded = 0;
     return new Promise<number>((resolve) => {
       const server = createServer((request, response) => {

@@ -10,8 +10,27 @@ import { readRecording, RecordingError } from '../replay/recording.js';
 import { type ReplayInfrastructure, type ReplayOutcome, type ReplayProgress, replayConfig, replayThrough } from '../replay/replay-pipeline.js';
 import { compareReport, progressBar, settingName, singleReport, totals } from '../replay/replay-report.js';
 
-/** Variables a replay provides itself: where Redis and Kubernetes are, and the token. */
-const replayOwned = new Set(['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_PASSWORD', 'REDIS_TLS', 'REDIS_AUTH_SECRET_ID', 'KUBECONFIG', 'KUBE_API_URL', 'KUBE_TOKEN', 'KUBE_CA_DATA', 'EKS_CLUSTER_NAME', 'KUBECONFIG_SECRET_ID', 'AUTH_TOKENS', 'AUTH_TOKENS_SECRET_ID']);
+/** Variables --set and --compare refuse, and why. */
+const notForReplay: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(
+    ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_PASSWORD', 'REDIS_TLS', 'REDIS_AUTH_SECRET_ID', 'KUBECONFIG', 'KUBE_API_URL', 'KUBE_TOKEN', 'KUBE_CA_DATA', 'EKS_CLUSTER_NAME', 'KUBECONFIG_SECRET_ID', 'RR_NAMESPACE'].map(
+      (name) => [name, 'a replay runs on its own Redis and Kubernetes stand-in'],
+    ),
+  ),
+  ...Object.fromEntries(['AUTH_TOKENS', 'AUTH_TOKENS_SECRET_ID'].map((name) => [name, 'a replay does not authenticate']),
+  ),
+  ...Object.fromEntries(
+    ['TENANT_RATE_ALERTS_PER_SECOND', 'TENANT_RATE_BURST'].map((name) => [name, 'the tenant budget meters real seconds, which a replay compresses: it is not replayed']),
+  ),
+  ...Object.fromEntries(
+    ['LOG_LEVEL', 'AWS_REGION', 'AWS_ENDPOINT_URL_LAMBDA', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'DEDUP_FUNCTION_NAME', 'STORM_AGGREGATOR_FUNCTION_NAME', 'SWEEP_INTERVAL_SECONDS'].map(
+      (name) => [name, 'it changes nothing a replay shows (the sweep runs every minute, as deployed)'],
+    ),
+  ),
+};
+
+/** TTLs run in real seconds while the replay's clock is virtual: short ones expire at the speed of the machine. */
+const ttlVariables = ['DEDUP_IDLE_TTL_SECONDS', 'DEDUP_CLOSED_TTL_SECONDS', 'DEDUP_RETRY_HORIZON_SECONDS'];
 
 /** `NAME=value` pairs of --set / --compare: stormgate variables only, each named when wrong. */
 export function parseAssignments(option: string, given: readonly string[]): Record<string, string> {
@@ -21,7 +40,8 @@ export function parseAssignments(option: string, given: readonly string[]): Reco
     if (!match) throw new UsageError(`${option} takes NAME=value, e.g. ${option} STORM_THRESHOLD=10; got ${assignment}`);
     const [, name = '', value = ''] = match;
     if (!Object.hasOwn(environmentSchema.shape, name)) throw new UsageError(`${option} ${name}: not a stormgate variable (README, Configuration)`);
-    if (replayOwned.has(name)) throw new UsageError(`${option} ${name}: a replay runs on its own Redis and Kubernetes stand-in`);
+    const refused = notForReplay[name];
+    if (refused !== undefined) throw new UsageError(`${option} ${name}: ${refused}`);
     assignments[name] = value;
   }
   return assignments;
@@ -97,6 +117,14 @@ Exit codes: 0 replayed, 1 some notifications would be refused (listed) or the re
     const base = parseAssignments('--set', asList(values.set));
     const settings = [base, ...(values.compare === undefined ? [] : [{ ...base, ...parseAssignments('--compare', asList(values.compare)) }])];
     const speed = parseSpeed(String(values.speed));
+    for (const setting of settings) {
+      for (const name of ttlVariables) {
+        const value = setting[name];
+        if (value !== undefined && Number(value) < 3_600) {
+          io.err(`warning: ${name}=${value}: Redis TTLs run in real seconds during a replay, so a short one expires at the speed of this machine and results may vary`);
+        }
+      }
+    }
     let notifications;
     try {
       notifications = readRecording(file);

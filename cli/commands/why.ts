@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { reasonExplained } from '../../lib/domain/lifecycle.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { EpisodeStore } from '../../lib/redis/episode-store.js';
-import { StormEpisodes } from '../../lib/redis/storm-episodes.js';
+import { storesOn } from '../../lib/runtime/stores.js';
 import { readSignalDecision } from '../../lib/signals/read-signal-decision.js';
 import { type Command, type CommandIo, endpointHelp, endpointOf, endpointOptions, exitCodes, redisConfigOf, redisOptions, UsageError, withRedis } from '../command.js';
 
@@ -52,11 +51,8 @@ const notFound = (fingerprint: string) => `no signal ${fingerprint} for this ten
 async function fromRedis(values: Record<string, string | boolean | undefined>, tenant: string, fingerprint: string, io: CommandIo): Promise<number> {
   const config = redisConfigOf(values, io.env);
   return withRedis(config.redis, io, async (client) => {
-    const deps = {
-      episodes: new EpisodeStore(client, { ...config.dedup, storm: config.storm }),
-      storms: new StormEpisodes(client, { ...config.storm, ...config.dedup }),
-      namespace: config.namespace,
-    };
+    const { episodes, storms } = storesOn(client, config);
+    const deps = { episodes, storms, namespace: config.namespace };
     try {
       const receipt = await readSignalDecision(tenant, fingerprint, deps);
       if (values.json) io.out(JSON.stringify(receipt));

@@ -49,8 +49,13 @@ export function readRecording(path: string): RecordedNotification[] {
     notifications.push({ line: index + 1, offsetMs, ...(receivedAt !== undefined && { receivedAt }), body: JSON.stringify(body) });
   });
   if (notifications.length === 0) throw new RecordingError(`${path} has no notifications`);
+  // When every line says when it arrived, that is the timeline (recordings appended to one file restart
+  // their offsets); otherwise the offsets are.
+  const arrivals = notifications.map((notification) => (notification.receivedAt === undefined ? Number.NaN : Date.parse(notification.receivedAt)));
+  const earliest = arrivals.reduce((first, arrival) => Math.min(first, arrival), Number.POSITIVE_INFINITY);
+  const timeline = Number.isNaN(earliest) ? notifications : notifications.map((notification, index) => ({ ...notification, offsetMs: (arrivals[index] as number) - earliest }));
   // Stable: notifications recorded at the same millisecond keep their order.
-  return notifications.sort((a, b) => a.offsetMs - b.offsetMs);
+  return timeline.sort((a, b) => a.offsetMs - b.offsetMs);
 }
 
 /**

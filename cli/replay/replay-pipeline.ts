@@ -122,7 +122,8 @@ export async function replayThrough(
   // As deployed: ingest hands each batch to dedup as the async invoke's payload, which dedup validates.
   const handoff: BatchHandoff = {
     send: async (batch) => {
-      for (const payload of splitBatch(batch)) await processDedupBatch(dedupBatchSchema.parse(JSON.parse(payload)), dedupDeps);
+      // The parts of a large notification are separate async invocations: they run concurrently.
+      await Promise.all(splitBatch(batch).map((payload) => processDedupBatch(dedupBatchSchema.parse(JSON.parse(payload)), dedupDeps)));
     },
   };
   const acceptDeps = {
@@ -151,6 +152,8 @@ export async function replayThrough(
       if (decision.action === 'join-storm') tally(decision.alertname).stormAlerts += 1;
     }),
     onMetric((name, value) => {
+      // Counts only: a sum of latencies means nothing.
+      if (name === 'DecisionLatency') return;
       metrics[name] = (metrics[name] ?? 0) + value;
     }),
   ];

@@ -49,10 +49,10 @@ export function verdict(outcome: ReplayOutcome): string {
   );
 }
 
-function refusals(outcome: ReplayOutcome): string[] {
+function refusals(outcome: ReplayOutcome, label = ''): string[] {
   if (outcome.refused.length === 0) return [];
   return [
-    `${outcome.refused.length} notification(s) would be refused (Alertmanager would retry them, and they count nothing):`,
+    `${label}${outcome.refused.length} notification(s) would be refused (Alertmanager would retry them, and they count nothing):`,
     ...outcome.refused.slice(0, 10).map(({ line, problem }) => `  line ${line}: ${problem}`),
     ...(outcome.refused.length > 10 ? [`  … and ${outcome.refused.length - 10} more`] : []),
   ];
@@ -89,7 +89,8 @@ export function compareReport(file: string, outcomes: readonly [ReplayOutcome, R
     '',
     `A ${verdict(left)}`,
     `B ${verdict(right)}`,
-    ...refusals(left),
+    ...refusals(left, 'A: '),
+    ...refusals(right, 'B: '),
   ];
 }
 

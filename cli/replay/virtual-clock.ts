@@ -7,7 +7,9 @@
 export class VirtualClock {
   private nowMs: number;
   private running = 0;
-  private readonly sleepers: { until: number; wake: () => void }[] = [];
+  /** Waiting tasks, a binary min-heap by wake-up time (then by arrival: equal times wake in order). */
+  private readonly sleepers: Sleeper[] = [];
+  private arrivals = 0;
 
   constructor(startMs: number) {
     this.nowMs = startMs;
@@ -38,7 +40,7 @@ export class VirtualClock {
   sleepUntil(atMs: number): Promise<void> {
     if (atMs <= this.nowMs) return Promise.resolve();
     return new Promise<void>((wake) => {
-      this.sleepers.push({ until: atMs, wake });
+      this.push({ until: atMs, order: (this.arrivals += 1), wake });
       this.running -= 1;
       this.advance();
     });
@@ -49,11 +51,51 @@ export class VirtualClock {
   }
 
   private advance(): void {
-    if (this.running > 0 || this.sleepers.length === 0) return;
-    this.nowMs = Math.max(this.nowMs, Math.min(...this.sleepers.map((sleeper) => sleeper.until)));
-    const due = this.sleepers.filter((sleeper) => sleeper.until <= this.nowMs);
-    for (const sleeper of due) this.sleepers.splice(this.sleepers.indexOf(sleeper), 1);
+    const earliest = this.sleepers[0];
+    if (this.running > 0 || earliest === undefined) return;
+    this.nowMs = Math.max(this.nowMs, earliest.until);
+    const due: Sleeper[] = [];
+    while (this.sleepers[0] !== undefined && this.sleepers[0].until <= this.nowMs) due.push(this.pop());
     this.running += due.length;
     for (const sleeper of due) sleeper.wake();
   }
+
+  private static before(a: Sleeper, b: Sleeper): boolean {
+    return a.until < b.until || (a.until === b.until && a.order < b.order);
+  }
+
+  private push(sleeper: Sleeper): void {
+    const heap = this.sleepers;
+    heap.push(sleeper);
+    for (let index = heap.length - 1; index > 0; ) {
+      const parent = (index - 1) >> 1;
+      if (!VirtualClock.before(heap[index] as Sleeper, heap[parent] as Sleeper)) break;
+      [heap[index], heap[parent]] = [heap[parent] as Sleeper, heap[index] as Sleeper];
+      index = parent;
+    }
+  }
+
+  private pop(): Sleeper {
+    const heap = this.sleepers;
+    const top = heap[0] as Sleeper;
+    const last = heap.pop() as Sleeper;
+    if (heap.length === 0) return top;
+    heap[0] = last;
+    for (let index = 0; ; ) {
+      const left = 2 * index + 1;
+      const right = left + 1;
+      let smallest = index;
+      if (left < heap.length && VirtualClock.before(heap[left] as Sleeper, heap[smallest] as Sleeper)) smallest = left;
+      if (right < heap.length && VirtualClock.before(heap[right] as Sleeper, heap[smallest] as Sleeper)) smallest = right;
+      if (smallest === index) return top;
+      [heap[index], heap[smallest]] = [heap[smallest] as Sleeper, heap[index] as Sleeper];
+      index = smallest;
+    }
+  }
+}
+
+interface Sleeper {
+  readonly until: number;
+  readonly order: number;
+  readonly wake: () => void;
 }

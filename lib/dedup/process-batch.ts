@@ -93,11 +93,9 @@ export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Pro
 
   const results = settled.map((result) => (result as PromiseFulfilledResult<WriteResult>).value);
   const count = (wanted: WriteResult) => results.filter((result) => result === wanted).length;
-  addMetric('RequestsCreated', count('created'));
-  addMetric('RequestsResolved', count('resolved'));
-  addMetric('DuplicatesAbsorbed', count('duplicate'));
-  addMetric('StormAlertsAbsorbed', count('stormed'));
-  if (signals.length > 0) addMetric('DecisionLatency', Math.max(0, deps.now().getTime() - Math.min(...signals.map((signal) => Date.parse(signal.receivedAt)))));
+  // One notification's signals share its arrival time.
+  const received = signals[0]?.receivedAt;
+  if (received !== undefined) addMetric('DecisionLatency', Math.max(0, deps.now().getTime() - Date.parse(received)));
   return {
     created: count('created'),
     alreadyExisted: count('already-exists'),
@@ -134,6 +132,9 @@ async function applyDecision(tenant: string, signal: Signal, outcome: ObservedSi
     reason: decision.reason,
     ...(request !== undefined && { request }),
   });
+  // Counted as decided: a retry of this batch reports these signals as retried, so nothing counts twice.
+  if (decision.action === 'count-duplicate') addMetric('DuplicatesAbsorbed', 1);
+  if (decision.action === 'join-storm') addMetric('StormAlertsAbsorbed', 1);
   switch (decision.action) {
     case 'create-request':
       return ensureRequest(tenant, signal, outcome, deps);

@@ -7,6 +7,7 @@ import type { FoundRequest } from '../domain/adoption.js';
 import { classifyKubeFailure, type KubeFailure } from '../domain/kube-failure.js';
 import { decideStatusWrite, type RequestStatus, requestStatusSchema } from '../domain/request-status.js';
 import { type RemediationRequest, remediationRequestResource } from './remediation-request.js';
+import { addMetric } from '../telemetry/metrics.js';
 
 const kubeStatusSchema = z.object({ reason: z.optional(z.string()), message: z.optional(z.string()) });
 
@@ -69,11 +70,12 @@ export interface KnownRequest {
   readonly status: RequestStatus | undefined;
 }
 /**
- * written: the status moved forward; current: it already showed as much or more; resolved: Firing was
- * asked for but the request already shows Resolved (counts may still have been written); not-found: no
- * such request.
+ * written: the status moved forward; marked-resolved: this write moved the request to Resolved (so it is
+ * counted once, whoever retries); current: it already showed as much or more; resolved: Firing was asked
+ * for but the request already shows Resolved (counts may still have been written); not-found: no such
+ * request.
  */
-export type StatusWriteResult = 'written' | 'current' | 'resolved' | 'not-found';
+export type StatusWriteResult = 'written' | 'marked-resolved' | 'current' | 'resolved' | 'not-found';
 
 const objectSchema = z.object({
   metadata: z.object({ name: z.string(), resourceVersion: z.optional(z.string()) }),
@@ -118,6 +120,7 @@ export class RemediationRequestWriter {
       try {
         const created = objectSchema.safeParse(await client.api.createNamespacedCustomObject({ ...this.resource(), body: request }, client.callOptions(this.timeoutMs)));
         const resourceVersion = created.success ? created.data.metadata.resourceVersion : undefined;
+        addMetric('RequestsCreated', 1);
         return { result: 'created' as const, ...(resourceVersion !== undefined && { known: { resourceVersion, status: undefined } }) };
       } catch (error) {
         if (client.apiFailure(error)?.code === 409) return { result: 'already-exists' as const };
@@ -165,7 +168,12 @@ export class RemediationRequestWriter {
             { ...this.resource(), name, body: { metadata: { resourceVersion: current.resourceVersion }, status: decision.status } },
             client.callOptions(this.timeoutMs, 'application/merge-patch+json'),
           );
-          return refusedFiring ? 'resolved' : 'written';
+          if (refusedFiring) return 'resolved';
+          if (desired.signal?.state === 'Resolved' && current.status?.signal?.state !== 'Resolved') {
+            addMetric('RequestsResolved', 1);
+            return 'marked-resolved';
+          }
+          return 'written';
         } catch (error) {
           if (client.apiFailure(error)?.code === 404) return 'not-found';
           if (client.apiFailure(error)?.code === 409 && attempt < maxConflictRetries) {

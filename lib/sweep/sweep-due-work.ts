@@ -95,10 +95,9 @@ async function advanceStorm(entry: ClaimedEntry, tenant: string, stormPart: stri
     // must not hold up the new storm: it is tried again on the storm's next step.
     const previousName = remediationRequestName(stormRequestFingerprint(tenant, stormPart), due.previous);
     try {
-      await deps.writer.writeStatus(previousName, { signal: resolvedSignal(now) });
+      const written = await deps.writer.writeStatus(previousName, { signal: resolvedSignal(now) });
+      if (written === 'marked-resolved') addMetric('StormsClosed', 1);
       await deps.storms.previousShown(tenant, stormPart, due.previous);
-      addMetric('StormsClosed', 1);
-      addMetric('RequestsResolved', 1);
     } catch (error) {
       logger.warn('could not mark the previous storm request Resolved; trying again later', { tenant, name: previousName, error: String(error) });
     }
@@ -119,13 +118,12 @@ async function advanceStorm(entry: ClaimedEntry, tenant: string, stormPart: stri
   const { storm } = step;
   const result: WorkResult = due.kind === 'create' ? 'storm-created' : 'status-written';
   const name = remediationRequestName(stormRequestFingerprint(tenant, stormPart), storm.requestStart);
-  await deps.writer.writeStatus(name, stormRequestStatus(storm, now), step.known);
+  // Counted when this write showed the storm's end, so a race with the previous-storm path counts it once.
+  if ((await deps.writer.writeStatus(name, stormRequestStatus(storm, now), step.known)) === 'marked-resolved') addMetric('StormsClosed', 1);
   const written = await deps.storms.statusWritten(tenant, stormPart, storm.start, storm.version, now);
   await deps.dueIndex.finish(entry, written.kind === 'done' ? undefined : written.dueAt);
   if (storm.ended && written.kind === 'done') {
     logger.info('storm ended', { tenant, name, members: storm.members, alerts: storm.alertCount });
-    addMetric('StormsClosed', 1);
-    addMetric('RequestsResolved', 1);
     return result === 'storm-created' ? result : 'storm-ended';
   }
   return result;
@@ -149,10 +147,7 @@ async function createStormRequest(tenant: string, stormPart: string, storm: Stor
     ...(deps.clusterId !== undefined && { clusterId: deps.clusterId }),
   });
   const created = await deps.writer.create(request);
-  if (created.result === 'created') {
-    addMetric('StormsOpened', 1);
-    addMetric('RequestsCreated', 1);
-  }
+  if (created.result === 'created') addMetric('StormsOpened', 1);
   logger.info('storm request created', { tenant, name: request.metadata.name, alerts: storm.alertCount, trigger: storm.trigger, resources: storm.resources.length + storm.resourcesBeyondCap });
   const snapshot = await deps.storms.created(tenant, stormPart, storm.start);
   return snapshot && { storm: snapshot, ...(created.known && { known: created.known }) };

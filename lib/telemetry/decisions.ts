@@ -20,7 +20,14 @@ const listeners = new Set<DecisionListener>();
 /** Logs the decision (message `signal decided`) and tells in-process watchers. */
 export function reportDecision(decision: DecisionEvent): void {
   logger.info('signal decided', { ...decision });
-  for (const listener of listeners) listener(decision);
+  for (const listener of listeners) {
+    try {
+      listener(decision);
+    } catch (error) {
+      // A watcher's failure must never fail the decision it watches.
+      logger.warn('a decision watcher failed', { fingerprint: decision.fingerprint, error: String(error) });
+    }
+  }
 }
 
 /** Watches every decision made in this process (the local runtime's decision lines, `stormgate replay`). */

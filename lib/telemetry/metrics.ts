@@ -36,7 +36,14 @@ const listeners = new Set<MetricListener>();
 export function addMetric(name: StormgateMetric, value: number): void {
   if (stormgateMetrics[name] === MetricUnit.Count && value === 0) return;
   metrics.addMetric(name, stormgateMetrics[name], value);
-  for (const listener of listeners) listener(name, value);
+  for (const listener of listeners) {
+    try {
+      listener(name, value);
+    } catch (error) {
+      // A watcher's failure must never fail the work it watches.
+      logger.warn('a metric watcher failed', { metric: name, error: String(error) });
+    }
+  }
 }
 
 /**

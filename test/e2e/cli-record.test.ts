@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,5 +60,28 @@ describe('stormgate record', () => {
     expect(replayed.code).toBe(0);
     const [outcome] = (JSON.parse(replayed.stdout) as { settings: { totals: Record<string, number> }[] }).settings;
     expect(outcome?.totals).toEqual({ alerts: 6, duplicates: 2, stormAlerts: 0, requests: 3, storms: 0, resolved: 1 });
+  });
+
+  it('--append continues the file’s timeline: a notification an hour later is an hour on', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sg-record-')), 'flood.jsonl');
+    const anHourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    writeFileSync(file, `${JSON.stringify({ offsetMs: 0, receivedAt: anHourAgo, body: { version: '4', alerts: [] } })}\n`);
+    const recorder = spawn(process.execPath, ['bin/stormgate.mjs', 'record', file, '--port', '0', '--count', '1', '--append'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    recorder.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => recorder.once('exit', resolve));
+    const url = await new Promise<string>((resolve) => {
+      recorder.stdout.on('data', () => {
+        const found = /point Alertmanager at (\S+) /.exec(output)?.[1];
+        if (found) resolve(found);
+      });
+    });
+    const response = await fetch(url, { method: 'POST', body: JSON.stringify({ version: '4', alerts: [] }) });
+    expect(response.status).toBe(200);
+    expect(await exited).toBe(0);
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { offsetMs: number; receivedAt: string });
+    expect(lines).toHaveLength(2);
+    expect(lines[1]?.offsetMs).toBeGreaterThanOrEqual(3_600_000);
+    expect(Date.parse(lines[1]?.receivedAt ?? '') - (lines[1]?.offsetMs ?? 0)).toBe(Date.parse(anHourAgo));
   });
 });

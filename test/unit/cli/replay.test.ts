@@ -8,6 +8,7 @@ import type { ReplayOutcome } from '../../../cli/replay/replay-pipeline.js';
 import { VirtualClock } from '../../../cli/replay/virtual-clock.js';
 import { compareReport, duration, progressBar, singleReport, verdict } from '../../../cli/replay/replay-report.js';
 import { alert, webhook } from '../../support/builders/webhook.js';
+import { seededRandom } from '../../../local/kube-standin/server.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'sg-replay-unit-'));
 const file = (name: string, text: string) => {
@@ -37,6 +38,27 @@ describe('readRecording', () => {
     expect(() => readRecording(file('bad.jsonl', `${line({ offsetMs: 0, body: {} })}\n${text}`))).toThrow(new RegExp(message.source.replace('line 1', 'line 2')));
   });
 
+  it('takes the timeline from receivedAt when every line has it (recordings appended to one file restart their offsets)', () => {
+    const path = file(
+      'appended.jsonl',
+      [
+        line({ offsetMs: 0, receivedAt: '2026-11-30T00:00:00Z', body: { n: 1 } }),
+        line({ offsetMs: 60_000, receivedAt: '2026-11-30T00:01:00Z', body: { n: 2 } }),
+        line({ offsetMs: 0, receivedAt: '2026-11-30T00:00:30Z', body: { n: 3 } }),
+      ].join('\n'),
+    );
+    const notifications = readRecording(path);
+    expect(notifications.map((notification) => [notification.body, notification.offsetMs])).toEqual([
+      ['{"n":1}', 0],
+      ['{"n":3}', 30_000],
+      ['{"n":2}', 60_000],
+    ]);
+    expect(recordingStartMs(notifications)).toBe(Date.parse('2026-11-30T00:00:00Z'));
+    // One line without it: the offsets are the timeline.
+    const mixed = file('mixed.jsonl', [line({ offsetMs: 5, receivedAt: '2026-11-30T00:00:00Z', body: { n: 1 } }), line({ offsetMs: 1, body: { n: 2 } })].join('\n'));
+    expect(readRecording(mixed).map((notification) => notification.offsetMs)).toEqual([1, 5]);
+  });
+
   it('refuses an empty file and a missing one', () => {
     expect(() => readRecording(file('empty.jsonl', '\n\n'))).toThrow(/has no notifications/);
     expect(() => readRecording(join(directory, 'missing.jsonl'))).toThrow(/cannot read .*missing\.jsonl: ENOENT/);
@@ -63,7 +85,7 @@ describe('recordingStartMs', () => {
 
 describe('replay options', () => {
   it('takes stormgate variables as NAME=value, the value as written (even with = in it)', () => {
-    expect(parseAssignments('--set', ['STORM_THRESHOLD=10', 'STORM_SCOPE=cluster', 'RR_NAMESPACE=a=b'])).toEqual({ STORM_THRESHOLD: '10', STORM_SCOPE: 'cluster', RR_NAMESPACE: 'a=b' });
+    expect(parseAssignments('--set', ['STORM_THRESHOLD=10', 'STORM_SCOPE=cluster', 'CLUSTER_ID=a=b'])).toEqual({ STORM_THRESHOLD: '10', STORM_SCOPE: 'cluster', CLUSTER_ID: 'a=b' });
   });
 
   it.each([
@@ -72,6 +94,10 @@ describe('replay options', () => {
     ['STORM_TRESHOLD=1', /STORM_TRESHOLD: not a stormgate variable/],
     ['REDIS_URL=redis://x:1', /REDIS_URL: a replay runs on its own Redis/],
     ['KUBE_API_URL=http://x', /KUBE_API_URL: a replay runs on its own/],
+    ['RR_NAMESPACE=remediation', /RR_NAMESPACE: a replay runs on its own/],
+    ['TENANT_RATE_BURST=10', /TENANT_RATE_BURST: the tenant budget meters real seconds/],
+    ['LOG_LEVEL=DEBUG', /LOG_LEVEL: it changes nothing a replay shows/],
+    ['AUTH_TOKENS=x', /AUTH_TOKENS: a replay does not authenticate/],
   ])('refuses %s', (assignment, message) => {
     expect(() => parseAssignments('--set', [assignment])).toThrow(message);
   });
@@ -141,6 +167,9 @@ describe('replay report', () => {
       'total                     5         1         296  │         292         0          16',
     ]);
     expect(lines.at(-1)).toMatch(/^B STORM_THRESHOLD=400: 292 RemediationRequest\(s\) for 308 alerts/);
+    // Each side's refusals, labelled.
+    const refusing = compareReport('flood.jsonl', [storm, { ...higher, refused: [{ line: 3, problem: '400: alerts[0].labels: at most 3' }] }], 5_000);
+    expect(refusing.slice(-2)).toEqual(['B: 1 notification(s) would be refused (Alertmanager would retry them, and they count nothing):', '  line 3: 400: alerts[0].labels: at most 3']);
   });
 
   it('draws progress as a bar, percent, count and alert time', () => {
@@ -194,5 +223,28 @@ describe('VirtualClock', () => {
     await expect(clock.runAll([failing, other])).rejects.toThrow('redis down');
     expect(finished).toBe(true);
     expect(clock.now()).toBe(20);
+  });
+});
+
+describe('VirtualClock at scale', () => {
+  it('wakes 200,000 seeded random sleepers in time order (equal times in arrival order), never going back', async () => {
+    const random = seededRandom(20261201);
+    const clock = new VirtualClock(0);
+    const woke: [number, number][] = [];
+    const wakeUps = Array.from({ length: 200_000 }, () => Math.floor(random() * 50_000));
+    await clock.runAll(
+      wakeUps.map((at, index) => async () => {
+        await clock.sleepUntil(at);
+        woke.push([clock.now(), index]);
+      }),
+    );
+    expect(woke).toHaveLength(wakeUps.length);
+    for (let position = 1; position < woke.length; position += 1) {
+      const [previousAt, previousIndex] = woke[position - 1] as [number, number];
+      const [at, index] = woke[position] as [number, number];
+      expect(at).toBe(Math.max(wakeUps[index] as number, 0));
+      if (at === previousAt) expect(index).toBeGreaterThan(previousIndex);
+      else expect(at).toBeGreaterThan(previousAt);
+    }
   });
 });

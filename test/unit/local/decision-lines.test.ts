@@ -36,3 +36,13 @@ describe('decision lines of the local runtime', () => {
     expect(summary.take()).toMatch(/^summary {3}received 301 /);
   });
 });
+
+describe('storms open', () => {
+  it('never shows fewer than 0 (a storm adopted after Redis lost state closes without opening here)', () => {
+    const summary = new LiveSummary();
+    summary.add('StormsClosed', 1);
+    expect(summary.take()).toMatch(/storms open 0 /);
+    summary.add('StormsOpened', 2);
+    expect(summary.take()).toMatch(/storms open 1 /);
+  });
+});

@@ -123,3 +123,26 @@ describe('reportDecision', () => {
     expect(second).toEqual([decision, expect.objectContaining({ reason: 'duplicate-of-open-episode' })]);
   });
 });
+
+describe('watchers', () => {
+  it('a watcher that throws fails neither the metric nor the decision, and the other watchers still see them', () => {
+    const seen: string[] = [];
+    const stops = [
+      onMetric(() => {
+        throw new Error('watcher bug');
+      }),
+      onMetric((name) => seen.push(name)),
+      onDecision(() => {
+        throw new Error('watcher bug');
+      }),
+      onDecision((decision) => seen.push(decision.reason)),
+    ];
+    expect(() => addMetric('RequestsCreated', 1)).not.toThrow();
+    expect(() =>
+      reportDecision({ tenant: 't', fingerprint: 'f'.repeat(32), groupKey: 'g', alertname: 'A', outcome: 'opened', action: 'create-request', reason: 'new-episode' }),
+    ).not.toThrow();
+    for (const stop of stops) stop();
+    expect(seen).toEqual(['RequestsCreated', 'new-episode']);
+    expect(metrics.hasStoredMetrics()).toBe(true);
+  });
+});
