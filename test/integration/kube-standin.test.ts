@@ -106,7 +106,8 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
     const request = buildRemediationRequest(signal, 3, placement);
     await writer.create(request);
     expect(await writer.writeStatus(request.metadata.name, { signal: { state: 'Firing' }, deduplication: { occurrenceCount: 4, firstSeenAt: '2026-11-21T10:00:00Z', lastSeenAt: '2026-11-21T10:01:00Z' } })).toBe('written');
-    expect(await writer.writeStatus(request.metadata.name, { signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:02:00Z' } })).toBe('written');
+    // The write that moves it to Resolved says so (it is counted once); the next one only writes.
+    expect(await writer.writeStatus(request.metadata.name, { signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:02:00Z' } })).toBe('marked-resolved');
     const stored = (await api.getNamespacedCustomObject({ ...resource, name: request.metadata.name })) as { status: unknown };
     expect(stored.status).toEqual({
       signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:02:00Z' },
@@ -127,7 +128,8 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
     const request = buildRemediationRequest(signal, 9, placement);
     await writer.create(request);
     const dedup = (count: number, last: string) => ({ occurrenceCount: count, firstSeenAt: '2026-11-21T10:00:00Z', lastSeenAt: last });
-    expect(await writer.writeStatus(request.metadata.name, { signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:05:00Z' }, deduplication: dedup(5, '2026-11-21T10:04:00Z') })).toBe('written');
+    expect(await writer.writeStatus(request.metadata.name, { signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:05:00Z' }, deduplication: dedup(5, '2026-11-21T10:04:00Z') })).toBe('marked-resolved');
+    expect(await writer.writeStatus(request.metadata.name, { signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:06:00Z' }, deduplication: dedup(6, '2026-11-21T10:05:00Z') })).toBe('written');
     expect(await writer.writeStatus(request.metadata.name, { signal: { state: 'Firing' }, deduplication: dedup(1, '2026-11-21T10:00:00Z') })).toBe('resolved');
     // Twelve writers at once, each with its own count: every one reads, merges and retries on conflict.
     await Promise.all(Array.from({ length: 12 }, (_, index) => writer.writeStatus(request.metadata.name, { deduplication: dedup(index + 1, `2026-11-21T10:0${index % 10}:30Z`) })));
