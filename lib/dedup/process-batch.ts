@@ -183,6 +183,7 @@ async function ensureRequest(tenant: string, signal: Signal, outcome: ObservedSi
       );
   const confirmed = await deps.episodes.confirm(tenant, signal.fingerprint, start, adopted);
   if (!confirmed) return created?.result ?? 'adopted';
+  if (confirmed.state === 'reopened') return ensureReopened(tenant, signal, outcome, confirmed.episodeStart, deps);
   const now = nowSeconds(deps);
   const resolved = resolvedSignal(now);
   if (confirmed.state === 'superseded') {
@@ -200,9 +201,19 @@ async function ensureRequest(tenant: string, signal: Signal, outcome: ObservedSi
   );
   if (written === 'resolved') {
     // The request of this very episode already shows Resolved (a late copy after Redis lost its state).
-    await deps.episodes.confirm(tenant, signal.fingerprint, confirmed.episodeStart, { episodeStart: confirmed.episodeStart, resolved: true });
+    const closed = await deps.episodes.confirm(tenant, signal.fingerprint, confirmed.episodeStart, { episodeStart: confirmed.episodeStart, resolved: true });
+    if (closed?.state === 'reopened') return ensureReopened(tenant, signal, outcome, closed.episodeStart, deps);
   }
   return created?.result ?? 'adopted';
+}
+
+/**
+ * An old copy's request was found Resolved, but the alert fired again meanwhile: that newer occurrence is an
+ * episode of its own and gets its request now (each reopening starts later, so this ends).
+ */
+function ensureReopened(tenant: string, signal: Signal, outcome: ObservedSignal, episodeStart: number, deps: DedupDeps): Promise<WriteResult> {
+  const newer = { ...signal, startsAt: new Date(episodeStart * 1000).toISOString() };
+  return ensureRequest(tenant, newer, { ...outcome, kind: 'pending', episodeStart, noRecord: false }, deps);
 }
 
 /**

@@ -18,7 +18,7 @@ const outcomeKindSchema = z.enum([...(Object.keys(episodeOutcomes) as (keyof typ
 const stormTouchSchema = z.tuple([z.number(), z.number()]);
 const observeReplySchema = z.tuple([stormTouchSchema, z.array(z.tuple([outcomeKindSchema, z.coerce.number(), z.coerce.number(), z.coerce.number()]))]);
 const resolveReplySchema = z.tuple([stormTouchSchema, z.array(z.tuple([z.enum(['stormed', 'released', 'gone']), z.number(), z.number()]))]);
-const confirmReplySchema = z.union([z.tuple([]), z.tuple([z.enum(['firing', 'resolved', 'superseded']), z.number(), z.number(), z.number()])]);
+const confirmReplySchema = z.union([z.tuple([]), z.tuple([z.enum(['firing', 'resolved', 'superseded', 'reopened']), z.number(), z.number(), z.number()])]);
 
 /** What the atomic dedup step reported for one signal. */
 export interface ObservedSignal {
@@ -42,8 +42,12 @@ export interface StormTouch {
 
 /** What an episode's request must show, read atomically when the request was confirmed. */
 export interface ConfirmedEpisode {
-  /** superseded: the record went on to another episode meanwhile; this episode's request must show Resolved. */
-  readonly state: 'firing' | 'resolved' | 'superseded';
+  /**
+   * superseded: the record went on to another episode meanwhile; this episode's request must show Resolved.
+   * reopened: the adopted request was Resolved, but a newer occurrence joined meanwhile: a new episode
+   * starts at `episodeStart`, and its request is still to be made.
+   */
+  readonly state: 'firing' | 'resolved' | 'superseded' | 'reopened';
   readonly episodeStart: number;
   readonly occurrenceCount: number;
   readonly lastSeen: number;

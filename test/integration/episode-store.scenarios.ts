@@ -166,6 +166,29 @@ export function episodeStoreScenarios(topology: 'standalone' | 'cluster'): void 
       expect(await kinds([firing], t0 + 1)).toEqual(['stale']);
     });
 
+    // Found by the load test: an old copy's episode, confirmed against its Resolved request, must not take
+    // down an occurrence that fired again meanwhile.
+    it('reopens as a new episode when a newer occurrence joined an old copy whose request was found Resolved', async () => {
+      const old = one({});
+      const again = one({ startsAt: laterStart });
+      const later = unixSeconds(laterStart);
+      expect(await kinds([old], t0)).toEqual(['opened']);
+      expect(await kinds([again], t0 + 1)).toEqual(['pending']);
+      expect(await store.confirm('default', old.fingerprint, s0, { episodeStart: s0, resolved: true })).toEqual({ state: 'reopened', episodeStart: later, occurrenceCount: 2, lastSeen: t0 + 1 });
+      // The old occurrence is over; the newer one is an open episode whose request is still to be made.
+      expect(await kinds([old], t0 + 2)).toEqual(['stale']);
+      expect(await kinds([again], t0 + 3)).toEqual(['pending']);
+      expect(await store.confirm('default', old.fingerprint, later)).toMatchObject({ state: 'firing', episodeStart: later });
+      expect(await store.read('default', old.fingerprint)).toMatchObject({ state: 'open', confirmed: true, episodeStart: later });
+    });
+
+    it('closes as before when nothing newer joined (the other side of the reopening)', async () => {
+      const old = one({});
+      await observe([old], t0);
+      await observe([old], t0 + 1);
+      expect(await store.confirm('default', old.fingerprint, s0, { episodeStart: s0, resolved: true })).toEqual({ state: 'resolved', episodeStart: s0, occurrenceCount: 2, lastSeen: t0 + 1 });
+    });
+
     it('keeps the lost-state resolve of a tombstone for a retry', async () => {
       expect((await store.observe('default', [one({ status: 'resolved' })], t0, { requestId: 'tomb' })).results.map((r) => [r.kind, r.noRecord])).toEqual([['tombstone', true]]);
       expect((await store.observe('default', [one({ status: 'resolved' })], t0 + 60, { requestId: 'tomb' })).results.map((r) => [r.kind, r.noRecord])).toEqual([['tombstone', true]]);

@@ -269,6 +269,33 @@ export function thinPathScenarios(topology: 'standalone' | 'cluster'): void {
       expect(requests()[0]?.status).toMatchObject({ signal: { state: 'Resolved' } });
     });
 
+    // Found by the sustained-load test: a late old copy, after Redis lost its state, is confirmed against its
+    // Resolved request while the alert fires again with a newer startsAt; the newer occurrence must not be
+    // closed with the old one (it would wait for Alertmanager's next re-send, up to repeat_interval).
+    it('gives a newer occurrence its request when it joins a late old copy whose request was found Resolved', async () => {
+      await deliver({});
+      await deliver({ status: 'resolved' });
+      await flushAll(redis);
+      // The old copy asks Kubernetes for its episode's request (a list by label), held up while the alert fires again.
+      standin.injectFault({ respond: 'slow', delayMs: 1_500, times: 1, methods: ['GET'] });
+      expect((await post(webhook([alert()]))).status).toBe(202);
+      for (let attempt = 0; attempt < 50 && (await inspector.read('default', signalOf().fingerprint))?.state !== 'open'; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await episodeOf(signalOf())).toMatchObject({ state: 'open', confirmed: false });
+      const laterStart = '2026-11-21T11:00:00Z';
+      expect((await post(webhook([alert({ startsAt: laterStart })]))).status).toBe(202);
+      await stack.runtime.drain();
+      const shown = requests()
+        .map((request) => [Date.parse((request.spec as { firingTime: string }).firingTime), (request.status as { signal?: { state?: string } }).signal?.state])
+        .sort();
+      expect(shown).toEqual([
+        [Date.parse(signalOf().startsAt), 'Resolved'],
+        [Date.parse(laterStart), 'Firing'],
+      ]);
+      expect(await episodeOf(signalOf())).toMatchObject({ state: 'open', confirmed: true, episodeStart: Date.parse(laterStart) / 1000 });
+    });
+
     it('handles every alert of a notification across namespaces (many hash slots)', async () => {
       const receipt = await deliver(...Array.from({ length: 30 }, (_, index) => ({ labels: { namespace: `team-${index % 10}`, pod: `api-${index}` } })));
       expect(receipt.accepted).toBe(30);

@@ -292,8 +292,10 @@ return {{stormDueAt(st, now, inactivity, maxWindow, statusInterval, idleSeconds)
  * KEYS[1] episode record. ARGV[1] the episode start the caller created, ARGV[2] the start of an existing
  * request it adopted instead (0: none), ARGV[3] 1 when the adopted request is already Resolved, ARGV[4]
  * closed-record TTL (ms).
- * Returns {state, episodeStart, occurrences, lastSeen}: state 'firing', 'resolved', or 'superseded' (the
- * record is another episode's now: the created request must show Resolved); {} when the record is gone.
+ * Returns {state, episodeStart, occurrences, lastSeen}: state 'firing', 'resolved', 'superseded' (the
+ * record is another episode's now: the created request must show Resolved), or 'reopened' (the adopted
+ * request was Resolved, but a newer occurrence joined meanwhile: it is an episode of its own, starting at
+ * the returned start, whose request is still to be made); {} when the record is gone.
  */
 export const episodeConfirm = `
 ${prelude}
@@ -306,9 +308,22 @@ if adopted > 0 then e.f = adopted end
 e.confirmed, e.dirty = true, false
 if ARGV[3] == '1' and e.state ~= ST_RESOLVED then
   -- The request of this very episode is already Resolved: this firing was an old copy (state was lost).
-  -- Its alerts are over, so further copies of them are stale too.
+  -- Its alerts are over, so further copies of them are stale too; but an alert that fired again later
+  -- (a newer startsAt joined while this was confirmed) is a new occurrence, which must not be lost with them.
+  local newer
+  for _, a in ipairs(e.alerts) do
+    if a.firing and a.startsAt > e.f then
+      if newer == nil or a.startsAt < newer then newer = a.startsAt end
+    else
+      a.firing = false
+    end
+  end
+  if newer then
+    e.f, e.state, e.outcome, e.confirmed = newer, ST_OPEN, OC_OPENED, false
+    redis.call('SET', KEYS[1], encode(e), 'KEEPTTL')
+    return {'reopened', e.f, e.n, e.l}
+  end
   e.state, e.outcome = ST_RESOLVED, OC_STALE
-  for _, a in ipairs(e.alerts) do a.firing = false end
   redis.call('SET', KEYS[1], encode(e), 'PX', ARGV[4])
 else
   redis.call('SET', KEYS[1], encode(e), 'KEEPTTL')
