@@ -83,3 +83,36 @@ function readDefinitions(directory: string): ResourceDefinition[] {
         })),
     );
 }
+
+/** `group/version`, or `v1` for the core group (whose group is ''). */
+export function apiVersionOf(definition: Pick<ResourceDefinition, 'group' | 'version'>): string {
+  return definition.group === '' ? definition.version : `${definition.group}/${definition.version}`;
+}
+
+/**
+ * Built-in kinds the stand-in also serves, for owner resolution (a pod's ownerReferences up to its
+ * workload): stored as written (no schema beyond object metadata), with a status subresource.
+ */
+export const builtInDefinitions: readonly ResourceDefinition[] = [
+  ['', 'Pod', 'pods', ['po']],
+  ['apps', 'ReplicaSet', 'replicasets', ['rs']],
+  ['apps', 'Deployment', 'deployments', ['deploy']],
+  ['apps', 'StatefulSet', 'statefulsets', ['sts']],
+  ['apps', 'DaemonSet', 'daemonsets', ['ds']],
+  ['batch', 'Job', 'jobs', []],
+  ['batch', 'CronJob', 'cronjobs', ['cj']],
+].map(([group, kind, plural, shortNames]) => ({
+  group: group as string,
+  version: 'v1',
+  kind: kind as string,
+  listKind: `${kind as string}List`,
+  plural: plural as string,
+  singular: (kind as string).toLowerCase(),
+  shortNames: shortNames as string[],
+  categories: [],
+  namespaced: true,
+  statusSubresource: true,
+  schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+  transitionRules: [],
+  printerColumns: [],
+}));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { loadResourceDefinitions, type ResourceDefinition } from './crd-registry.js';
+import { apiVersionOf, builtInDefinitions, loadResourceDefinitions, type ResourceDefinition } from './crd-registry.js';
 import { applyJsonPatch, applyMergePatch, PatchError } from './json-patch.js';
 import { parseLabelSelector } from './label-selector.js';
 import { nameErrors, objectMetaErrors } from './object-meta.js';
@@ -167,7 +167,7 @@ export class KubeStandin {
   }
 
   static async start(options: KubeStandinOptions = {}): Promise<KubeStandin> {
-    const definitions = loadResourceDefinitions(options.crdDirectory ?? defaultCrdDirectory);
+    const definitions = [...loadResourceDefinitions(options.crdDirectory ?? defaultCrdDirectory), ...builtInDefinitions];
     const rbac = loadRbacDocuments(options.rbacDirectory ?? defaultCrdDirectory, options.rbacNamespace);
     const server = createServer();
     const namespaces = [...builtInNamespaces, ...rbac.namespaces, ...(options.namespaces ?? [])];
@@ -241,7 +241,7 @@ export class KubeStandin {
   }
 
   private definitionFor(object: KubeObject): ResourceDefinition | undefined {
-    return this.definitions.find((definition) => `${definition.group}/${definition.version}` === object.apiVersion && definition.kind === object.kind);
+    return this.definitions.find((definition) => apiVersionOf(definition) === object.apiVersion && definition.kind === object.kind);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -349,7 +349,8 @@ export class KubeStandin {
     if (method === 'GET' && url.pathname === '/healthz') return [200, 'ok'];
     if (method === 'GET' && url.pathname === '/api') return [200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] }];
     if (method === 'GET' && url.pathname === '/api/v1') {
-      return [200, { kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: ['list', 'get'] }] }];
+      const core = this.resourceList('', 'v1');
+      return [200, { ...core, resources: [...core.resources, { name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: ['list', 'get'] }] }];
     }
     // kubectl describe lists events of the object; the stand-in records none.
     if (method === 'GET' && /^\/api\/v1\/(namespaces\/[^/]+\/)?events$/.test(url.pathname)) {
@@ -369,9 +370,11 @@ export class KubeStandin {
       };
       return [201, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: review.spec ?? {}, status: { allowed: this.rbac.allows(identity, attributes) } }];
     }
-    if (segments[0] !== 'apis' || segments.length < 3) throw notFound(url.pathname);
+    // The core group is served under /api/v1 (its group is ''), the others under /apis/<group>/<version>.
+    const core = segments[0] === 'api' && segments[1] === 'v1' && segments.length > 2;
+    if (!core && (segments[0] !== 'apis' || segments.length < 3)) throw notFound(url.pathname);
 
-    const [, group, version, ...rest] = segments as [string, string, string, ...string[]];
+    const [group, version, ...rest] = (core ? ['', ...segments.slice(1)] : segments.slice(1)) as [string, string, ...string[]];
     if (rest.length === 0 && method === 'GET') return [200, this.resourceList(group, version)];
     const namespaced = rest[0] === 'namespaces';
     const namespace = namespaced ? rest[1] : undefined;
@@ -415,7 +418,7 @@ export class KubeStandin {
   }
 
   private groupList() {
-    const groups = [...new Set(this.definitions.map((definition) => definition.group))];
+    const groups = [...new Set(this.definitions.map((definition) => definition.group))].filter((group) => group !== '');
     return {
       kind: 'APIGroupList',
       apiVersion: 'v1',
@@ -434,7 +437,7 @@ export class KubeStandin {
     return {
       kind: 'APIResourceList',
       apiVersion: 'v1',
-      groupVersion: `${group}/${version}`,
+      groupVersion: apiVersionOf({ group, version }),
       resources: definitions.flatMap((definition) => [
         {
           name: definition.plural,
@@ -461,7 +464,7 @@ export class KubeStandin {
     }
     const items = this.list(definition.plural, namespace).filter((object) => matches(object.metadata.labels ?? {}));
     return {
-      apiVersion: `${definition.group}/${definition.version}`,
+      apiVersion: apiVersionOf(definition),
       kind: definition.listKind,
       metadata: { resourceVersion: String(this.resourceVersion) },
       items,
@@ -470,7 +473,7 @@ export class KubeStandin {
 
   private create(definition: ResourceDefinition, namespace: string, body: unknown, fieldValidation: string | null = null): KubeObject {
     const object = structuredClone(body) as KubeObject;
-    const apiVersion = `${definition.group}/${definition.version}`;
+    const apiVersion = apiVersionOf(definition);
     if (typeof object !== 'object' || object === null || object.kind !== definition.kind || object.apiVersion !== apiVersion) {
       throw new HttpFailure(failure(400, 'BadRequest', `the API version in the data (${String(object?.apiVersion)}) or kind (${String(object?.kind)}) does not match the expected ${apiVersion} ${definition.kind}`));
     }
