@@ -1,7 +1,10 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type {
   ApiException,
+  AppsV1Api,
   AuthorizationV1Api,
+  BatchV1Api,
+  CoreV1Api,
   ConfigurationOptions,
   CustomObjectsApi,
   KubeConfig,
@@ -24,6 +27,8 @@ export interface KubeClient {
   readonly api: CustomObjectsApi;
   /** SelfSubjectAccessReviews: what the configured identity may do (the start-up check). */
   readonly authorization: AuthorizationV1Api;
+  /** Workloads, read to find a pod's owner (owner-based fingerprints): Pods, ReplicaSets, Jobs. */
+  readonly workloads: { readonly core: CoreV1Api; readonly apps: AppsV1Api; readonly batch: BatchV1Api };
   /** Per-call options: the timeout, for patches the content type, for EKS the current bearer token. */
   callOptions(timeoutMs: number, contentType?: string): ConfigurationOptions<ObservableMiddleware>;
   /** The API's answer when a call failed with one (client-node's ApiException); undefined for no answer. */
@@ -34,6 +39,7 @@ function clientOf(k8s: ClientNode, kubeConfig: KubeConfig, bearerToken?: () => P
   return {
     api: kubeConfig.makeApiClient(k8s.CustomObjectsApi),
     authorization: kubeConfig.makeApiClient(k8s.AuthorizationV1Api),
+    workloads: { core: kubeConfig.makeApiClient(k8s.CoreV1Api), apps: kubeConfig.makeApiClient(k8s.AppsV1Api), batch: kubeConfig.makeApiClient(k8s.BatchV1Api) },
     callOptions: (timeoutMs, contentType) => {
       // The client defaults patches to json-patch; EKS tokens are minted in-process and refreshed before expiry.
       const middleware: ObservableMiddleware = {
