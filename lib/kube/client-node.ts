@@ -3,4 +3,4 @@
  * dynamically; naming the parts here (rather than importing the package's namespace) lets the bundler
  * leave the rest of the client out (~0.5 MB instead of ~3.5 MB in the deferred chunk).
  */
-export { ApiException, AppsV1Api, AuthorizationV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Observable } from '@kubernetes/client-node';
+export { ApiException, AuthorizationV1Api, CustomObjectsApi, KubeConfig, Observable } from '@kubernetes/client-node';

@@ -27,19 +27,33 @@ export interface KubeClient {
   readonly api: CustomObjectsApi;
   /** SelfSubjectAccessReviews: what the configured identity may do (the start-up check). */
   readonly authorization: AuthorizationV1Api;
-  /** Workloads, read to find a pod's owner (owner-based fingerprints): Pods, ReplicaSets, Jobs. */
-  readonly workloads: { readonly core: CoreV1Api; readonly apps: AppsV1Api; readonly batch: BatchV1Api };
+  /** Workloads, read to find a pod's owner (owner-based fingerprints): Pods, ReplicaSets, Jobs; loaded on first use. */
+  workloads(): Promise<WorkloadApis>;
   /** Per-call options: the timeout, for patches the content type, for EKS the current bearer token. */
   callOptions(timeoutMs: number, contentType?: string): ConfigurationOptions<ObservableMiddleware>;
   /** The API's answer when a call failed with one (client-node's ApiException); undefined for no answer. */
   apiFailure(error: unknown): ApiException<unknown> | undefined;
 }
 
+export interface WorkloadApis {
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly batch: BatchV1Api;
+}
+
 function clientOf(k8s: ClientNode, kubeConfig: KubeConfig, bearerToken?: () => Promise<string>): KubeClient {
+  let workloads: Promise<WorkloadApis> | undefined;
   return {
     api: kubeConfig.makeApiClient(k8s.CustomObjectsApi),
     authorization: kubeConfig.makeApiClient(k8s.AuthorizationV1Api),
-    workloads: { core: kubeConfig.makeApiClient(k8s.CoreV1Api), apps: kubeConfig.makeApiClient(k8s.AppsV1Api), batch: kubeConfig.makeApiClient(k8s.BatchV1Api) },
+    workloads: async () => {
+      workloads ??= import('./client-node-workloads.js').then((parts) => ({
+        core: kubeConfig.makeApiClient(parts.CoreV1Api),
+        apps: kubeConfig.makeApiClient(parts.AppsV1Api),
+        batch: kubeConfig.makeApiClient(parts.BatchV1Api),
+      }));
+      return workloads;
+    },
     callOptions: (timeoutMs, contentType) => {
       // The client defaults patches to json-patch; EKS tokens are minted in-process and refreshed before expiry.
       const middleware: ObservableMiddleware = {

@@ -37,8 +37,8 @@ export class PodOwnerResolver {
   async resolve(namespace: string, pod: string): Promise<OwnerResolution> {
     const client = await this.clientOf();
     const options = client.callOptions(this.timeoutMs);
-    const { core, apps, batch } = client.workloads;
     try {
+      const { core, apps, batch } = await client.workloads();
       const owner = controllerOf((await core.readNamespacedPod({ namespace, name: pod }, options)).metadata?.ownerReferences);
       if (!owner) return { source: 'api', owner: { kind: 'Pod', name: pod } };
       const parent =
