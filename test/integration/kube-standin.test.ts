@@ -123,6 +123,22 @@ describe('the Kubernetes API stand-in, through @kubernetes/client-node', () => {
     expect(relabeled.metadata.labels.team).toBe('shop');
   });
 
+  // Issue 17: the remediation controller's part of the status contract (status.phase, completedAt).
+  it("takes the controller's phase from the CRD's list only, and stormgate's own writes leave it as the controller wrote it", async () => {
+    const request = buildRemediationRequest(signal, 11, placement);
+    await writer.create(request);
+    const asController = (status: Record<string, unknown>) =>
+      adminApi.patchNamespacedCustomObjectStatus({ ...resource, name: request.metadata.name, body: { status } }, client.callOptions(2_000, 'application/merge-patch+json'));
+    await asController({ phase: 'Completed', completedAt: '2026-11-21T10:30:00Z' });
+    const unknownPhase = await statusOf(asController({ phase: 'Done' }));
+    expect(unknownPhase).toMatchObject({ code: 422, body: { reason: 'Invalid', message: expect.stringContaining('status.phase') as unknown } });
+    const notATime = await statusOf(asController({ completedAt: 'yesterday' }));
+    expect(notATime).toMatchObject({ code: 422, body: { message: expect.stringContaining('status.completedAt') as unknown } });
+    expect(await writer.writeStatus(request.metadata.name, { signal: { state: 'Resolved', resolvedAt: '2026-11-21T10:31:00Z' }, deduplication: { occurrenceCount: 2, firstSeenAt: '2026-11-21T10:00:00Z', lastSeenAt: '2026-11-21T10:20:00Z' } })).toBe('marked-resolved');
+    const stored = (await api.getNamespacedCustomObject({ ...resource, name: request.metadata.name })) as { status: Record<string, unknown> };
+    expect(stored.status).toMatchObject({ phase: 'Completed', completedAt: '2026-11-21T10:30:00Z', signal: { state: 'Resolved' }, deduplication: { occurrenceCount: 2 } });
+  });
+
   // The lifecycle issue, observed failures 6 and 7: a late or replayed write put a Resolved request back to Firing.
   it('never moves a status backwards: Resolved stays Resolved, counts only grow, concurrent writers all land', async () => {
     const request = buildRemediationRequest(signal, 9, placement);
