@@ -75,7 +75,7 @@ export function replayConfig(infrastructure: Pick<ReplayInfrastructure, 'redisUr
   });
 }
 
-const emptyTally = (): AlertnameTally => ({ alerts: 0, duplicates: 0, stormAlerts: 0, requests: 0, storms: 0, resolved: 0 });
+export const emptyTally = (): AlertnameTally => ({ alerts: 0, duplicates: 0, stormAlerts: 0, requests: 0, storms: 0, resolved: 0 });
 
 /**
  * Replays a recording through the real pipeline on a virtual clock: ingest's use case (validation,

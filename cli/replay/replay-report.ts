@@ -1,4 +1,4 @@
-import type { AlertnameTally, ReplayOutcome, ReplayProgress } from './replay-pipeline.js';
+import { type AlertnameTally, emptyTally, type ReplayOutcome, type ReplayProgress } from './replay-pipeline.js';
 
 const columns = [
   ['alerts', 'alerts'],
@@ -27,7 +27,7 @@ export function settingName(setting: Readonly<Record<string, string>>): string {
 }
 
 export function totals(outcome: ReplayOutcome): AlertnameTally {
-  const sum: AlertnameTally = { alerts: 0, duplicates: 0, stormAlerts: 0, requests: 0, storms: 0, resolved: 0 };
+  const sum = emptyTally();
   for (const tally of outcome.byAlertname.values()) for (const [key] of columns) sum[key] += tally[key];
   return sum;
 }
@@ -76,7 +76,7 @@ export function singleReport(file: string, outcome: ReplayOutcome, elapsedMs: nu
 export function compareReport(file: string, outcomes: readonly [ReplayOutcome, ReplayOutcome], elapsedMs: number): string[] {
   const [left, right] = outcomes;
   const names = [...new Set([...left.byAlertname.keys(), ...right.byAlertname.keys()])].sort();
-  const empty: AlertnameTally = { alerts: 0, duplicates: 0, stormAlerts: 0, requests: 0, storms: 0, resolved: 0 };
+  const empty = emptyTally();
   const cells = (tally: AlertnameTally) => [number(tally.requests), number(tally.storms), number(tally.duplicates + tally.stormAlerts)];
   const row = (name: string, a: AlertnameTally, b: AlertnameTally) => [name, ...cells(a), '│', ...cells(b)];
   const header = ['alertname', 'A requests', 'A storms', 'A absorbed', '│', 'B requests', 'B storms', 'B absorbed'];

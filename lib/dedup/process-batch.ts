@@ -154,9 +154,18 @@ async function applyDecision(tenant: string, signal: Signal, outcome: ObservedSi
 /** The request a decision points to: the episode's own, or its storm's (an adopted request may differ). */
 function decidedRequestName(tenant: string, signal: Signal, outcome: ObservedSignal, action: SignalAction): string | undefined {
   if (action === 'join-storm') return outcome.episodeStart > 0 ? remediationRequestName(stormRequestFingerprint(tenant, stormPartOf(signal.fingerprint)), outcome.episodeStart) : undefined;
-  if (action === 'hold' || action === 'ignore' || (outcome.kind === 'tombstone' && !outcome.noRecord)) return undefined;
-  const start = outcome.kind === 'tombstone' ? unixSeconds(signal.startsAt) : outcome.episodeStart;
-  return start > 0 ? remediationRequestName(signal.fingerprint, start) : undefined;
+  if (action === 'hold' || action === 'ignore') return undefined;
+  const start = requestStartOf(signal, outcome);
+  return start !== undefined && start > 0 ? remediationRequestName(signal.fingerprint, start) : undefined;
+}
+
+/**
+ * The episode start that names the signal's own request: a tombstone's is its alert's start, and one made
+ * beside a record (not after lost state) names no request (undefined).
+ */
+function requestStartOf(signal: Signal, outcome: ObservedSignal): number | undefined {
+  if (outcome.kind !== 'tombstone') return outcome.episodeStart;
+  return outcome.noRecord ? unixSeconds(signal.startsAt) : undefined;
 }
 
 /**
@@ -222,8 +231,8 @@ function ensureReopened(tenant: string, signal: Signal, outcome: ObservedSignal,
  * found no record at all (Redis lost state) resolves the request of exactly its own episode, if any.
  */
 async function markResolved(signal: Signal, outcome: ObservedSignal, deps: DedupDeps): Promise<WriteResult> {
-  if (outcome.kind === 'tombstone' && !outcome.noRecord) return 'ignored';
-  const start = outcome.kind === 'tombstone' ? unixSeconds(signal.startsAt) : outcome.episodeStart;
+  const start = requestStartOf(signal, outcome);
+  if (start === undefined) return 'ignored';
   const now = nowSeconds(deps);
   const written = await deps.writer.writeStatus(remediationRequestName(signal.fingerprint, start), {
     ...(outcome.kind === 'closed' && { deduplication: deduplicationStatus(outcome.occurrenceCount, start, now) }),
