@@ -2,6 +2,8 @@ import { acceptWebhook } from '../../lib/ingest/accept-webhook.js';
 import { type Config, loadConfig } from '../../lib/config/index.js';
 import { dedupBatchSchema } from '../../lib/dedup/dedup-batch.js';
 import { processDedupBatch } from '../../lib/dedup/process-batch.js';
+import { SignalOwners } from '../../lib/dedup/signal-owners.js';
+import { PodOwnerResolver } from '../../lib/kube/pod-owner-resolver.js';
 import { InvalidInputError } from '../../lib/errors.js';
 import type { BatchHandoff } from '../../lib/ingest/dedup-handoff.js';
 import { splitBatch } from '../../lib/ingest/split-batch.js';
@@ -103,10 +105,12 @@ export async function replayThrough(
   const startMs = recordingStartMs(notifications) ?? Date.now();
   const clock = new VirtualClock(startMs);
   const now = () => new Date(clock.now());
-  const { episodes, dueIndex, storms } = storesOn(redis, config);
+  const { episodes, dueIndex, storms, owners: ownerCache } = storesOn(redis, config);
   const kube = await createKubeClient({ mode: 'token', server: standin.url, token: infrastructure.standinToken }, { region: config.aws.region });
   // Backoff between Kubernetes retries takes no real time either.
   const writer = new RemediationRequestWriter(kube, config.namespace, new KubeGuard({ sleep: async () => undefined }));
+  const byOwner = config.fingerprintStrategy === 'owner';
+  const owners = byOwner ? new SignalOwners({ resolver: new PodOwnerResolver(() => Promise.resolve(kube)), cache: ownerCache, now }) : undefined;
   const placement = { namespace: config.namespace, ...(config.clusterId !== undefined && { clusterId: config.clusterId }) };
   const dedupDeps = {
     episodes,
@@ -115,6 +119,7 @@ export async function replayThrough(
     ...placement,
     statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds,
     storm: config.storm,
+    ...(owners !== undefined && { owners }),
     now,
     sleep: (milliseconds: number) => clock.sleep(milliseconds),
   };
@@ -133,6 +138,7 @@ export async function replayThrough(
     kubeHealth: { blockedForMs: async () => 0 },
     limits: config.webhookLimits,
     strategy: config.fingerprintStrategy,
+    ...(byOwner && { owners: ownerCache }),
     stormScope: config.storm.scope,
     ...(config.clusterId !== undefined && { clusterId: config.clusterId }),
   };

@@ -7,7 +7,7 @@ import { processDedupBatch } from '../../lib/dedup/process-batch.js';
 import { parseEvent } from '../../lib/events/parse-event.js';
 import { runtimeConfig } from '../../lib/runtime/clients.js';
 import { loadRuntimeSecrets } from '../../lib/runtime/secrets.js';
-import { remediationWriter } from '../../lib/runtime/kube.js';
+import { remediationWriter, signalOwners } from '../../lib/runtime/kube.js';
 import { dueIndex, episodeStore } from '../../lib/runtime/stores.js';
 import { logger } from '../../lib/telemetry/logger.js';
 import { flushMetrics } from '../../lib/telemetry/flush-metrics.js';
@@ -16,6 +16,7 @@ import { tracer } from '../../lib/telemetry/tracer.js';
 
 const config = runtimeConfig();
 await loadRuntimeSecrets({ credentials: false });
+const owners = signalOwners();
 const deps = {
   episodes: episodeStore(),
   dueIndex: dueIndex(),
@@ -24,6 +25,7 @@ const deps = {
   ...(config.clusterId !== undefined && { clusterId: config.clusterId }),
   statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds,
   storm: config.storm,
+  ...(owners !== undefined && { owners }),
   now: () => new Date(),
   sleep: async (milliseconds: number) => {
     await sleep(milliseconds);

@@ -12,7 +12,7 @@ import { TenantRateBudget } from '../../lib/redis/rate-budget.js';
 import { lambdaClient, redisClient, runtimeConfig } from '../../lib/runtime/clients.js';
 import { functionTiming } from '../../lib/runtime/function-timing.js';
 import { currentCredentials, loadRuntimeSecrets } from '../../lib/runtime/secrets.js';
-import { episodeStore, kubeHealth, stormEpisodes } from '../../lib/runtime/stores.js';
+import { episodeStore, kubeHealth, ownerCache, stormEpisodes } from '../../lib/runtime/stores.js';
 import { readSignalDecision } from '../../lib/signals/read-signal-decision.js';
 import { logger } from '../../lib/telemetry/logger.js';
 import { flushMetrics } from '../../lib/telemetry/flush-metrics.js';
@@ -27,6 +27,7 @@ const acceptDeps = {
   kubeHealth: kubeHealth(),
   limits: config.webhookLimits,
   strategy: config.fingerprintStrategy,
+  ...(config.fingerprintStrategy === 'owner' && { owners: ownerCache() }),
   stormScope: config.storm.scope,
   ...(config.clusterId !== undefined && { clusterId: config.clusterId }),
 };

@@ -1,5 +1,6 @@
 import { crdLimits, fitField, fitValues } from '../domain/crd-fields.js';
 import { deliveryKey, type FingerprintStrategy, signalFingerprint } from '../domain/fingerprint.js';
+import { type KnownOwner, ownerTargetOf } from '../domain/owner-target.js';
 import type { Signal } from '../domain/signal.js';
 import type { StormScope } from '../domain/storm.js';
 import { namespaceOf, resolveTargetResource } from '../domain/target-resource.js';
@@ -20,6 +21,19 @@ export interface NormalizeContext {
   /** Storms are per namespace (default) or cluster-wide: decides the storm part of fingerprints. */
   readonly stormScope?: StormScope;
   readonly clusterId?: string;
+  /** FINGERPRINT_STRATEGY=owner: pods' owners known from the cache, by podKey. */
+  readonly owners?: ReadonlyMap<string, KnownOwner>;
+}
+
+/** How a pod is found in NormalizeContext.owners. */
+export const podKey = (namespace: string, pod: string): string => `${namespace}\0${pod}`;
+
+/** The pods (namespace and name) the alerts of a notification are about: whose owners are worth reading. */
+export function podsOf(payload: WebhookPayload, clusterId?: string): { namespace: string; pod: string }[] {
+  return payload.alerts.flatMap((alert) => {
+    const target = resolveTargetResource(alert.labels, clusterId);
+    return target.kind === 'Pod' && target.namespace !== undefined ? [{ namespace: target.namespace, pod: target.name }] : [];
+  });
 }
 
 function capValue(value: string): string {
@@ -36,7 +50,11 @@ export function normalizeWebhook(payload: WebhookPayload, context: NormalizeCont
 
 function normalizeAlert(alert: WebhookAlert, payload: WebhookPayload, context: NormalizeContext): Signal {
   const alertname = fitField(alert.labels.alertname ?? '', crdLimits.signalName);
-  const target = resolveTargetResource(alert.labels, context.clusterId);
+  const resource = resolveTargetResource(alert.labels, context.clusterId);
+  const { target, owner } =
+    context.strategy === 'owner'
+      ? ownerTargetOf(resource, resource.kind === 'Pod' && resource.namespace !== undefined ? context.owners?.get(podKey(resource.namespace, resource.name)) : undefined)
+      : { target: resource, owner: undefined };
   const endsAt = alert.endsAt === undefined || alert.endsAt === zeroTime ? undefined : alert.endsAt;
   const stormNamespace = context.stormScope === 'cluster' ? undefined : namespaceOf(alert.labels);
   const fingerprint = signalFingerprint(context.strategy, {
@@ -71,5 +89,6 @@ function normalizeAlert(alert: WebhookAlert, payload: WebhookPayload, context: N
     groupKey: payload.groupKey,
     receiver: payload.receiver,
     ...(stormNamespace !== undefined && { stormNamespace }),
+    ...(owner !== undefined && { owner }),
   };
 }

@@ -50,6 +50,12 @@ export interface Config {
     readonly retryHorizonSeconds: number;
     readonly statusWriteIntervalSeconds: number;
   };
+  /** Remediation-aware dedup (issue 17): owner lookups, the cooldown after a Completed request, the flap guard. */
+  readonly remediation: {
+    readonly ownerCacheTtlSeconds: number;
+    readonly cooldownSeconds: number;
+    readonly minFiringSeconds: number;
+  };
   readonly sweepIntervalSeconds: number;
   readonly maxBodyBytes: number;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
@@ -124,6 +130,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       haWindowSeconds: e.HA_REDELIVERY_WINDOW_SECONDS,
       retryHorizonSeconds: e.DEDUP_RETRY_HORIZON_SECONDS,
       statusWriteIntervalSeconds: e.STATUS_WRITE_INTERVAL_SECONDS,
+    },
+    remediation: {
+      ownerCacheTtlSeconds: e.OWNER_CACHE_TTL_SECONDS,
+      cooldownSeconds: e.REMEDIATION_COOLDOWN_SECONDS,
+      minFiringSeconds: e.MIN_FIRING_SECONDS,
     },
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     maxBodyBytes: e.MAX_BODY_BYTES,

@@ -6,6 +6,7 @@ import { fingerprintStrategies } from '../domain/fingerprint.js';
 import { stormScopes } from '../domain/storm.js';
 
 const positiveInt = (fallback: number) => z._default(z.pipe(z.coerce.number(), z.int().check(z.positive())), fallback);
+const nonNegativeInt = (fallback: number) => z._default(z.pipe(z.coerce.number(), z.int().check(z.nonnegative())), fallback);
 /** A limit that must stay within what the RemediationRequest CRD stores, or accepted alerts could not be written. */
 const crdBoundInt = (fallback: number, max: number) =>
   z._default(z.pipe(z.coerce.number(), z.int().check(z.positive(), z.maximum(max, `at most ${max}: the RemediationRequest CRD stores no more`))), fallback);
@@ -73,6 +74,13 @@ export const environmentSchema = z
     // Deployed: the Redis AUTH token lives in Secrets Manager.
     REDIS_AUTH_SECRET_ID: nonEmpty(),
     FINGERPRINT_STRATEGY: z._default(z.enum(fingerprintStrategies), 'resource'),
+    // FINGERPRINT_STRATEGY=owner: how long a pod's owner, once looked up, is reused (a pod's owner never changes).
+    OWNER_CACHE_TTL_SECONDS: positiveInt(3_600),
+    // A new episode of a target within this long after its last request Completed is counted on that
+    // request as a recurrence instead of making another (0: off).
+    REMEDIATION_COOLDOWN_SECONDS: nonNegativeInt(0),
+    // A new signal becomes a request only once it has fired this long (by its startsAt); 0: at once.
+    MIN_FIRING_SECONDS: nonNegativeInt(0),
     MAX_ALERTS_PER_REQUEST: positiveInt(1_000),
     // Applies to labels and annotations alike: the CRD holds 128 labels and 64 annotations.
     MAX_LABELS_PER_ALERT: crdBoundInt(64, crdLimits.annotationCount),

@@ -26,6 +26,8 @@ export interface DedupDeps {
   readonly storm: { readonly holdSeconds: number; readonly scope: StormScope };
   readonly now: () => Date;
   readonly sleep: (milliseconds: number) => Promise<void>;
+  /** FINGERPRINT_STRATEGY=owner: asks the API for a pod's owner before its request is made (SignalOwners). */
+  readonly owners?: { resolve(tenant: string, signal: Signal): Promise<Signal> };
 }
 
 export interface DedupSummary {
@@ -119,8 +121,9 @@ async function scheduleDueWork(tenant: string, signals: readonly Signal[], resul
   if (due.length > 0) await deps.dueIndex.add(due);
 }
 
-async function applyDecision(tenant: string, signal: Signal, outcome: ObservedSignal, deps: DedupDeps): Promise<WriteResult> {
+async function applyDecision(tenant: string, observedSignal: Signal, outcome: ObservedSignal, deps: DedupDeps): Promise<WriteResult> {
   const decision = decideSignalAction(outcome.kind);
+  const signal = decision.action === 'create-request' && deps.owners ? await deps.owners.resolve(tenant, observedSignal) : observedSignal;
   const request = decidedRequestName(tenant, signal, outcome, decision.action);
   reportDecision({
     tenant,
@@ -131,6 +134,7 @@ async function applyDecision(tenant: string, signal: Signal, outcome: ObservedSi
     action: decision.action,
     reason: decision.reason,
     ...(request !== undefined && { request }),
+    ...(signal.owner !== undefined && { owner: signal.owner }),
   });
   // Counted as decided: a retry of this batch reports these signals as retried, so nothing counts twice.
   if (decision.action === 'count-duplicate') addMetric('DuplicatesAbsorbed', 1);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isWorkloadKind } from './owner-target.js';
 import type { TargetResource } from './signal.js';
 
 /**
@@ -8,8 +9,11 @@ import type { TargetResource } from './signal.js';
  * - `alert`: Alertmanager's own label-set fingerprint. Every distinct label set is its own signal; for
  *   alerts that name no Kubernetes object, or whose labels tell different problems apart (per route,
  *   per queue, per endpoint).
+ * - `owner`: as `resource`, with a pod's alerts on the workload that controls it (ownerTargetOf): the pods a
+ *   rollout replaces, or a crash-looping Deployment's pods, are one signal. The workload's kind is left out
+ *   (a pod, its ReplicaSet, its Deployment are one workload), so the pod's name and the API agree.
  */
-export const fingerprintStrategies = ['resource', 'alert'] as const;
+export const fingerprintStrategies = ['resource', 'alert', 'owner'] as const;
 export type FingerprintStrategy = (typeof fingerprintStrategies)[number];
 
 function sha256(parts: readonly string[]): Buffer {
@@ -34,10 +38,13 @@ export interface FingerprintInput {
  */
 export function signalFingerprint(strategy: FingerprintStrategy, input: FingerprintInput): string {
   const stormPart = sha256(['storm', input.tenant, input.alertname, input.namespace ?? '']).subarray(0, 6);
+  const { target } = input;
   const identity =
     strategy === 'resource'
-      ? sha256(['resource', input.tenant, input.alertname, input.target.namespace ?? '', input.target.kind, input.target.name])
-      : input.alertmanagerFingerprint !== undefined
+      ? sha256(['resource', input.tenant, input.alertname, target.namespace ?? '', target.kind, target.name])
+      : strategy === 'owner'
+        ? sha256(['owner', input.tenant, input.alertname, target.namespace ?? '', isWorkloadKind(target.kind) ? 'workload' : target.kind, target.name])
+        : input.alertmanagerFingerprint !== undefined
         ? sha256(['alert', input.tenant, input.alertmanagerFingerprint])
         : sha256(['labels', input.tenant, ...Object.entries(input.labels).sort(([a], [b]) => (a < b ? -1 : 1)).flat()]);
   return Buffer.concat([stormPart, identity.subarray(0, 10)]).toString('hex');

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import '../validation/english-messages.js';
 import { stringRecordSchema } from '../validation/string-record.js';
+import { ownerFallbackReasons } from './owner-target.js';
 
 /** The resource an alert is about; what a remediation would act on. */
 export const targetResourceSchema = z.object({
@@ -37,5 +38,13 @@ export const signalSchema = z.object({
    * derived once, with the target, so that windows and aggregated requests never derive it again.
    */
   stormNamespace: z.optional(z.string().check(z.minLength(1))),
+  /** FINGERPRINT_STRATEGY=owner, for an alert about a pod: the pod, and where `target` (its owner) came from. */
+  owner: z.optional(
+    z.object({
+      pod: z.string().check(z.minLength(1)),
+      source: z.enum(['api', 'name-pattern']),
+      reason: z.optional(z.enum(ownerFallbackReasons)),
+    }),
+  ),
 });
 export type Signal = z.infer<typeof signalSchema>;

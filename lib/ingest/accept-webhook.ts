@@ -1,7 +1,8 @@
-import { normalizeWebhook } from '../alertmanager/normalize.js';
+import { normalizeWebhook, podKey, podsOf } from '../alertmanager/normalize.js';
 import { parseWebhook } from '../alertmanager/parse-webhook.js';
 import type { WebhookLimits } from '../alertmanager/webhook-schema.js';
 import type { FingerprintStrategy } from '../domain/fingerprint.js';
+import type { KnownOwner, OwnerNote } from '../domain/owner-target.js';
 import type { TargetResource } from '../domain/signal.js';
 import { pinningGroupLabels, type StormScope } from '../domain/storm.js';
 import { KubeUnavailableError, RateBudgetExceededError } from '../errors.js';
@@ -29,6 +30,8 @@ export interface ReceiptEntry {
   readonly next: 'deduplicate' | 'resolve';
   /** Where the decision about this signal can be read once dedup has made it. */
   readonly decision: string;
+  /** FINGERPRINT_STRATEGY=owner: the pod the alert is about, and where its owner (the target) came from. */
+  readonly owner?: OwnerNote;
 }
 
 export interface Receipt {
@@ -48,6 +51,10 @@ export interface AcceptWebhookDeps {
   readonly strategy: FingerprintStrategy;
   readonly stormScope: StormScope;
   readonly clusterId?: string;
+  /** FINGERPRINT_STRATEGY=owner: the pods' owners dedup looked up (lib/redis/owner-cache.ts). */
+  readonly owners?: {
+    lookup(tenant: string, pods: readonly { namespace: string; pod: string }[], now: number, keyOf: typeof podKey): Promise<Map<string, KnownOwner>>;
+  };
 }
 
 /**
@@ -58,7 +65,12 @@ export interface AcceptWebhookDeps {
  */
 export async function acceptWebhook(input: AcceptWebhookInput, deps: AcceptWebhookDeps): Promise<Receipt> {
   const payload = parseWebhook(input.body, deps.limits);
-  const [verdict, kubeBlockedMs] = await Promise.all([deps.rateBudget.take(input.tenant, payload.alerts.length), deps.kubeHealth.blockedForMs()]);
+  const pods = deps.strategy === 'owner' && deps.owners ? podsOf(payload, deps.clusterId) : [];
+  const [verdict, kubeBlockedMs, owners] = await Promise.all([
+    deps.rateBudget.take(input.tenant, payload.alerts.length),
+    deps.kubeHealth.blockedForMs(),
+    pods.length > 0 && deps.owners ? deps.owners.lookup(input.tenant, pods, Math.floor(input.receivedAt.getTime() / 1000), podKey) : undefined,
+  ]);
   // Fail fast while the API server is failing: Alertmanager retries, and re-sends firing alerts anyway.
   if (kubeBlockedMs > 0) throw new KubeUnavailableError(kubeBlockedMs);
   if (!verdict.allowed) throw new RateBudgetExceededError(input.tenant, verdict.retryAfterMs);
@@ -69,6 +81,7 @@ export async function acceptWebhook(input: AcceptWebhookInput, deps: AcceptWebho
     strategy: deps.strategy,
     stormScope: deps.stormScope,
     ...(deps.clusterId !== undefined && { clusterId: deps.clusterId }),
+    ...(owners !== undefined && { owners }),
   }).map((signal) => fitSignal(signal));
   await deps.handoff.send({
     tenant: input.tenant,
@@ -97,6 +110,7 @@ export async function acceptWebhook(input: AcceptWebhookInput, deps: AcceptWebho
       target: signal.target,
       next: signal.status === 'firing' ? 'deduplicate' : 'resolve',
       decision: `/v1/signals/${signal.fingerprint}`,
+      ...(signal.owner !== undefined && { owner: signal.owner }),
     })),
   };
 }

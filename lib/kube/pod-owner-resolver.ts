@@ -1,3 +1,4 @@
+import type { OwnerFallbackReason as AnyFallbackReason } from '../domain/owner-target.js';
 import { type PodOwnerGuess, podOwnerFromName } from '../domain/pod-owner.js';
 import type { KubeClient } from './client.js';
 
@@ -8,7 +9,7 @@ export interface PodOwner {
 }
 
 /** Why the name had to be read instead of the API (the decision's reason says so). */
-export type OwnerFallbackReason = 'owner-lookup-denied' | 'owner-not-found' | 'owner-lookup-failed';
+export type OwnerFallbackReason = Exclude<AnyFallbackReason, 'owner-not-looked-up'>;
 
 export type OwnerResolution =
   | { readonly source: 'api'; readonly owner: PodOwner }

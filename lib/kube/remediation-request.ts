@@ -18,6 +18,10 @@ export const tenantLabel = 'stormgate.dev/tenant';
 export const stormLabel = 'stormgate.dev/storm';
 /** The storm key (its 12-hex part of the fingerprint) on every request: lost state finds requests by it. */
 export const stormKeyLabel = 'stormgate.dev/storm-key';
+/** FINGERPRINT_STRATEGY=owner: the pod the alert was about (the target names its owner). */
+export const observedPodAnnotation = 'stormgate.dev/observed-pod';
+/** FINGERPRINT_STRATEGY=owner: `api` (ownerReferences), or `name-pattern: <reason>` (the pod's generated name). */
+export const ownerSourceAnnotation = 'stormgate.dev/owner-source';
 
 export interface RemediationRequestSpec {
   signalFingerprint: string;
@@ -46,7 +50,7 @@ export interface RemediationRequestSpec {
 export interface RemediationRequest {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> };
   spec: RemediationRequestSpec;
 }
 
@@ -101,6 +105,12 @@ export function buildRemediationRequest(signal: Signal, episodeStartMs: number, 
         [tenantLabel]: tenant,
         'app.kubernetes.io/managed-by': 'stormgate',
       },
+      ...(signal.owner !== undefined && {
+        annotations: {
+          [observedPodAnnotation]: signal.owner.pod,
+          [ownerSourceAnnotation]: signal.owner.reason === undefined ? signal.owner.source : `${signal.owner.source}: ${signal.owner.reason}`,
+        },
+      }),
     },
     spec: {
       signalFingerprint: signal.fingerprint,

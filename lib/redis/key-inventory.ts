@@ -54,6 +54,7 @@ export const keyFamilies = {
   storm: /^sg:\{[A-Za-z0-9_-]{2}\}[dwob][\s\S]{6}$/, // storm detection, storm episode, overflow, membership filter
   batch: /^sg:\{[A-Za-z0-9_-]{2}\}i[\s\S]{6}$/, // a dedup batch's marker (a Lambda retry counts nothing again)
   kube: /^sg:k$/, // the Kubernetes API's health (open circuit)
+  owner: /^sg:\{[A-Za-z0-9_-]{2}\}n[A-Za-z0-9_-]{8}$/, // a namespace's pod owner cache (FINGERPRINT_STRATEGY=owner)
 } as const;
 export type KeyFamily = keyof typeof keyFamilies;
 

@@ -2,6 +2,7 @@ import type { ClientContext, Cluster, Redis, Result } from 'ioredis';
 import { dueAdd, dueClaim, dueFinish } from './lua/due-scripts.js';
 import { episodeConfirm, episodeObserve, episodeResolveHeld, episodeStatusWritten } from './lua/episode-scripts.js';
 import { stormCreated, stormDue, stormPreviousShown, stormStatusWritten } from './lua/storm-scripts.js';
+import { ownerRemember } from './lua/owner-scripts.js';
 import { rateBudgetTake } from './lua/rate-budget-script.js';
 
 /**
@@ -21,6 +22,7 @@ export const scripts = {
   sgDueClaim: dueClaim,
   sgDueFinish: dueFinish,
   sgRateBudgetTake: rateBudgetTake,
+  sgOwnerRemember: ownerRemember,
 } as const;
 
 type ScriptName = keyof typeof scripts;
@@ -40,6 +42,7 @@ declare module 'ioredis' {
     sgDueClaim: ScriptCall<Context>;
     sgDueFinish: ScriptCall<Context>;
     sgRateBudgetTake: ScriptCall<Context>;
+    sgOwnerRemember: ScriptCall<Context>;
   }
 }
 

@@ -1,9 +1,11 @@
 import { type KubeClient, createKubeClient } from '../kube/client.js';
 import { KubeGuard } from '../kube/kube-guard.js';
 import { RemediationRequestWriter } from '../kube/remediation-writer.js';
+import { PodOwnerResolver } from '../kube/pod-owner-resolver.js';
+import { SignalOwners } from '../dedup/signal-owners.js';
 import { requireKube } from '../config/index.js';
 import { forgetOnFailure, runtimeConfig, secretsClient } from './clients.js';
-import { kubeHealth } from './stores.js';
+import { kubeHealth, ownerCache } from './stores.js';
 import { logger } from '../telemetry/logger.js';
 
 /**
@@ -13,6 +15,7 @@ import { logger } from '../telemetry/logger.js';
 let kube: { client: Promise<KubeClient>; madeAt: number; refreshing: boolean } | undefined;
 let writer: RemediationRequestWriter | undefined;
 let guard: KubeGuard | undefined;
+let owners: SignalOwners | undefined;
 
 // A kubeconfig kept in Secrets Manager may be replaced at any time: warm functions read it again this
 // often (keeping the client in use until the new one is made), and at once when the API server refuses
@@ -64,6 +67,13 @@ export function remediationWriter(): RemediationRequestWriter {
   guard ??= new KubeGuard({ onOpen: (untilMs) => kubeHealth().markUnhealthy(untilMs), onConfigurationRejected: forgetKubeClient });
   writer ??= new RemediationRequestWriter(kubeClient, runtimeConfig().namespace, guard);
   return writer;
+}
+
+/** FINGERPRINT_STRATEGY=owner: pods' owners from the API, cached for ingest; otherwise none. */
+export function signalOwners(): SignalOwners | undefined {
+  if (runtimeConfig().fingerprintStrategy !== 'owner') return undefined;
+  owners ??= new SignalOwners({ resolver: new PodOwnerResolver(kubeClient), cache: ownerCache(), now: () => new Date() });
+  return owners;
 }
 
 /**

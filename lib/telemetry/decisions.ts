@@ -1,4 +1,5 @@
 import type { DecisionReason, OutcomeKind, SignalAction } from '../domain/lifecycle.js';
+import type { OwnerNote } from '../domain/owner-target.js';
 import { logger } from './logger.js';
 
 /** One dedup decision about one signal, as logged and as in-process watchers see it. */
@@ -12,6 +13,8 @@ export interface DecisionEvent {
   readonly reason: DecisionReason;
   /** The RemediationRequest the signal counts on (its own or its storm's), when it has one. */
   readonly request?: string;
+  /** FINGERPRINT_STRATEGY=owner: the pod behind the owner's signal, and whether the API or the pod's name named the owner (and why). */
+  readonly owner?: OwnerNote;
 }
 
 type DecisionListener = (decision: DecisionEvent) => void;

@@ -63,12 +63,28 @@ describe('RBAC', () => {
   const manifests = documents('rbac.yaml');
 
   it('grants create, get, list on requests and patch on their status, in the stormgate namespace only', () => {
-    const roles = manifests.filter((manifest) => manifest.kind === 'Role' || manifest.kind === 'ClusterRole');
+    const roles = manifests.filter((manifest) => manifest.kind === 'Role');
     expect(roles).toHaveLength(1);
     expect(roles[0]).toMatchObject({ kind: 'Role', metadata: { namespace: 'stormgate' } });
     expect(roles[0]?.rules).toEqual([
       { apiGroups: ['remediation.stormgate.dev'], resources: ['remediationrequests'], verbs: ['create', 'get', 'list'] },
       { apiGroups: ['remediation.stormgate.dev'], resources: ['remediationrequests/status'], verbs: ['patch'] },
+    ]);
+  });
+
+  it('grants, cluster-wide, only get on pods, replicasets and jobs (the owner lookup), and binds it to the same two subjects', () => {
+    const clusterRoles = manifests.filter((manifest) => manifest.kind === 'ClusterRole');
+    expect(clusterRoles).toHaveLength(1);
+    expect(clusterRoles[0]?.rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+      { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'] },
+    ]);
+    const bindings = manifests.filter((manifest) => manifest.kind === 'ClusterRoleBinding');
+    expect(bindings).toEqual([expect.objectContaining({ roleRef: expect.objectContaining({ kind: 'ClusterRole', name: 'stormgate-owner-reader' }) })]);
+    expect(bindings[0]?.subjects).toEqual([
+      expect.objectContaining({ kind: 'Group', name: 'stormgate-writers' }),
+      expect.objectContaining({ kind: 'ServiceAccount', name: 'stormgate', namespace: 'stormgate' }),
     ]);
   });
 

@@ -52,13 +52,17 @@ describe('the Kubernetes API stand-in serves workloads and their ownerReferences
     expect((await admin.core.listNamespacedPod({ namespace: 'shop' })).items.map((item) => item.metadata?.name)).toEqual(['checkout-7d9f8b6c5-x2x4q']);
   });
 
-  it('answers 404 for a pod that is not there, and 403 to stormgate’s identity, which infra/k8s/rbac.yaml does not (yet) let read pods', async () => {
+  it('answers 404 for a pod that is not there; infra/k8s/rbac.yaml lets stormgate’s identity get a pod, never list pods or read a Deployment', async () => {
     const admin = clients(standinAdminToken);
     const missing = await admin.core.readNamespacedPod({ namespace: 'shop', name: 'gone-0' }).catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(ApiException);
     expect((missing as ApiException<unknown>).code).toBe(404);
-    const denied = await clients('standin-token').core.readNamespacedPod({ namespace: 'shop', name: 'checkout-7d9f8b6c5-x2x4q' }).catch((error: unknown) => error);
-    expect((denied as ApiException<unknown>).code).toBe(403);
+    const stormgate = clients('standin-token');
+    expect((await stormgate.core.readNamespacedPod({ namespace: 'shop', name: 'checkout-7d9f8b6c5-x2x4q' })).metadata?.name).toBe('checkout-7d9f8b6c5-x2x4q');
+    const listed = await stormgate.core.listNamespacedPod({ namespace: 'shop' }).catch((error: unknown) => error);
+    expect((listed as ApiException<unknown>).code).toBe(403);
+    const deployment = await stormgate.apps.readNamespacedDeployment({ namespace: 'shop', name: 'checkout' }).catch((error: unknown) => error);
+    expect((deployment as ApiException<unknown>).code).toBe(403);
   });
 
   it('lists the core resources at /api/v1 and keeps the core group out of /apis', async () => {

@@ -57,14 +57,27 @@ describe('PodOwnerResolver', () => {
     expect(await resolver.resolve('shop', pod)).toEqual({ source: 'api', owner: { kind, name } });
   });
 
+  it('reads owners as stormgate’s own identity, which infra/k8s/rbac.yaml lets get pods, replicasets and jobs', async () => {
+    const stormgate = await createKubeClient({ mode: 'token', server: standin.url, token: 'standin-token' }, { region: 'us-east-1' });
+    const asStormgate = new PodOwnerResolver(async () => stormgate, 1_000);
+    expect(await asStormgate.resolve('shop', 'checkout-7d9f8b6c5-x2x4q')).toEqual({ source: 'api', owner: { kind: 'Deployment', name: 'checkout' } });
+    expect(await asStormgate.resolve('shop', 'report-29432160-kz5mn')).toEqual({ source: 'api', owner: { kind: 'CronJob', name: 'report' } });
+  });
+
   it('falls back to the pod’s name, saying why: not found, denied, the API down', async () => {
     expect(await resolver.resolve('shop', 'gone-7d9f8b6c5-x2x4q')).toEqual({ source: 'name-pattern', owner: { name: 'gone', kinds: ['Deployment'] }, reason: 'owner-not-found' });
-    const stormgate = await createKubeClient({ mode: 'token', server: standin.url, token: 'standin-token' }, { region: 'us-east-1' });
-    expect(await new PodOwnerResolver(async () => stormgate, 1_000).resolve('shop', 'checkout-7d9f8b6c5-x2x4q')).toEqual({
-      source: 'name-pattern',
-      owner: { name: 'checkout', kinds: ['Deployment'] },
-      reason: 'owner-lookup-denied',
-    });
+    // A cluster where the owner reader of infra/k8s/rbac.yaml was left out (no get at all).
+    const narrow = await KubeStandin.start({ token: 'standin-token', namespaces: ['shop'], deniedVerbs: ['get'] });
+    try {
+      const denied = await createKubeClient({ mode: 'token', server: narrow.url, token: 'standin-token' }, { region: 'us-east-1' });
+      expect(await new PodOwnerResolver(async () => denied, 1_000).resolve('shop', 'checkout-7d9f8b6c5-x2x4q')).toEqual({
+        source: 'name-pattern',
+        owner: { name: 'checkout', kinds: ['Deployment'] },
+        reason: 'owner-lookup-denied',
+      });
+    } finally {
+      await narrow.stop();
+    }
     standin.startOutage(2_000);
     try {
       expect(await resolver.resolve('shop', 'postgres-0')).toEqual({ source: 'name-pattern', owner: { name: 'postgres', kinds: ['StatefulSet'] }, reason: 'owner-lookup-failed' });
