@@ -39,6 +39,7 @@ const countingWriter = {
   checkAccess: async () => undefined,
 } as unknown as RemediationRequestWriter;
 const dedupDeps = {
+  gate: config.remediation,
   episodes: episodeStore(),
   dueIndex: dueIndex(),
   writer: countingWriter,
@@ -51,7 +52,7 @@ const dedupDeps = {
     virtualNow += Math.ceil(milliseconds / 1000);
   },
 };
-const sweepDeps = { dueIndex: dueIndex(), episodes: episodeStore(), storms: stormEpisodes(), writer: countingWriter, namespace: config.namespace, statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds, leaseSeconds: 60, claimLimit: 1_000, now: clock };
+const sweepDeps = { gate: config.remediation, dueIndex: dueIndex(), episodes: episodeStore(), storms: stormEpisodes(), writer: countingWriter, namespace: config.namespace, statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds, leaseSeconds: 60, claimLimit: 1_000, now: clock };
 
 const chunk = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
 const firstStart = '2026-11-21T10:00:00Z';

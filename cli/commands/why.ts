@@ -11,13 +11,14 @@ const receiptSchema = z.object({
   episode: z.optional(z.object({ state: z.string(), startedAt: z.string(), lastSeenAt: z.string(), occurrenceCount: z.number() })),
   storm: z.optional(z.object({ state: z.string(), windowStart: z.string() })),
   lastDecision: z.object({ outcome: z.string(), action: z.string(), reason: z.string() }),
-  remediationRequest: z.object({ namespace: z.string(), name: z.string(), state: z.enum(['created', 'pending', 'aggregating', 'none']) }),
+  remediationRequest: z.object({ namespace: z.string(), name: z.string(), state: z.enum(['created', 'pending', 'withheld', 'aggregating', 'none']) }),
 });
 type SignalDecisionReceipt = z.infer<typeof receiptSchema>;
 
 const requestStates: Record<SignalDecisionReceipt['remediationRequest']['state'], string> = {
   created: 'created',
   pending: 'being created (dedup completes it)',
+  withheld: 'not made yet, on purpose (the decision says why; the next notification or the sweep looks again)',
   aggregating: "the storm's request comes when its window closes",
   none: 'none: no request was made',
 };

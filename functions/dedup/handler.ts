@@ -25,6 +25,7 @@ const deps = {
   ...(config.clusterId !== undefined && { clusterId: config.clusterId }),
   statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds,
   storm: config.storm,
+  gate: config.remediation,
   ...(owners !== undefined && { owners }),
   now: () => new Date(),
   sleep: async (milliseconds: number) => {

@@ -17,6 +17,7 @@ import { tracer } from '../../lib/telemetry/tracer.js';
 const config = runtimeConfig();
 await loadRuntimeSecrets({ credentials: false });
 const deps = {
+  gate: config.remediation,
   dueIndex: dueIndex(),
   episodes: episodeStore(),
   storms: stormEpisodes(),

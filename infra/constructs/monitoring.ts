@@ -112,6 +112,7 @@ export class Monitoring extends Construct {
             left: [stormgate('RequestsCreated'), stormgate('DuplicatesAbsorbed'), stormgate('StormAlertsAbsorbed'), stormgate('RequestsResolved')],
           }),
           new GraphWidget({ title: 'Storms', left: [stormgate('StormsOpened'), stormgate('StormsClosed')] }),
+          new GraphWidget({ title: 'Withheld (cooldown, flaps)', left: [stormgate('RecurrencesCounted'), stormgate('SignalsFlapped')] }),
         ],
         [
           new GraphWidget({ title: 'Decision latency (ms)', left: [stormgate('DecisionLatency', 'p50'), stormgate('DecisionLatency', 'p99')] }),

@@ -1,30 +1,22 @@
 import { decideSignalAction, type OutcomeKind, type SignalAction } from '../domain/lifecycle.js';
-import { decideAdoption } from '../domain/adoption.js';
 import { remediationRequestName } from '../domain/request-name.js';
 import { deduplicationStatus, resolvedSignal } from '../domain/request-status.js';
+import { type DecisionReport, type EpisodeRequestDeps, ensureEpisodeRequest, type RequestResult } from './episode-request.js';
 import type { Signal } from '../domain/signal.js';
 import { statusFlushMember } from '../domain/status-flush.js';
 import { type StormScope, stormPartOf, stormRequestFingerprint, stormWindowMember, truncatedStormParts } from '../domain/storm.js';
 import { unixSeconds } from '../domain/time.js';
 import { KubeWriteError } from '../errors.js';
-import { buildRemediationRequest, fingerprintLabel } from '../kube/remediation-request.js';
-import type { RemediationRequestWriter } from '../kube/remediation-writer.js';
-import type { DueEntry, DueIndex } from '../redis/due-index.js';
-import type { EpisodeStore, ObservedSignal, StormTouch } from '../redis/episode-store.js';
+import type { DueEntry } from '../redis/due-index.js';
+import type { ObservedSignal, StormTouch } from '../redis/episode-store.js';
 import { reportDecision } from '../telemetry/decisions.js';
 import { addMetric } from '../telemetry/metrics.js';
 import type { DedupBatch } from './dedup-batch.js';
 
-export interface DedupDeps {
-  readonly episodes: EpisodeStore;
-  readonly dueIndex: DueIndex;
-  readonly writer: RemediationRequestWriter;
-  readonly namespace: string;
-  readonly clusterId?: string;
+export interface DedupDeps extends EpisodeRequestDeps {
   /** Duplicates update a request's status at most this often (the sweep writes the latest counts). */
   readonly statusWriteIntervalSeconds: number;
   readonly storm: { readonly holdSeconds: number; readonly scope: StormScope };
-  readonly now: () => Date;
   readonly sleep: (milliseconds: number) => Promise<void>;
   /** FINGERPRINT_STRATEGY=owner: asks the API for a pod's owner before its request is made (SignalOwners). */
   readonly owners?: { resolve(tenant: string, signal: Signal): Promise<Signal> };
@@ -39,9 +31,10 @@ export interface DedupSummary {
   readonly stormed: number;
   readonly held: number;
   readonly ignored: number;
+  readonly withheld: number;
 }
 
-type WriteResult = 'created' | 'already-exists' | 'adopted' | 'resolved' | 'duplicate' | 'stormed' | 'held' | 'ignored';
+type WriteResult = RequestResult | 'resolved' | 'duplicate' | 'stormed' | 'held' | 'ignored';
 
 const nowSeconds = (deps: DedupDeps) => Math.floor(deps.now().getTime() / 1000);
 
@@ -64,7 +57,8 @@ export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Pro
   await scheduleDueWork(tenant, signals, observed.results, observed.storms, now, deps);
 
   const held = signals.flatMap((_, index) => (outcomes[index]?.kind === 'held' ? [index] : []));
-  const immediate = Promise.allSettled(signals.map((signal, index) => applyDecision(tenant, signal, outcomes[index] as ObservedSignal, deps)));
+  const episodeWork: EpisodeWork = new Map();
+  const immediate = Promise.allSettled(signals.map((signal, index) => applyDecision(tenant, signal, outcomes[index] as ObservedSignal, deps, episodeWork)));
   if (held.length > 0) {
     await deps.sleep(deps.storm.holdSeconds * 1000);
     const resolution = await deps.episodes.resolveHeld(tenant, held.map((index) => signals[index] as Signal), nowSeconds(deps));
@@ -82,7 +76,7 @@ export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Pro
     });
   }
   const settled = await immediate;
-  const afterHold = await Promise.allSettled(held.map((index) => applyDecision(tenant, signals[index] as Signal, outcomes[index] as ObservedSignal, deps)));
+  const afterHold = await Promise.allSettled(held.map((index) => applyDecision(tenant, signals[index] as Signal, outcomes[index] as ObservedSignal, deps, episodeWork)));
   held.forEach((index, position) => {
     settled[index] = afterHold[position] as PromiseSettledResult<WriteResult>;
   });
@@ -107,6 +101,7 @@ export async function processDedupBatch(batch: DedupBatch, deps: DedupDeps): Pro
     stormed: count('stormed'),
     held: held.length,
     ignored: count('ignored'),
+    withheld: count('withheld'),
   };
 }
 
@@ -121,27 +116,34 @@ async function scheduleDueWork(tenant: string, signals: readonly Signal[], resul
   if (due.length > 0) await deps.dueIndex.add(due);
 }
 
-async function applyDecision(tenant: string, observedSignal: Signal, outcome: ObservedSignal, deps: DedupDeps): Promise<WriteResult> {
+/**
+ * A batch's request work per episode: several alerts of one episode in one notification (the containers of
+ * a pod, the pods of one owner) are all `pending` until its request is confirmed; the first one makes it
+ * (one owner lookup, one list, one create), the others wait for that.
+ */
+type EpisodeWork = Map<string, Promise<RequestResult>>;
+
+async function applyDecision(tenant: string, signal: Signal, outcome: ObservedSignal, deps: DedupDeps, episodeWork: EpisodeWork): Promise<WriteResult> {
   const decision = decideSignalAction(outcome.kind);
-  const signal = decision.action === 'create-request' && deps.owners ? await deps.owners.resolve(tenant, observedSignal) : observedSignal;
-  const request = decidedRequestName(tenant, signal, outcome, decision.action);
-  reportDecision({
-    tenant,
-    fingerprint: signal.fingerprint,
-    groupKey: signal.groupKey,
-    alertname: signal.alertname,
-    outcome: outcome.kind,
-    action: decision.action,
-    reason: decision.reason,
-    ...(request !== undefined && { request }),
-    ...(signal.owner !== undefined && { owner: signal.owner }),
-  });
-  // Counted as decided: a retry of this batch reports these signals as retried, so nothing counts twice.
-  if (decision.action === 'count-duplicate') addMetric('DuplicatesAbsorbed', 1);
-  if (decision.action === 'join-storm') addMetric('StormAlertsAbsorbed', 1);
+  const report = reporterFor(tenant, signal);
+  if (decision.action === 'create-request') {
+    const episode = `${signal.fingerprint}/${outcome.episodeStart}`;
+    const leader = episodeWork.get(episode);
+    if (leader) {
+      report({ outcome: outcome.kind, ...decision }, undefined);
+      await leader.catch(() => undefined);
+      return 'duplicate';
+    }
+    const work = (async () => {
+      // A request to be made is reported once the gate has decided whether it is made now.
+      const owned = deps.owners ? await deps.owners.resolve(tenant, signal) : signal;
+      return ensureEpisodeRequest(tenant, owned, outcome, deps, reporterFor(tenant, owned));
+    })();
+    episodeWork.set(episode, work);
+    return work;
+  }
+  report({ outcome: outcome.kind, ...decision }, decidedRequestName(tenant, signal, outcome, decision.action));
   switch (decision.action) {
-    case 'create-request':
-      return ensureRequest(tenant, signal, outcome, deps);
     case 'mark-resolved':
       return markResolved(signal, outcome, deps);
     case 'count-duplicate':
@@ -150,9 +152,32 @@ async function applyDecision(tenant: string, observedSignal: Signal, outcome: Ob
       return 'stormed';
     case 'hold':
       return 'held';
+    case 'count-recurrence':
+    case 'withhold':
     case 'ignore':
       return 'ignored';
   }
+}
+
+/** Logs and counts one decision about `signal` (lib/telemetry/decisions.ts). */
+function reporterFor(tenant: string, signal: Signal): DecisionReport {
+  return (made, request) => {
+    reportDecision({
+      tenant,
+      fingerprint: signal.fingerprint,
+      groupKey: signal.groupKey,
+      alertname: signal.alertname,
+      outcome: made.outcome,
+      action: made.action,
+      reason: made.reason,
+      ...(request !== undefined && { request }),
+      ...(signal.owner !== undefined && { owner: signal.owner }),
+    });
+    // Counted as decided: a retry of this batch reports these signals as retried, so nothing counts twice.
+    if (made.action === 'count-duplicate') addMetric('DuplicatesAbsorbed', 1);
+    if (made.action === 'join-storm') addMetric('StormAlertsAbsorbed', 1);
+    if (made.reason === 'flapped') addMetric('SignalsFlapped', 1);
+  };
 }
 
 /** The request a decision points to: the episode's own, or its storm's (an adopted request may differ). */
@@ -170,63 +195,6 @@ function decidedRequestName(tenant: string, signal: Signal, outcome: ObservedSig
 function requestStartOf(signal: Signal, outcome: ObservedSignal): number | undefined {
   if (outcome.kind !== 'tombstone') return outcome.episodeStart;
   return outcome.noRecord ? unixSeconds(signal.startsAt) : undefined;
-}
-
-/**
- * Makes sure the episode's request exists, then writes the status its record shows at that moment. A new
- * episode first asks Kubernetes (one list by fingerprint label, never for a duplicate) whether a request
- * survived a Redis that lost its state: the same episode's request is adopted as it is (Resolved stays
- * Resolved and closes the record), and when no record existed at all an open one of another episode of
- * the fingerprint (another container opened it) is adopted and counted on.
- */
-async function ensureRequest(tenant: string, signal: Signal, outcome: ObservedSignal, deps: DedupDeps): Promise<WriteResult> {
-  const start = outcome.episodeStart;
-  const name = remediationRequestName(signal.fingerprint, start);
-  const adoption = outcome.kind === 'opened' ? decideAdoption(await deps.writer.find(`${fingerprintLabel}=${signal.fingerprint}`), name, outcome.noRecord) : undefined;
-  const adopted =
-    adoption?.kind === 'same' ? { episodeStart: start, resolved: adoption.resolved } : adoption?.kind === 'other' ? { episodeStart: adoption.episodeStart, resolved: false } : undefined;
-  const created = adopted
-    ? undefined
-    : await deps.writer.create(
-        buildRemediationRequest(signal, start, {
-          namespace: deps.namespace,
-          tenant,
-          ...(deps.clusterId !== undefined && { clusterId: deps.clusterId }),
-        }),
-      );
-  const confirmed = await deps.episodes.confirm(tenant, signal.fingerprint, start, adopted);
-  if (!confirmed) return created?.result ?? 'adopted';
-  if (confirmed.state === 'reopened') return ensureReopened(tenant, signal, outcome, confirmed.episodeStart, deps);
-  const now = nowSeconds(deps);
-  const resolved = resolvedSignal(now);
-  if (confirmed.state === 'superseded') {
-    // The alert resolved and fired again while this request was being created (or adopted): this episode is over.
-    await deps.writer.writeStatus(remediationRequestName(signal.fingerprint, adopted?.episodeStart ?? start), { signal: resolved }, created?.known);
-    return created?.result ?? 'adopted';
-  }
-  const written = await deps.writer.writeStatus(
-    remediationRequestName(signal.fingerprint, confirmed.episodeStart),
-    {
-      deduplication: deduplicationStatus(confirmed.occurrenceCount, confirmed.episodeStart, confirmed.lastSeen),
-      signal: confirmed.state === 'resolved' ? resolved : { state: 'Firing' },
-    },
-    created?.known,
-  );
-  if (written === 'resolved') {
-    // The request of this very episode already shows Resolved (a late copy after Redis lost its state).
-    const closed = await deps.episodes.confirm(tenant, signal.fingerprint, confirmed.episodeStart, { episodeStart: confirmed.episodeStart, resolved: true });
-    if (closed?.state === 'reopened') return ensureReopened(tenant, signal, outcome, closed.episodeStart, deps);
-  }
-  return created?.result ?? 'adopted';
-}
-
-/**
- * An old copy's request was found Resolved, but the alert fired again meanwhile: that newer occurrence is an
- * episode of its own and gets its request now (each reopening starts later, so this ends).
- */
-function ensureReopened(tenant: string, signal: Signal, outcome: ObservedSignal, episodeStart: number, deps: DedupDeps): Promise<WriteResult> {
-  const newer = { ...signal, startsAt: new Date(episodeStart * 1000).toISOString() };
-  return ensureRequest(tenant, newer, { ...outcome, kind: 'pending', episodeStart, noRecord: false }, deps);
 }
 
 /**

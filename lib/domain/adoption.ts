@@ -1,9 +1,13 @@
+import type { EarlierRequest } from './remediation-gate.js';
 import { episodeStartOfRequestName } from './request-name.js';
 
-/** A request found by label: its name and whether it already shows Resolved. */
-export interface FoundRequest {
-  readonly name: string;
+/**
+ * A request found by label: its name, whether it already shows Resolved, its fingerprint label, and what
+ * the remediation controller made of it.
+ */
+export interface FoundRequest extends EarlierRequest {
   readonly resolved: boolean;
+  readonly fingerprint?: string;
 }
 
 export type Adoption =

@@ -51,6 +51,15 @@ export function signalFingerprint(strategy: FingerprintStrategy, input: Fingerpr
 }
 
 /**
+ * A target's identity across its alerts (32 hex chars, a label value): the requests of every alertname
+ * about one object are found by it, for the remediation-aware decisions (lib/domain/remediation-gate.ts).
+ * A workload's kind is left out, as in owner fingerprints.
+ */
+export function targetKey(tenant: string, target: TargetResource): string {
+  return sha256(['target', tenant, target.namespace ?? '', isWorkloadKind(target.kind) ? 'workload' : target.kind, target.name]).subarray(0, 16).toString('hex');
+}
+
+/**
  * The Redis hash tag of a signal: its storm key (tenant + alertname + namespace), hashed with the caller's
  * tenant again so that a fingerprint presented by another tenant leads to a key it does not own.
  * 2 base64url chars: 4096 tags are plenty to spread storms over cluster slots; the keys of one storm

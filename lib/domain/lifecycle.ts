@@ -54,14 +54,28 @@ export const episodeOutcomes = {
   retried: 10,
   /** The held alert resolved before the hold ended: no request. */
   'ended-in-hold': 11,
+  /**
+   * Written by dedup after the step (EpisodeStore.withhold), not by it: the episode's request is withheld
+   * (lib/domain/remediation-gate.ts). It has fired less than MIN_FIRING_SECONDS.
+   */
+  deferred: 12,
+  /** Withheld: its target's last remediation Completed within REMEDIATION_COOLDOWN_SECONDS; counted on that request. */
+  recurrence: 13,
+  /** Withheld: a request of its target waits for a manual review. */
+  'review-blocked': 14,
+  /** A deferred episode resolved before MIN_FIRING_SECONDS: no request. */
+  flapped: 15,
 } as const;
 export type EpisodeOutcomeKind = keyof typeof episodeOutcomes;
+
+/** What the step reports for a resolve that ends an episode withheld by a recurrence or a review (never stored). */
+export const withheldResolvedOutcome = 'withheld-resolved';
 
 /** What the step reports for a signal that belongs to its storm key's storm episode (no episode of its own). */
 export const stormOutcomes = ['stormed', 'absorbed', 'storm-member-resolved', 'storm-resolved'] as const;
 export type StormOutcomeKind = (typeof stormOutcomes)[number];
 
-export type OutcomeKind = EpisodeOutcomeKind | StormOutcomeKind;
+export type OutcomeKind = EpisodeOutcomeKind | StormOutcomeKind | typeof withheldResolvedOutcome;
 
 /**
  * Phases of a storm episode (one per storm key at a time):
@@ -74,7 +88,7 @@ export type OutcomeKind = EpisodeOutcomeKind | StormOutcomeKind;
 export const stormPhases = { collecting: 'c', creating: 'k', open: 'o' } as const;
 export type StormPhase = keyof typeof stormPhases;
 
-export type SignalAction = 'create-request' | 'count-duplicate' | 'mark-resolved' | 'hold' | 'join-storm' | 'ignore';
+export type SignalAction = 'create-request' | 'count-duplicate' | 'count-recurrence' | 'withhold' | 'mark-resolved' | 'hold' | 'join-storm' | 'ignore';
 
 export type DecisionReason =
   | 'new-episode'
@@ -92,7 +106,12 @@ export type DecisionReason =
   | 'part-of-storm'
   | 'storm-member-repeated'
   | 'storm-member-resolved'
-  | 'storm-resolved';
+  | 'storm-resolved'
+  | 'firing-shorter-than-minimum'
+  | 'recurrence-within-cooldown'
+  | 'blocked-by-manual-review'
+  | 'flapped'
+  | 'resolved-while-withheld';
 
 export interface SignalDecision {
   readonly action: SignalAction;
@@ -118,6 +137,11 @@ const decisions: Record<OutcomeKind, SignalDecision> = {
   absorbed: { action: 'join-storm', reason: 'storm-member-repeated' },
   'storm-member-resolved': { action: 'join-storm', reason: 'storm-member-resolved' },
   'storm-resolved': { action: 'join-storm', reason: 'storm-resolved' },
+  deferred: { action: 'withhold', reason: 'firing-shorter-than-minimum' },
+  recurrence: { action: 'count-recurrence', reason: 'recurrence-within-cooldown' },
+  'review-blocked': { action: 'withhold', reason: 'blocked-by-manual-review' },
+  flapped: { action: 'ignore', reason: 'flapped' },
+  'withheld-resolved': { action: 'ignore', reason: 'resolved-while-withheld' },
 };
 
 /** Each reason in a sentence an operator reads (`stormgate why`); docs/LIFECYCLE.md has the whole rule. */
@@ -138,6 +162,11 @@ export const reasonExplained: Record<DecisionReason, string> = {
   'storm-member-repeated': 'a storm member re-sent: absorbed into the storm, only the alert count grows',
   'storm-member-resolved': 'a storm member resolved: counted on the storm; the storm goes on while others fire',
   'storm-resolved': "the storm's last firing member resolved: the aggregated request is marked Resolved",
+  'firing-shorter-than-minimum': 'it has fired for less than MIN_FIRING_SECONDS: its request waits (the next notification or the sweep looks again)',
+  'recurrence-within-cooldown': "its target's last remediation Completed within REMEDIATION_COOLDOWN_SECONDS: counted on that request (status.recurrences), no new request until the cooldown ends",
+  'blocked-by-manual-review': 'a request of its target waits for a manual review (ManualReviewRequired): no new request until a human clears it',
+  flapped: 'it resolved before it had fired MIN_FIRING_SECONDS: no request, only this decision',
+  'resolved-while-withheld': 'it resolved while its request was withheld (cooldown or manual review): no request',
 };
 
 /** Pure: what dedup does with a signal, given what its atomic Redis step reported. */

@@ -10,12 +10,19 @@ export const requestStatusSchema = z.object({
   deduplication: z.optional(z.object({ occurrenceCount: z.int(), firstSeenAt: z.string(), lastSeenAt: z.string() })),
   signal: z.optional(z.object({ state: z.enum(['Firing', 'Resolved']), resolvedAt: z.optional(z.string()) })),
   storm: z.optional(z.object({ members: z.int(), alertCount: z.int(), resourceCount: z.int(), resolvedMembers: z.int() })),
+  /** New episodes of the target counted on this request instead of making another (cooldown, manual review). */
+  recurrences: z.optional(z.object({ count: z.int(), lastEpisodeStartedAt: z.string() })),
 });
 export type RequestStatus = z.infer<typeof requestStatusSchema>;
 
 /** stormgate's `status.deduplication`: how often an episode (or a storm) was delivered, and when. */
 export function deduplicationStatus(occurrenceCount: number, firstSeen: number, lastSeen: number): NonNullable<RequestStatus['deduplication']> {
   return { occurrenceCount: Math.max(occurrenceCount, 1), firstSeenAt: isoSeconds(firstSeen), lastSeenAt: isoSeconds(Math.max(lastSeen, firstSeen)) };
+}
+
+/** `status.recurrences` as one more episode, started at `episodeStart`, asks it (decideStatusWrite counts it once). */
+export function recurrenceStatus(episodeStart: number): NonNullable<RequestStatus['recurrences']> {
+  return { count: 1, lastEpisodeStartedAt: isoSeconds(episodeStart) };
 }
 
 /** `status.signal` of a request whose episode (or storm) ended at `now`. */
@@ -57,6 +64,14 @@ export function decideStatusWrite(current: RequestStatus | undefined, desired: R
       resourceCount: Math.max(now?.resourceCount ?? 0, desired.storm.resourceCount),
       resolvedMembers: Math.max(now?.resolvedMembers ?? 0, desired.storm.resolvedMembers),
     };
+  }
+  if (desired.recurrences) {
+    // Counted once per episode, whoever retries: only an episode that started later than the last counted one adds.
+    const now = current?.recurrences;
+    merged.recurrences =
+      now !== undefined && now.lastEpisodeStartedAt >= desired.recurrences.lastEpisodeStartedAt
+        ? now
+        : { count: (now?.count ?? 0) + 1, lastEpisodeStartedAt: desired.recurrences.lastEpisodeStartedAt };
   }
   const unchanged = (Object.keys(merged) as (keyof RequestStatus)[]).every((field) => JSON.stringify(merged[field]) === JSON.stringify(current?.[field]));
   return unchanged ? { action: 'skip', reason: 'status-current-or-newer' } : { action: 'write', status: merged };

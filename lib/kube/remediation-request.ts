@@ -2,6 +2,7 @@ import { crdLimits, fitField, fitValues } from '../domain/crd-fields.js';
 import { remediationRequestName } from '../domain/request-name.js';
 import { largestFittingLimit, requestJsonByteBudget, shortestFittedValue } from '../domain/request-size.js';
 import { deduplicationStatus, type RequestStatus, resolvedSignal } from '../domain/request-status.js';
+import { targetKey } from '../domain/fingerprint.js';
 import type { Signal, TargetResource } from '../domain/signal.js';
 import { resourceFromLabel, stormPartOf, type StormSnapshot, type StormTrigger } from '../domain/storm.js';
 import { isoSeconds } from '../domain/time.js';
@@ -18,6 +19,8 @@ export const tenantLabel = 'stormgate.dev/tenant';
 export const stormLabel = 'stormgate.dev/storm';
 /** The storm key (its 12-hex part of the fingerprint) on every request: lost state finds requests by it. */
 export const stormKeyLabel = 'stormgate.dev/storm-key';
+/** The target's identity (targetKey) on every individual request: a new episode finds the target's earlier requests by it. */
+export const targetLabel = 'stormgate.dev/target';
 /** FINGERPRINT_STRATEGY=owner: the pod the alert was about (the target names its owner). */
 export const observedPodAnnotation = 'stormgate.dev/observed-pod';
 /** FINGERPRINT_STRATEGY=owner: `api` (ownerReferences), or `name-pattern: <reason>` (the pod's generated name). */
@@ -34,6 +37,7 @@ export interface RemediationRequestSpec {
   signalLabels: Record<string, string>;
   signalAnnotations: Record<string, string>;
   clusterID?: string;
+  previousRequest?: string;
   storm?: {
     stormKey: string;
     alertCount: number;
@@ -59,6 +63,8 @@ export interface RemediationRequestPlacement {
   readonly namespace: string;
   readonly tenant: string;
   readonly clusterId?: string;
+  /** The target's request before this one (spec.previousRequest). */
+  readonly previousRequest?: string;
 }
 
 const jsonBytes = (request: RemediationRequest) => Buffer.byteLength(JSON.stringify(request));
@@ -102,6 +108,7 @@ export function buildRemediationRequest(signal: Signal, episodeStartMs: number, 
       labels: {
         [fingerprintLabel]: signal.fingerprint,
         [stormKeyLabel]: stormPartOf(signal.fingerprint),
+        [targetLabel]: targetKey(tenant, signal.target),
         [tenantLabel]: tenant,
         'app.kubernetes.io/managed-by': 'stormgate',
       },
@@ -123,6 +130,7 @@ export function buildRemediationRequest(signal: Signal, episodeStartMs: number, 
       signalLabels: signal.labels,
       signalAnnotations: signal.annotations,
       ...(clusterId !== undefined && { clusterID: clusterId }),
+      ...(placement.previousRequest !== undefined && { previousRequest: placement.previousRequest }),
     },
   });
 }

@@ -6,7 +6,9 @@ import { KubeGuard } from './kube-guard.js';
 import type { FoundRequest } from '../domain/adoption.js';
 import { classifyKubeFailure, type KubeFailure } from '../domain/kube-failure.js';
 import { decideStatusWrite, type RequestStatus, requestStatusSchema } from '../domain/request-status.js';
-import { type RemediationRequest, remediationRequestResource } from './remediation-request.js';
+import { fingerprintLabel, type RemediationRequest, remediationRequestResource } from './remediation-request.js';
+import { remediationPhases, reviewClearedLabel } from '../domain/remediation-gate.js';
+import { unixSeconds } from '../domain/time.js';
 import { addMetric } from '../telemetry/metrics.js';
 
 const kubeStatusSchema = z.object({ reason: z.optional(z.string()), message: z.optional(z.string()) });
@@ -78,9 +80,11 @@ export interface KnownRequest {
 export type StatusWriteResult = 'written' | 'marked-resolved' | 'current' | 'resolved' | 'not-found';
 
 const objectSchema = z.object({
-  metadata: z.object({ name: z.string(), resourceVersion: z.optional(z.string()) }),
+  metadata: z.object({ name: z.string(), resourceVersion: z.optional(z.string()), labels: z.optional(z.record(z.string(), z.string())) }),
   status: z.optional(z.unknown()),
 });
+/** The remediation controller's part of status (the CRD's contract); anything else reads as no phase. */
+const controllerStatusSchema = z.object({ phase: z.optional(z.enum(remediationPhases)), completedAt: z.optional(z.iso.datetime({ offset: true })) });
 const listSchema = z.object({ items: z.array(objectSchema) });
 
 function ownStatus(status: unknown): RequestStatus | undefined {
@@ -135,7 +139,19 @@ export class RemediationRequestWriter {
     return this.guard.run(`list ${labelSelector}`, async () => {
       try {
         const list = listSchema.parse(await client.api.listNamespacedCustomObject({ ...this.resource(), labelSelector }, client.callOptions(this.timeoutMs)));
-        return list.items.map((item) => ({ name: item.metadata.name, resolved: ownStatus(item.status)?.signal?.state === 'Resolved' }));
+        return list.items.map((item) => {
+          const controller = controllerStatusSchema.safeParse(item.status);
+          const { phase, completedAt } = controller.success ? controller.data : {};
+          const fingerprint = item.metadata.labels?.[fingerprintLabel];
+          return {
+            name: item.metadata.name,
+            resolved: ownStatus(item.status)?.signal?.state === 'Resolved',
+            ...(fingerprint !== undefined && { fingerprint }),
+            ...(phase !== undefined && { phase }),
+            ...(completedAt !== undefined && { completedAt: unixSeconds(completedAt) }),
+            reviewCleared: item.metadata.labels?.[reviewClearedLabel] === 'true',
+          };
+        });
       } catch (error) {
         throw toKubeWriteError(client, `list ${labelSelector}`, 'list', error);
       }

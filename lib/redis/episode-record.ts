@@ -10,7 +10,8 @@ import { RedisProtocolError } from '../errors.js';
  *   offset 4  uint24  l  last occurrence, seconds after f (saturates at 2^24-1, ~194 days)
  *   offset 7  uint24  n  occurrences (saturates at 2^24-1)
  *   offset 10 uint8   d  8-bit hash of the last delivery key (tells an HA peer's copy from a new occurrence)
- *   offset 11 uint8   m  bits 0-1 state, bits 2-5 last outcome, bit 6 status dirty, bit 7 request confirmed
+ *   offset 11 uint8   m  bits 0-1 state, bits 2-5 last outcome, bit 6 status dirty (of an unconfirmed
+ *                          open record: its request is withheld), bit 7 request confirmed
  *
  * then one 8-byte entry `<I4I4` per alert of the resource (several containers are one episode): the
  * alert's 32-bit digest with bit 0 set while it fires, and its startsAt. At most `maxEpisodeAlerts`.
@@ -79,6 +80,8 @@ export interface EpisodeRecord {
   readonly statusDirty: boolean;
   /** The request is known to exist. */
   readonly confirmed: boolean;
+  /** Open, and dedup withholds its request (the dirty bit of an unconfirmed record; lastOutcome says why). */
+  readonly withheld: boolean;
   readonly alerts: readonly EpisodeAlert[];
 }
 
@@ -109,6 +112,7 @@ export function decodeEpisodeRecord(raw: Buffer): EpisodeRecord {
     lastOutcome,
     statusDirty: (meta & statusDirtyBit) !== 0,
     confirmed: (meta & confirmedBit) !== 0,
+    withheld: state === 'open' && (meta & confirmedBit) === 0 && (meta & statusDirtyBit) !== 0,
     alerts,
   };
 }

@@ -2,19 +2,19 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
 import '../validation/english-messages.js';
 import { alertDigest, fingerprintKeyDigest } from '../domain/fingerprint.js';
-import { episodeOutcomes, type OutcomeKind, stormOutcomes } from '../domain/lifecycle.js';
+import { episodeOutcomes, type OutcomeKind, stormOutcomes, withheldResolvedOutcome } from '../domain/lifecycle.js';
 import { resourceLabel, sharedLabels, type StormScope, stormPartOf } from '../domain/storm.js';
-import type { Signal } from '../domain/signal.js';
+import { type Signal, signalSchema } from '../domain/signal.js';
 import { unixSeconds } from '../domain/time.js';
 import { RedisProtocolError } from '../errors.js';
 import { callRedis } from './call-redis.js';
 import type { RedisClient } from './client.js';
 import { decodeEpisodeRecord, type EpisodeRecord } from './episode-record.js';
-import { batchMarkerKey, episodeKey, stormKeys } from './keys.js';
+import { batchMarkerKey, episodeKey, stormKeys, withheldSignalKey } from './keys.js';
 import { observeFlags } from './lua/episode-scripts.js';
 import { luaJson } from './lua-json.js';
 
-const outcomeKindSchema = z.enum([...(Object.keys(episodeOutcomes) as (keyof typeof episodeOutcomes)[]), ...stormOutcomes]);
+const outcomeKindSchema = z.enum([...(Object.keys(episodeOutcomes) as (keyof typeof episodeOutcomes)[]), ...stormOutcomes, withheldResolvedOutcome]);
 const stormTouchSchema = z.tuple([z.number(), z.number()]);
 const observeReplySchema = z.tuple([stormTouchSchema, z.array(z.tuple([outcomeKindSchema, z.coerce.number(), z.coerce.number(), z.coerce.number()]))]);
 const resolveReplySchema = z.tuple([stormTouchSchema, z.array(z.tuple([z.enum(['stormed', 'released', 'gone']), z.number(), z.number()]))]);
@@ -31,6 +31,9 @@ export interface ObservedSignal {
   /** No record existed before: Redis may have lost the state, so Kubernetes is asked before acting. */
   readonly noRecord: boolean;
 }
+
+/** Why an episode's request is withheld (the outcome written into its record). */
+export type WithholdReason = 'deferred' | 'recurrence' | 'review-blocked';
 
 export type HeldResolution = { kind: 'stormed'; episodeStart: number } | { kind: 'released'; episodeStart: number; occurrenceCount: number } | { kind: 'gone' };
 
@@ -267,6 +270,38 @@ export class EpisodeStore {
     if (parsed.data.length === 0) return undefined;
     const [state, start, occurrenceCount, lastSeen] = parsed.data;
     return { state, episodeStart: start, occurrenceCount, lastSeen };
+  }
+
+  /**
+   * Withholds the request of the episode starting at `episodeStart` for `reason` (remediation-gate.ts) and
+   * keeps the signal `keepSeconds` for the sweep's next look. `ended`: it resolved first (nothing is owed).
+   */
+  async withhold(tenant: string, signal: Signal, episodeStart: number, reason: WithholdReason, keepSeconds: number): Promise<'withheld' | 'ended' | 'gone'> {
+    const reply = await callRedis('episode withhold', () =>
+      this.redis.sgEpisodeWithhold(
+        2,
+        episodeKey(tenant, signal.fingerprint),
+        withheldSignalKey(tenant, signal.fingerprint),
+        episodeStart,
+        episodeOutcomes[reason],
+        JSON.stringify(signal),
+        Math.max(1, Math.ceil(keepSeconds)) * 1000,
+      ),
+    );
+    if (reply === 'withheld' || reply === 'ended' || reply === 'gone') return reply;
+    throw new RedisProtocolError(`unexpected episode withhold reply: ${JSON.stringify(reply)}`);
+  }
+
+  /** The signal of a withheld episode, as dedup kept it; undefined when gone or unreadable. */
+  async withheldSignal(tenant: string, fingerprint: string): Promise<Signal | undefined> {
+    const raw = await callRedis('withheld signal read', () => this.redis.get(withheldSignalKey(tenant, fingerprint)));
+    if (raw === null) return undefined;
+    try {
+      const parsed = signalSchema.safeParse(JSON.parse(raw));
+      return parsed.success && parsed.data.fingerprint === fingerprint ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The episode record of one fingerprint, or undefined when there is none (never seen, or expired). */

@@ -52,6 +52,7 @@ export const keyFamilies = {
   rate: /^sg:r:[A-Za-z0-9_-]{8}$/, // tenant rate budget
   due: /^sg:\{q[0-9a-f]\}$/, // due index bucket
   storm: /^sg:\{[A-Za-z0-9_-]{2}\}[dwob][\s\S]{6}$/, // storm detection, storm episode, overflow, membership filter
+  withheld: /^sg:\{[A-Za-z0-9_-]{2}\}s[\s\S]{6}$/, // the signal of an episode whose request is withheld
   batch: /^sg:\{[A-Za-z0-9_-]{2}\}i[\s\S]{6}$/, // a dedup batch's marker (a Lambda retry counts nothing again)
   kube: /^sg:k$/, // the Kubernetes API's health (open circuit)
   owner: /^sg:\{[A-Za-z0-9_-]{2}\}n[A-Za-z0-9_-]{8}$/, // a namespace's pod owner cache (FINGERPRINT_STRATEGY=owner)

@@ -10,11 +10,18 @@ import { fingerprintKeyDigest, stormTagOf } from '../domain/fingerprint.js';
  *   sg:{<tag 2>}<f><6 bytes>   storm-key families (14 bytes): d detection ZSET, w storm episode HASH,
  *                              o its overflow HLL, b its membership filter (Bloom, 16 KiB), i the marker
  *                              of one applied dedup batch (a Lambda retry counts nothing again)
+ *   sg:{<tag 2>}s<6 bytes>     the signal of an episode whose request is withheld (JSON)
+ *   sg:{<tag 2>}n<8 chars>     a tenant's namespace's pod owner cache (HASH; its own tag)
  *   sg:r:<tenant digest>       the tenant's rate budget (GCRA, one key)
  *   sg:{q<bucket>}             due index bucket (ZSET), 16 buckets
  */
 export function episodeKey(tenant: string, fingerprint: string): Buffer {
   return Buffer.concat([Buffer.from(`sg:{${stormTagOf(tenant, fingerprint)}}`), fingerprintKeyDigest(tenant, fingerprint)]);
+}
+
+/** The signal of an episode whose request is withheld (`sg:{<tag 2>}s<6 bytes>`), for the sweep's next look; beside its record. */
+export function withheldSignalKey(tenant: string, fingerprint: string): Buffer {
+  return Buffer.concat([Buffer.from(`sg:{${stormTagOf(tenant, fingerprint)}}s`), fingerprintKeyDigest(tenant, fingerprint)]);
 }
 
 export function rateBudgetKey(tenant: string): string {

@@ -20,7 +20,7 @@ const entrySchema = z.object({
 /** The owner cache of one tenant's namespace: one HASH, its own hash tag (a lookup is one HMGET). */
 export function ownerCacheKey(tenant: string, namespace: string): string {
   const digest = createHash('sha256').update(['owners', tenant, namespace].join('\0')).digest();
-  return `sg:{${digest.subarray(0, 2).toString('base64url')}}n${digest.subarray(2, 8).toString('base64url')}`;
+  return `sg:{${digest.subarray(0, 2).toString('base64url').slice(0, 2)}}n${digest.subarray(2, 8).toString('base64url')}`;
 }
 
 export interface PodRef {

@@ -1,6 +1,6 @@
 import type { ClientContext, Cluster, Redis, Result } from 'ioredis';
 import { dueAdd, dueClaim, dueFinish } from './lua/due-scripts.js';
-import { episodeConfirm, episodeObserve, episodeResolveHeld, episodeStatusWritten } from './lua/episode-scripts.js';
+import { episodeConfirm, episodeObserve, episodeResolveHeld, episodeStatusWritten, episodeWithhold } from './lua/episode-scripts.js';
 import { stormCreated, stormDue, stormPreviousShown, stormStatusWritten } from './lua/storm-scripts.js';
 import { ownerRemember } from './lua/owner-scripts.js';
 import { rateBudgetTake } from './lua/rate-budget-script.js';
@@ -13,6 +13,7 @@ export const scripts = {
   sgEpisodeObserve: episodeObserve,
   sgEpisodeResolveHeld: episodeResolveHeld,
   sgEpisodeConfirm: episodeConfirm,
+  sgEpisodeWithhold: episodeWithhold,
   sgStormDue: stormDue,
   sgStormCreated: stormCreated,
   sgStormStatusWritten: stormStatusWritten,
@@ -33,6 +34,7 @@ declare module 'ioredis' {
     sgEpisodeObserve: ScriptCall<Context>;
     sgEpisodeResolveHeld: ScriptCall<Context>;
     sgEpisodeConfirm: ScriptCall<Context>;
+    sgEpisodeWithhold: ScriptCall<Context>;
     sgStormDue: ScriptCall<Context>;
     sgStormCreated: ScriptCall<Context>;
     sgStormStatusWritten: ScriptCall<Context>;

@@ -24,8 +24,12 @@ export interface SignalDecisionReceipt {
   readonly remediationRequest: {
     readonly namespace: string;
     readonly name: string;
-    /** pending: not yet confirmed (dedup completes it); aggregating: the storm's request comes when its window closes; none: no request was made (resolved during the hold, or resolved before it fired). */
-    readonly state: 'created' | 'pending' | 'aggregating' | 'none';
+    /**
+     * pending: not yet confirmed (dedup completes it); withheld: not made yet, on purpose (lastDecision says
+     * why: the flap guard, a cooldown, a manual review); aggregating: the storm's request comes when its
+     * window closes; none: no request was made (resolved during the hold, flapped, or resolved before it fired).
+     */
+    readonly state: 'created' | 'pending' | 'withheld' | 'aggregating' | 'none';
   };
 }
 
@@ -53,7 +57,7 @@ export async function readSignalDecision(tenant: string, fingerprint: string | u
       remediationRequest: {
         namespace: deps.namespace,
         name: remediationRequestName(parsed.data, record.episodeStart),
-        state: record.confirmed ? 'created' : record.state === 'open' || record.state === 'resolved' ? 'pending' : 'none',
+        state: record.confirmed ? 'created' : record.withheld ? 'withheld' : record.state === 'open' || record.state === 'resolved' ? 'pending' : 'none',
       },
     };
   }

@@ -4,26 +4,22 @@ import { decideStatusFlush, parseStatusFlushMember } from '../domain/status-flus
 import { parseStormWindowMember, stormRequestFingerprint, type StormSnapshot } from '../domain/storm.js';
 import { decideAdoption } from '../domain/adoption.js';
 import { buildStormRemediationRequest, stormKeyLabel, stormLabel, stormRequestStatus } from '../kube/remediation-request.js';
-import type { KnownRequest, RemediationRequestWriter } from '../kube/remediation-writer.js';
-import type { ClaimedEntry, DueIndex } from '../redis/due-index.js';
-import type { EpisodeStore } from '../redis/episode-store.js';
+import type { KnownRequest } from '../kube/remediation-writer.js';
+import type { ClaimedEntry } from '../redis/due-index.js';
+import { ensureEpisodeRequest, type EpisodeRequestDeps } from '../dedup/episode-request.js';
+import { parseWithheldRecheckMember } from '../domain/remediation-gate.js';
+import { reportDecision } from '../telemetry/decisions.js';
 import type { StormEpisodes } from '../redis/storm-episodes.js';
 import { logger } from '../telemetry/logger.js';
 import { addMetric } from '../telemetry/metrics.js';
 
-export interface SweepDeps {
-  readonly dueIndex: DueIndex;
-  readonly episodes: EpisodeStore;
+export interface SweepDeps extends EpisodeRequestDeps {
   readonly storms: StormEpisodes;
-  readonly writer: RemediationRequestWriter;
-  readonly namespace: string;
-  readonly clusterId?: string;
   readonly statusWriteIntervalSeconds: number;
   /** How long a claimed entry stays with this sweep before another may take it. */
   readonly leaseSeconds: number;
   /** Entries claimed per bucket per sweep (16 buckets). */
   readonly claimLimit: number;
-  readonly now: () => Date;
 }
 
 export interface SweepSummary {
@@ -34,9 +30,11 @@ export interface SweepSummary {
   readonly rescheduled: number;
   readonly dropped: number;
   readonly failed: number;
+  /** Withheld episodes looked at again: their requests made now. */
+  readonly released: number;
 }
 
-type WorkResult = 'status-written' | 'storm-created' | 'storm-ended' | 'rescheduled' | 'dropped';
+type WorkResult = 'status-written' | 'storm-created' | 'storm-ended' | 'rescheduled' | 'dropped' | 'released';
 
 /**
  * The scheduled sweep: claims due work (leased, so concurrent sweeps never do the same entry and a crashed
@@ -59,6 +57,7 @@ export async function sweepDueWork(deps: SweepDeps): Promise<SweepSummary> {
     stormsEnded: count('storm-ended'),
     rescheduled: count('rescheduled'),
     dropped: count('dropped'),
+    released: count('released'),
     failed: results.filter((result) => result.status === 'rejected').length,
   };
 }
@@ -68,6 +67,8 @@ async function doWork(entry: ClaimedEntry, now: number, deps: SweepDeps): Promis
   if (status) return flushStatus(entry, status.tenant, status.fingerprint, now, deps);
   const storm = parseStormWindowMember(entry.member);
   if (storm) return advanceStorm(entry, storm.tenant, storm.stormPart, now, deps);
+  const withheld = parseWithheldRecheckMember(entry.member);
+  if (withheld) return recheckWithheld(entry, withheld.tenant, withheld.fingerprint, deps);
   logger.error('unknown due member dropped', { member: entry.member });
   await deps.dueIndex.finish(entry);
   return 'dropped';
@@ -85,6 +86,27 @@ async function flushStatus(entry: ClaimedEntry, tenant: string, fingerprint: str
   const after = written === 'not-found' ? 'gone' : await deps.episodes.statusWritten(tenant, fingerprint, record.episodeStart, record.occurrenceCount);
   await deps.dueIndex.finish(entry, after === 'stale' ? now + deps.statusWriteIntervalSeconds : undefined);
   return written === 'not-found' ? 'dropped' : 'status-written';
+}
+
+/**
+ * A withheld episode's next look (the flap guard's minimum passed, the cooldown ended, a review may have
+ * been cleared): the same gate as dedup's, with the signal dedup kept. Withheld again, it schedules its
+ * next look itself; an episode that resolved, got its request, or went is dropped.
+ */
+async function recheckWithheld(entry: ClaimedEntry, tenant: string, fingerprint: string, deps: SweepDeps): Promise<WorkResult> {
+  const record = await deps.episodes.read(tenant, fingerprint);
+  const signal = record?.withheld ? await deps.episodes.withheldSignal(tenant, fingerprint) : undefined;
+  if (!record?.withheld || !signal) {
+    await deps.dueIndex.finish(entry);
+    return 'dropped';
+  }
+  const outcome = { kind: 'pending' as const, episodeStart: record.episodeStart, occurrenceCount: record.occurrenceCount, statusWriteDue: false, noRecord: false };
+  const result = await ensureEpisodeRequest(tenant, signal, outcome, deps, (decision, request) =>
+    reportDecision({ tenant, fingerprint, groupKey: signal.groupKey, alertname: signal.alertname, ...decision, ...(request !== undefined && { request }), ...(signal.owner !== undefined && { owner: signal.owner }) }),
+  );
+  // Withheld again: its next look is in the index already (at a later time, or now for a claim's score).
+  await deps.dueIndex.finish(entry);
+  return result === 'withheld' ? 'rescheduled' : 'released';
 }
 
 /** One step of a storm episode: create its request when the window closed, or bring its status up to date. */

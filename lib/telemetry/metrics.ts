@@ -24,6 +24,10 @@ export const stormgateMetrics = {
   StormsOpened: MetricUnit.Count,
   /** Storms that ended (every member resolved, or idle). */
   StormsClosed: MetricUnit.Count,
+  /** New episodes counted on their target's Completed request within the cooldown (status.recurrences), instead of a new request. */
+  RecurrencesCounted: MetricUnit.Count,
+  /** Signals that resolved before MIN_FIRING_SECONDS: no request. */
+  SignalsFlapped: MetricUnit.Count,
   /** From the moment ingest received a notification to dedup's decisions about it, per batch. */
   DecisionLatency: MetricUnit.Milliseconds,
 } as const;

@@ -116,8 +116,20 @@ interface Truth {
   readonly stormNamespaces: Set<string>;
 }
 
+/**
+ * How pods are named. `resource`: each pod its own signal (`q-0`, `s-3`). `owner`: every pod a Deployment's
+ * (`<deployment>-<hash>-<suffix>`); a quiet pod's episodes are new pods of the same Deployment, as a
+ * rollout or a crash-looping Deployment makes them, and each storm member is another Deployment's pod.
+ */
+const podNames = {
+  resource: { quiet: (pod: number) => `q-${pod}`, storm: (pod: number) => `s-${pod}` },
+  owner: { quiet: (pod: number, episode: number) => `q${pod}-7d9f8b6c5-x2x4${'bcdfghjklm'[episode] ?? 'z'}`, storm: (pod: number) => `s${pod}-7d9f8b6c5-x2x4q` },
+} as const;
+type ModelStrategy = keyof typeof podNames;
+
 /** Ground truth events; storm keys in namespaces storm-<i>, quiet keys in quiet-<i>; waves an hour apart. */
-function groundTruth(spec: Scenario): Truth {
+function groundTruth(spec: Scenario, strategy: ModelStrategy): Truth {
+  const names = podNames[strategy];
   const events: SimEvent[] = [];
   const waves: Truth['waves'] = [];
   const stormNamespaces = new Set<string>();
@@ -126,10 +138,11 @@ function groundTruth(spec: Scenario): Truth {
     if (key.kind === 'quiet') {
       const ns = `quiet-${index}`;
       key.pods.forEach((pod, podIndex) => {
-        for (const episode of pod.episodes) {
-          events.push({ at: episode.fireAt * minute, kind: 'fire', alert: { labels: labels(ns, `q-${podIndex}`) } });
-          if (episode.lastsMinutes !== null) events.push({ at: (episode.fireAt + episode.lastsMinutes) * minute, kind: 'resolve', alert: { labels: labels(ns, `q-${podIndex}`) } });
-        }
+        pod.episodes.forEach((episode, episodeIndex) => {
+          const name = names.quiet(podIndex, episodeIndex);
+          events.push({ at: episode.fireAt * minute, kind: 'fire', alert: { labels: labels(ns, name) } });
+          if (episode.lastsMinutes !== null) events.push({ at: (episode.fireAt + episode.lastsMinutes) * minute, kind: 'resolve', alert: { labels: labels(ns, name) } });
+        });
       });
       return;
     }
@@ -138,8 +151,8 @@ function groundTruth(spec: Scenario): Truth {
     let at = key.startMinute;
     for (const wave of key.waves) {
       const fires = new Map<string, number>();
-      const members = Array.from({ length: wave.pods }, (_, pod) => ({ pod: `s-${pod}`, at }));
-      wave.joiners.forEach((offset, joiner) => members.push({ pod: `s-${wave.pods + joiner}`, at: at + offset }));
+      const members = Array.from({ length: wave.pods }, (_, pod) => ({ pod: names.storm(pod), at }));
+      wave.joiners.forEach((offset, joiner) => members.push({ pod: names.storm(wave.pods + joiner), at: at + offset }));
       const lastJoin = Math.max(...members.map((member) => member.at));
       let end = lastJoin;
       members.forEach((member, position) => {
@@ -180,7 +193,9 @@ function processingOrder(notifications: readonly SimNotification[], spec: Scenar
 }
 
 /** The lifecycle model on real Redis of the given topology; `runs` scenarios. */
-export function lifecycleModelScenarios(topology: 'standalone' | 'cluster', runs: number): void {
+const noGate = { minFiringSeconds: 0, cooldownSeconds: 0 };
+
+export function lifecycleModelScenarios(topology: 'standalone' | 'cluster', runs: number, strategy: ModelStrategy = 'resource'): void {
   let server: RunningRedis;
   let redis: RedisClient;
   let standin: KubeStandin;
@@ -206,7 +221,7 @@ export function lifecycleModelScenarios(topology: 'standalone' | 'cluster', runs
   async function run(spec: Scenario): Promise<void> {
     await flushAll(redis);
     standin.reset();
-    const truth = groundTruth(spec);
+    const truth = groundTruth(spec, strategy);
     const notifications = simulateAlertmanager(truth.events, config, {
       haPeers: spec.haPeers,
       haJitterMs: (peer, index) => peer * ((index * 1_777) % 5_000),
@@ -230,6 +245,7 @@ export function lifecycleModelScenarios(topology: 'standalone' | 'cluster', runs
     const dueIndex = new DueIndex(redis);
     const storms = new StormEpisodes(redis, { inactivitySeconds: 60, maxWindowSeconds: 300, idleTtlSeconds: 86_400, closedTtlSeconds: 21_600, statusWriteIntervalSeconds: 10 });
     const dedupDeps = {
+      gate: noGate,
       episodes,
       dueIndex,
       writer,
@@ -241,7 +257,7 @@ export function lifecycleModelScenarios(topology: 'standalone' | 'cluster', runs
         clock += milliseconds;
       },
     };
-    const sweepDeps = { dueIndex, episodes, storms, writer, namespace, statusWriteIntervalSeconds: 10, leaseSeconds: 60, claimLimit: 200, now };
+    const sweepDeps = { gate: noGate, dueIndex, episodes, storms, writer, namespace, statusWriteIntervalSeconds: 10, leaseSeconds: 60, claimLimit: 200, now };
     let nextSweep = sweepEveryMs;
     let flushed = flushAt === null || !flushUsable;
     let flushes = 0;
@@ -278,7 +294,7 @@ export function lifecycleModelScenarios(topology: 'standalone' | 'cluster', runs
     for (const processing of order) {
       await advanceTo(processing.at);
       const payload = parseWebhook(JSON.stringify(processing.notification.payload));
-      const signals = normalizeWebhook(payload, { tenant: 'default', receivedAt: now().toISOString(), strategy: 'resource', stormScope: 'namespace' });
+      const signals = normalizeWebhook(payload, { tenant: 'default', receivedAt: now().toISOString(), strategy, stormScope: 'namespace' });
       for (const signal of signals) {
         const key = `${signal.fingerprint}/${signal.startsAt}`;
         const known = occurrences.get(key);
@@ -352,7 +368,7 @@ export function lifecycleModelScenarios(topology: 'standalone' | 'cluster', runs
     await expectRedisHygiene(redis);
   }
 
-  describe(`the lifecycle model on ${topology} Redis`, () => {
+  describe(`the lifecycle model on ${topology} Redis (FINGERPRINT_STRATEGY=${strategy})`, () => {
     it(
       `holds for ${runs} generated Alertmanager histories with reordering, retries, redrives, HA copies and a Redis flush`,
       async () => {
@@ -364,7 +380,7 @@ export function lifecycleModelScenarios(topology: 'standalone' | 'cluster', runs
           }),
           { numRuns: runs, endOnFailure: true },
         );
-        process.stdout.write(`lifecycle model (${topology}): ${scenarios} scenarios passed\n`);
+        process.stdout.write(`lifecycle model (${topology}, ${strategy}): ${scenarios} scenarios passed\n`);
         expect(scenarios).toBeGreaterThanOrEqual(runs);
       },
       600_000,

@@ -66,6 +66,9 @@ local function knowsAsOfOrLater(e, s)
   return a ~= nil and (a.startsAt > s.startsAt or (a.startsAt == s.startsAt and not a.firing))
 end
 local function isLive(e) return e ~= nil and (e.state == ST_HELD or e.state == ST_OPEN) end
+-- Withheld (dedup decided to make no request yet: EpisodeStore.withhold): unconfirmed with the dirty bit,
+-- which only a confirmed episode uses otherwise.
+local function isWithheld(e) return e.state == ST_OPEN and not e.confirmed and e.dirty end
 
 -- A firing alert on a live episode: a repeat, an HA copy, another alert of the resource, or an old copy.
 local function firingOnLive(key, e, s)
@@ -86,7 +89,9 @@ local function firingOnLive(key, e, s)
     e.dirty = true
     flags = 1
   end
-  e.n, e.l, e.d, e.outcome = e.n + 1, now, s.delivery, outcome
+  e.n, e.l, e.d = e.n + 1, now, s.delivery
+  -- A withheld episode keeps its reason (a deferred one must still be known as such when it resolves).
+  if not isWithheld(e) then e.outcome = outcome end
   redis.call('SET', key, encode(e), 'PX', idleTtl)
   if e.state == ST_HELD then return reply('held', e, flags) end
   if not e.confirmed then return reply('pending', e, flags) end
@@ -141,11 +146,20 @@ local function resolvedOnEpisode(key, e, s)
     return reply('tombstone', e)
   end
   if firingAlerts(e) > 0 then
-    e.outcome = OC_MEMBER_RESOLVED
+    if not isWithheld(e) then e.outcome = OC_MEMBER_RESOLVED end
     redis.call('SET', key, encode(e), 'KEEPTTL')
     return reply('member-resolved', e)
   end
+  local withheld = isWithheld(e)
   e.dirty = false
+  if withheld then
+    -- No request was made: there is nothing to mark. A deferred one came and went too fast (flapped).
+    e.state = ST_ENDED
+    local name = 'withheld-resolved'
+    if e.outcome == OC_DEFERRED then e.outcome, name = OC_FLAPPED, 'flapped' end
+    redis.call('SET', key, encode(e), 'PX', closedTtl)
+    return reply(name, e)
+  end
   if e.state == ST_HELD then
     -- Resolved during the hold: no request was promised, none is made.
     e.state, e.outcome = ST_ENDED, OC_ENDED_IN_HOLD
@@ -348,4 +362,32 @@ if e.dirty then
   redis.call('SET', KEYS[1], encode(e), 'KEEPTTL')
 end
 return 1
+`;
+
+/**
+ * Withholds an episode's request (lib/domain/remediation-gate.ts): marks the open, unconfirmed record as
+ * withheld with the reason's outcome code, and keeps the signal for the sweep's next look.
+ * KEYS[1] episode record, KEYS[2] the withheld signal's key. ARGV[1] episode start, ARGV[2] outcome code,
+ * ARGV[3] the signal (JSON), ARGV[4] its TTL (ms).
+ * Returns 'withheld'; 'ended' when the episode resolved before it could be withheld (nothing is owed; a
+ * deferred one flapped); 'gone' when the record is another episode's, confirmed, or gone.
+ */
+export const episodeWithhold = `
+${prelude}
+local e = decode(redis.call('GET', KEYS[1]))
+local code = tonumber(ARGV[2])
+if not e or e.f ~= tonumber(ARGV[1]) or e.confirmed then return 'gone' end
+if e.state == ST_OPEN then
+  e.dirty, e.outcome = true, code
+  redis.call('SET', KEYS[1], encode(e), 'KEEPTTL')
+  redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
+  return 'withheld'
+end
+if e.state == ST_RESOLVED then
+  e.state, e.dirty = ST_ENDED, false
+  if code == OC_DEFERRED then e.outcome = OC_FLAPPED else e.outcome = code end
+  redis.call('SET', KEYS[1], encode(e), 'KEEPTTL')
+  return 'ended'
+end
+return 'gone'
 `;

@@ -1,3 +1,4 @@
+import { targetKey } from '../../../lib/domain/fingerprint.js';
 import { describe, expect, it } from '@jest/globals';
 import { crdLimits } from '../../../lib/domain/crd-fields.js';
 import { requestJsonByteBudget } from '../../../lib/domain/request-size.js';
@@ -130,6 +131,7 @@ describe('the request as written to Kubernetes', () => {
         labels: {
           'stormgate.dev/fingerprint': '0123456789abcdef0123456789abcdef',
           'stormgate.dev/storm-key': expect.stringMatching(/^[0-9a-f]+$/),
+          'stormgate.dev/target': targetKey('default', { apiVersion: 'v1', kind: 'Pod', name: 'db-0', namespace: 'shop' }),
           'stormgate.dev/tenant': 'default',
           'app.kubernetes.io/managed-by': 'stormgate',
         },
@@ -148,6 +150,25 @@ describe('the request as written to Kubernetes', () => {
       },
     });
     expect(buildRemediationRequest(signal({}), t0, placement).spec).not.toHaveProperty('clusterID');
+    expect(buildRemediationRequest(signal({}), t0, placement).spec).not.toHaveProperty('previousRequest');
+    expect(buildRemediationRequest(signal({}), t0, placement).metadata).not.toHaveProperty('annotations');
+  });
+
+  it('links the target’s previous request, and names the observed pod and the owner’s source (FINGERPRINT_STRATEGY=owner)', () => {
+    const owned = {
+      ...signal({}),
+      target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'checkout', namespace: 'shop' },
+      owner: { pod: 'checkout-7d9f8b6c5-x2x4q', source: 'name-pattern' as const, reason: 'owner-lookup-denied' as const },
+    };
+    const request = buildRemediationRequest(owned, t0, { ...placement, previousRequest: 'rr-0123456789abcdef0123456789abcdef-abc' });
+    expect(request.spec.previousRequest).toBe('rr-0123456789abcdef0123456789abcdef-abc');
+    expect(request.spec.targetResource).toEqual(owned.target);
+    expect(request.metadata.annotations).toEqual({ 'stormgate.dev/observed-pod': 'checkout-7d9f8b6c5-x2x4q', 'stormgate.dev/owner-source': 'name-pattern: owner-lookup-denied' });
+    expect(buildRemediationRequest({ ...owned, owner: { pod: 'checkout-7d9f8b6c5-x2x4q', source: 'api' } }, t0, placement).metadata.annotations?.['stormgate.dev/owner-source']).toBe('api');
+    // Every alert of the Deployment and the Deployment's own alerts find each other's requests.
+    expect(request.metadata.labels['stormgate.dev/target']).toBe(targetKey('default', { kind: 'Pod', name: 'checkout', namespace: 'shop' }));
+    expect(request.metadata.labels['stormgate.dev/target']).not.toBe(targetKey('default', { kind: 'Deployment', name: 'checkout', namespace: 'web' }));
+    expect(request.metadata.labels['stormgate.dev/target']).not.toBe(targetKey('team-a', owned.target));
   });
 
   it('describes a storm in one request: its namespace as target, counts including resources beyond the cap, the window', () => {

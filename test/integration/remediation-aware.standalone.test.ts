@@ -1,0 +1,3 @@
+import { remediationAwareScenarios } from './remediation-aware.scenarios.js';
+
+remediationAwareScenarios('standalone');
