@@ -81,6 +81,22 @@ describe('stormgate replay', () => {
     expect((cluster?.totals.requests ?? 0) + (cluster?.totals.storms ?? 0)).toBe(11);
   });
 
+  it('rollout: the crash-looping pods a rollout replaces are 9 requests by pod and 1 by owner (the recordings README’s 3 in all)', async () => {
+    const { settings } = await replayJson([recording('rollout'), '--compare', 'FINGERPRINT_STRATEGY=owner']);
+    expect(settings.map((setting) => [setting.name, setting.byAlertname.KubePodCrashLooping?.requests, setting.totals.requests, setting.totals.resolved])).toEqual([
+      ['defaults', 9, 11, 11],
+      ['FINGERPRINT_STRATEGY=owner', 1, 3, 3],
+    ]);
+  });
+
+  it('flapping alert: MIN_FIRING_SECONDS=600 leaves its 10 episodes flapped with no request; at 60 each still gets one', async () => {
+    const { settings } = await replayJson([recording('flapping-alert'), '--set', 'MIN_FIRING_SECONDS=600', '--compare', 'MIN_FIRING_SECONDS=60']);
+    expect(settings.map((setting) => [setting.name, setting.totals.requests, setting.metrics.SignalsFlapped ?? 0])).toEqual([
+      ['MIN_FIRING_SECONDS=600', 0, 10],
+      ['MIN_FIRING_SECONDS=60', 10, 0],
+    ]);
+  });
+
   it('HA pair: the second peer’s copy of every alert is counted, never a request (README: which reason each copy gets)', async () => {
     const [outcome] = (await replayJson([recording('ha-pair')])).settings;
     // 56 alert entries in 16 notifications: each notification twice.
