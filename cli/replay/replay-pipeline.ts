@@ -124,7 +124,7 @@ export async function replayThrough(
     now,
     sleep: (milliseconds: number) => clock.sleep(milliseconds),
   };
-  const sweepDeps = { gate: config.remediation, dueIndex, episodes, storms, writer, ...placement, statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds, leaseSeconds: functionTiming.sweep.leaseSeconds, claimLimit: functionTiming.sweep.claimLimit, now };
+  const sweepDeps = { gate: config.remediation, ...(owners !== undefined && { owners }), dueIndex, episodes, storms, writer, ...placement, statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds, leaseSeconds: functionTiming.sweep.leaseSeconds, claimLimit: functionTiming.sweep.claimLimit, now };
   // As deployed: ingest hands each batch to dedup as the async invoke's payload, which dedup validates.
   const handoff: BatchHandoff = {
     send: async (batch) => {

@@ -5,7 +5,7 @@ import { parseEvent } from '../../lib/events/parse-event.js';
 import { runtimeConfig } from '../../lib/runtime/clients.js';
 import { loadRuntimeSecrets } from '../../lib/runtime/secrets.js';
 import { functionTiming } from '../../lib/runtime/function-timing.js';
-import { remediationWriter } from '../../lib/runtime/kube.js';
+import { remediationWriter, signalOwners } from '../../lib/runtime/kube.js';
 import { dueIndex, episodeStore, stormEpisodes } from '../../lib/runtime/stores.js';
 import { type SweepEvent, sweepEventSchema } from '../../lib/sweep/sweep-event.js';
 import { sweepDueWork } from '../../lib/sweep/sweep-due-work.js';
@@ -16,8 +16,10 @@ import { tracer } from '../../lib/telemetry/tracer.js';
 
 const config = runtimeConfig();
 await loadRuntimeSecrets({ credentials: false });
+const owners = signalOwners();
 const deps = {
   gate: config.remediation,
+  ...(owners !== undefined && { owners }),
   dueIndex: dueIndex(),
   episodes: episodeStore(),
   storms: stormEpisodes(),

@@ -55,6 +55,7 @@ export interface Config {
     readonly ownerCacheTtlSeconds: number;
     readonly cooldownSeconds: number;
     readonly minFiringSeconds: number;
+    readonly resolveGraceSeconds: number;
   };
   readonly sweepIntervalSeconds: number;
   readonly maxBodyBytes: number;
@@ -135,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       ownerCacheTtlSeconds: e.OWNER_CACHE_TTL_SECONDS,
       cooldownSeconds: e.REMEDIATION_COOLDOWN_SECONDS,
       minFiringSeconds: e.MIN_FIRING_SECONDS,
+      resolveGraceSeconds: e.FLAP_RESOLVE_GRACE_SECONDS,
     },
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     maxBodyBytes: e.MAX_BODY_BYTES,

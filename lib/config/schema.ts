@@ -81,6 +81,9 @@ export const environmentSchema = z
     REMEDIATION_COOLDOWN_SECONDS: nonNegativeInt(0),
     // A new signal becomes a request only once it has fired this long (by its startsAt); 0: at once.
     MIN_FIRING_SECONDS: nonNegativeInt(0),
+    // With MIN_FIRING_SECONDS: how late a resolve may arrive (Alertmanager sends it at the group's next
+    // group_interval, 5 minutes by default); the sweep makes a deferred request only after that.
+    FLAP_RESOLVE_GRACE_SECONDS: nonNegativeInt(300),
     MAX_ALERTS_PER_REQUEST: positiveInt(1_000),
     // Applies to labels and annotations alike: the CRD holds 128 labels and 64 annotations.
     MAX_LABELS_PER_ALERT: crdBoundInt(64, crdLimits.annotationCount),

@@ -1,6 +1,6 @@
 import { decideAdoption } from '../domain/adoption.js';
 import { targetKey } from '../domain/fingerprint.js';
-import { decideSignalAction, type OutcomeKind, type SignalDecision } from '../domain/lifecycle.js';
+import { decideSignalAction, type OutcomeKind } from '../domain/lifecycle.js';
 import { decideRemediationGate, type GateDecision, withheldRecheckMember } from '../domain/remediation-gate.js';
 import { remediationRequestName } from '../domain/request-name.js';
 import { deduplicationStatus, recurrenceStatus, resolvedSignal } from '../domain/request-status.js';
@@ -9,6 +9,7 @@ import { buildRemediationRequest, targetLabel } from '../kube/remediation-reques
 import type { RemediationRequestWriter } from '../kube/remediation-writer.js';
 import type { DueIndex } from '../redis/due-index.js';
 import type { EpisodeStore, ObservedSignal, WithholdReason } from '../redis/episode-store.js';
+import type { SignalDecisionReport } from '../telemetry/decisions.js';
 import { addMetric } from '../telemetry/metrics.js';
 
 /** What making an episode's request needs: dedup's and the sweep's (a withheld episode's next look). */
@@ -18,15 +19,15 @@ export interface EpisodeRequestDeps {
   readonly writer: RemediationRequestWriter;
   readonly namespace: string;
   readonly clusterId?: string;
-  /** MIN_FIRING_SECONDS and REMEDIATION_COOLDOWN_SECONDS (lib/domain/remediation-gate.ts). */
-  readonly gate: { readonly minFiringSeconds: number; readonly cooldownSeconds: number };
+  /** MIN_FIRING_SECONDS, FLAP_RESOLVE_GRACE_SECONDS and REMEDIATION_COOLDOWN_SECONDS (lib/domain/remediation-gate.ts). */
+  readonly gate: { readonly minFiringSeconds: number; readonly resolveGraceSeconds: number; readonly cooldownSeconds: number };
   readonly now: () => Date;
+  /** FINGERPRINT_STRATEGY=owner: asks the API for a pod's owner before its request is made (SignalOwners). */
+  readonly owners?: { resolve(tenant: string, signal: Signal): Promise<Signal> };
 }
 
 export type RequestResult = 'created' | 'already-exists' | 'adopted' | 'withheld';
 
-/** The decision as finally made (a withheld request has its own reason), and the request it points to. */
-export type DecisionReport = (decision: SignalDecision & { readonly outcome: OutcomeKind }, request: string | undefined) => void;
 
 const nowSeconds = (deps: EpisodeRequestDeps) => Math.floor(deps.now().getTime() / 1000);
 // A withheld signal is kept this much longer than its next look is due (a late sweep still finds it).
@@ -41,23 +42,24 @@ const withheldSignalSlackSeconds = 3_600;
  * another episode of the fingerprint (another container opened it) is adopted and counted on; the
  * target's other requests say whether to withhold.
  */
-export async function ensureEpisodeRequest(tenant: string, signal: Signal, outcome: ObservedSignal, deps: EpisodeRequestDeps, report: DecisionReport): Promise<RequestResult> {
+export async function ensureEpisodeRequest(tenant: string, observed: Signal, outcome: ObservedSignal, deps: EpisodeRequestDeps, report: SignalDecisionReport): Promise<RequestResult> {
   const start = outcome.episodeStart;
-  const name = remediationRequestName(signal.fingerprint, start);
+  const name = remediationRequestName(observed.fingerprint, start);
   const now = nowSeconds(deps);
-  const { minFiringSeconds, cooldownSeconds } = deps.gate;
-  // Not fired long enough: no need to ask Kubernetes anything yet.
-  if (now - start < minFiringSeconds) return withhold(tenant, signal, outcome, { kind: 'deferred', until: start + minFiringSeconds }, deps, report);
+  const { minFiringSeconds, resolveGraceSeconds, cooldownSeconds } = deps.gate;
+  // Not fired long enough: nothing is asked of Kubernetes yet (the owner lookup neither).
+  if (now - start < minFiringSeconds) return withhold(tenant, observed, outcome, { kind: 'deferred', until: start + minFiringSeconds + resolveGraceSeconds }, deps, report);
 
-  const found = await deps.writer.find(`${targetLabel}=${targetKey(tenant, signal.target)}`);
+  const signal = deps.owners ? await deps.owners.resolve(tenant, observed) : observed;
+  const found = await deps.writer.find(`${targetLabel}=${targetKey(tenant, signal.target, signal.alertname)}`);
   const own = found.filter((request) => request.fingerprint === signal.fingerprint);
   const adoption = decideAdoption(own, name, outcome.kind === 'opened' && outcome.noRecord);
   const gate: GateDecision =
     adoption.kind === 'none'
-      ? decideRemediationGate({ now, episodeStart: start, minFiringSeconds, cooldownSeconds, earlier: found.filter((request) => request.name !== name) })
+      ? decideRemediationGate({ now, episodeStart: start, minFiringSeconds, resolveGraceSeconds, cooldownSeconds, earlier: found.filter((request) => request.name !== name) })
       : { kind: 'create' };
   if (gate.kind !== 'create') return withhold(tenant, signal, outcome, gate, deps, report);
-  report(decideOutcome(outcome.kind), adoption.kind === 'other' ? adoption.name : name);
+  report(signal, decideOutcome(outcome.kind), adoption.kind === 'other' ? adoption.name : name);
 
   const adopted =
     adoption.kind === 'same' ? { episodeStart: start, resolved: adoption.resolved } : adoption.kind === 'other' ? { episodeStart: adoption.episodeStart, resolved: false } : undefined;
@@ -119,11 +121,11 @@ async function withhold(
   outcome: ObservedSignal,
   gate: Exclude<GateDecision, { kind: 'create' }>,
   deps: EpisodeRequestDeps,
-  report: DecisionReport,
+  report: SignalDecisionReport,
 ): Promise<RequestResult> {
   const reason: WithholdReason = gate.kind;
   const request = gate.kind === 'deferred' ? undefined : gate.request;
-  report(decideOutcome(reason), request);
+  report(signal, decideOutcome(reason), request);
   const now = nowSeconds(deps);
   const kept = await deps.episodes.withhold(tenant, signal, outcome.episodeStart, reason, Math.max(gate.until - now, 0) + withheldSignalSlackSeconds);
   if (kept === 'withheld') await deps.dueIndex.add([{ member: withheldRecheckMember(tenant, signal.fingerprint), dueAt: gate.until }]);

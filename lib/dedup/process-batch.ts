@@ -1,7 +1,7 @@
 import { decideSignalAction, type OutcomeKind, type SignalAction } from '../domain/lifecycle.js';
 import { remediationRequestName } from '../domain/request-name.js';
 import { deduplicationStatus, resolvedSignal } from '../domain/request-status.js';
-import { type DecisionReport, type EpisodeRequestDeps, ensureEpisodeRequest, type RequestResult } from './episode-request.js';
+import { type EpisodeRequestDeps, ensureEpisodeRequest, type RequestResult } from './episode-request.js';
 import type { Signal } from '../domain/signal.js';
 import { statusFlushMember } from '../domain/status-flush.js';
 import { type StormScope, stormPartOf, stormRequestFingerprint, stormWindowMember, truncatedStormParts } from '../domain/storm.js';
@@ -9,7 +9,7 @@ import { unixSeconds } from '../domain/time.js';
 import { KubeWriteError } from '../errors.js';
 import type { DueEntry } from '../redis/due-index.js';
 import type { ObservedSignal, StormTouch } from '../redis/episode-store.js';
-import { reportDecision } from '../telemetry/decisions.js';
+import { signalDecisionReporter } from '../telemetry/decisions.js';
 import { addMetric } from '../telemetry/metrics.js';
 import type { DedupBatch } from './dedup-batch.js';
 
@@ -18,8 +18,6 @@ export interface DedupDeps extends EpisodeRequestDeps {
   readonly statusWriteIntervalSeconds: number;
   readonly storm: { readonly holdSeconds: number; readonly scope: StormScope };
   readonly sleep: (milliseconds: number) => Promise<void>;
-  /** FINGERPRINT_STRATEGY=owner: asks the API for a pod's owner before its request is made (SignalOwners). */
-  readonly owners?: { resolve(tenant: string, signal: Signal): Promise<Signal> };
 }
 
 export interface DedupSummary {
@@ -125,24 +123,25 @@ type EpisodeWork = Map<string, Promise<RequestResult>>;
 
 async function applyDecision(tenant: string, signal: Signal, outcome: ObservedSignal, deps: DedupDeps, episodeWork: EpisodeWork): Promise<WriteResult> {
   const decision = decideSignalAction(outcome.kind);
-  const report = reporterFor(tenant, signal);
+  const report = signalDecisionReporter(tenant);
   if (decision.action === 'create-request') {
     const episode = `${signal.fingerprint}/${outcome.episodeStart}`;
     const leader = episodeWork.get(episode);
     if (leader) {
-      report({ outcome: outcome.kind, ...decision }, undefined);
+      report(signal, { outcome: outcome.kind, ...decision }, undefined);
       await leader.catch(() => undefined);
       return 'duplicate';
     }
-    const work = (async () => {
-      // A request to be made is reported once the gate has decided whether it is made now.
-      const owned = deps.owners ? await deps.owners.resolve(tenant, signal) : signal;
-      return ensureEpisodeRequest(tenant, owned, outcome, deps, reporterFor(tenant, owned));
-    })();
+    const work = ensureEpisodeRequest(tenant, signal, outcome, deps, report);
     episodeWork.set(episode, work);
     return work;
   }
-  report({ outcome: outcome.kind, ...decision }, decidedRequestName(tenant, signal, outcome, decision.action));
+  if (outcome.kind === 'flapped' && firedSeconds(signal, outcome) >= deps.gate.minFiringSeconds) {
+    // It did fire MIN_FIRING_SECONDS, but its resolve came before stormgate made the request (Alertmanager
+    // sends a resolve up to a group_interval late): no flap, and no alert lost: its request, already Resolved.
+    return ensureEpisodeRequest(tenant, signal, { ...outcome, kind: 'closed' }, deps, report);
+  }
+  report(signal, { outcome: outcome.kind, ...decision }, decidedRequestName(tenant, signal, outcome, decision.action));
   switch (decision.action) {
     case 'mark-resolved':
       return markResolved(signal, outcome, deps);
@@ -159,25 +158,9 @@ async function applyDecision(tenant: string, signal: Signal, outcome: ObservedSi
   }
 }
 
-/** Logs and counts one decision about `signal` (lib/telemetry/decisions.ts). */
-function reporterFor(tenant: string, signal: Signal): DecisionReport {
-  return (made, request) => {
-    reportDecision({
-      tenant,
-      fingerprint: signal.fingerprint,
-      groupKey: signal.groupKey,
-      alertname: signal.alertname,
-      outcome: made.outcome,
-      action: made.action,
-      reason: made.reason,
-      ...(request !== undefined && { request }),
-      ...(signal.owner !== undefined && { owner: signal.owner }),
-    });
-    // Counted as decided: a retry of this batch reports these signals as retried, so nothing counts twice.
-    if (made.action === 'count-duplicate') addMetric('DuplicatesAbsorbed', 1);
-    if (made.action === 'join-storm') addMetric('StormAlertsAbsorbed', 1);
-    if (made.reason === 'flapped') addMetric('SignalsFlapped', 1);
-  };
+/** How long a resolved alert fired, by Alertmanager's times (its endsAt; when it has none, when it arrived). */
+function firedSeconds(signal: Signal, outcome: ObservedSignal): number {
+  return unixSeconds(signal.endsAt ?? signal.receivedAt) - outcome.episodeStart;
 }
 
 /** The request a decision points to: the episode's own, or its storm's (an adopted request may differ). */

@@ -50,13 +50,21 @@ export function signalFingerprint(strategy: FingerprintStrategy, input: Fingerpr
   return Buffer.concat([stormPart, identity.subarray(0, 10)]).toString('hex');
 }
 
+/** Targets an alert falls back to when it names no object: alerts about them are told apart by alertname. */
+const fallbackKinds: ReadonlySet<string> = new Set(['Namespace', 'Cluster']);
+
 /**
  * A target's identity across its alerts (32 hex chars, a label value): the requests of every alertname
  * about one object are found by it, for the remediation-aware decisions (lib/domain/remediation-gate.ts).
- * A workload's kind is left out, as in owner fingerprints.
+ * A workload's kind is left out, as in owner fingerprints. A namespace or the cluster is what an alert
+ * that names no object falls back to, so there the alertname is part of it: unrelated alerts of a
+ * namespace never block or count on each other's requests.
  */
-export function targetKey(tenant: string, target: TargetResource): string {
-  return sha256(['target', tenant, target.namespace ?? '', isWorkloadKind(target.kind) ? 'workload' : target.kind, target.name]).subarray(0, 16).toString('hex');
+export function targetKey(tenant: string, target: TargetResource, alertname: string): string {
+  const kind = isWorkloadKind(target.kind) ? 'workload' : target.kind;
+  return sha256(['target', tenant, target.namespace ?? '', kind, target.name, fallbackKinds.has(target.kind) ? alertname : ''])
+    .subarray(0, 16)
+    .toString('hex');
 }
 
 /**

@@ -37,12 +37,16 @@ const workloadApiVersions: Readonly<Record<string, string>> = {
   CronJob: 'batch/v1',
 };
 
+/** The kinds alerts name that are no workload (lib/domain/target-resource.ts, and its fallbacks). */
+const nonWorkloadKinds: ReadonlySet<string> = new Set(['PersistentVolumeClaim', 'HorizontalPodAutoscaler', 'Ingress', 'Node', 'PersistentVolume', 'Service', 'Namespace', 'Cluster']);
+
 /**
- * Kinds that are one workload under different names (a pod, its ReplicaSet, its Deployment): owner
- * fingerprints leave their kind out, so that the name's guess and the API's answer make the same signal.
+ * Kinds that are one workload under different names (a pod, its ReplicaSet, its Deployment, or any
+ * controller the API names, such as an Argo Rollout): owner fingerprints leave their kind out, so that
+ * the name's guess and the API's answer make the same signal.
  */
 export function isWorkloadKind(kind: string): boolean {
-  return workloadApiVersions[kind] !== undefined;
+  return !nonWorkloadKinds.has(kind);
 }
 
 const generated = '[bcdfghjklmnpqrstvwxz2456789]';

@@ -21,6 +21,8 @@ export interface GateInput {
   /** When the episode's first alert started firing (unix seconds). */
   readonly episodeStart: number;
   readonly minFiringSeconds: number;
+  /** How late a resolve may reach stormgate (Alertmanager's group_interval): the sweep waits that much longer. */
+  readonly resolveGraceSeconds: number;
   readonly cooldownSeconds: number;
   /** The target's other requests (never the episode's own). */
   readonly earlier: readonly EarlierRequest[];
@@ -32,7 +34,9 @@ export const reviewRecheckSeconds = 300;
 /**
  * create: make the episode's request (linking the target's latest earlier one). Otherwise it is withheld,
  * with the time the sweep looks again:
- * - deferred: it has fired less than MIN_FIRING_SECONDS (a resolve before then makes it `flapped`);
+ * - deferred: it has fired less than MIN_FIRING_SECONDS (a resolve before then makes it `flapped`). A
+ *   notification that shows it firing after that makes its request; without one, the sweep does, once a
+ *   resolve would have arrived (FLAP_RESOLVE_GRACE_SECONDS later);
  * - recurrence: the target's last remediation Completed less than REMEDIATION_COOLDOWN_SECONDS ago: the
  *   episode is counted on that request;
  * - review-blocked: a request of the target waits for a manual review.
@@ -48,12 +52,12 @@ export type GateDecision =
  * made of the target's earlier requests (docs/LIFECYCLE.md, "Remediation-aware decisions").
  */
 export function decideRemediationGate(input: GateInput): GateDecision {
-  const { now, episodeStart, minFiringSeconds, cooldownSeconds, earlier } = input;
-  if (now - episodeStart < minFiringSeconds) return { kind: 'deferred', until: episodeStart + minFiringSeconds };
+  const { now, episodeStart, minFiringSeconds, resolveGraceSeconds, cooldownSeconds, earlier } = input;
+  if (now - episodeStart < minFiringSeconds) return { kind: 'deferred', until: episodeStart + minFiringSeconds + resolveGraceSeconds };
   const inReview = earlier.find((request) => request.phase === 'ManualReviewRequired' && !request.reviewCleared);
   if (inReview) return { kind: 'review-blocked', request: inReview.name, until: now + reviewRecheckSeconds };
   const lastCompleted = latest(earlier.filter((request) => request.phase === 'Completed' && request.completedAt !== undefined), (request) => request.completedAt ?? 0);
-  if (lastCompleted?.completedAt !== undefined && now - lastCompleted.completedAt < cooldownSeconds) {
+  if (cooldownSeconds > 0 && lastCompleted?.completedAt !== undefined && now - lastCompleted.completedAt < cooldownSeconds) {
     return { kind: 'recurrence', request: lastCompleted.name, until: lastCompleted.completedAt + cooldownSeconds };
   }
   const previous = latest(earlier, (request) => episodeStartOfRequestName(request.name) ?? 0);

@@ -108,7 +108,7 @@ export function buildRemediationRequest(signal: Signal, episodeStartMs: number, 
       labels: {
         [fingerprintLabel]: signal.fingerprint,
         [stormKeyLabel]: stormPartOf(signal.fingerprint),
-        [targetLabel]: targetKey(tenant, signal.target),
+        [targetLabel]: targetKey(tenant, signal.target, signal.alertname),
         [tenantLabel]: tenant,
         'app.kubernetes.io/managed-by': 'stormgate',
       },

@@ -8,7 +8,7 @@ import type { KnownRequest } from '../kube/remediation-writer.js';
 import type { ClaimedEntry } from '../redis/due-index.js';
 import { ensureEpisodeRequest, type EpisodeRequestDeps } from '../dedup/episode-request.js';
 import { parseWithheldRecheckMember } from '../domain/remediation-gate.js';
-import { reportDecision } from '../telemetry/decisions.js';
+import { signalDecisionReporter } from '../telemetry/decisions.js';
 import type { StormEpisodes } from '../redis/storm-episodes.js';
 import { logger } from '../telemetry/logger.js';
 import { addMetric } from '../telemetry/metrics.js';
@@ -96,14 +96,13 @@ async function flushStatus(entry: ClaimedEntry, tenant: string, fingerprint: str
 async function recheckWithheld(entry: ClaimedEntry, tenant: string, fingerprint: string, deps: SweepDeps): Promise<WorkResult> {
   const record = await deps.episodes.read(tenant, fingerprint);
   const signal = record?.withheld ? await deps.episodes.withheldSignal(tenant, fingerprint) : undefined;
+  if (record?.withheld && !signal) logger.warn('a withheld episode’s signal is gone or unreadable; its next notification looks again', { tenant, fingerprint });
   if (!record?.withheld || !signal) {
     await deps.dueIndex.finish(entry);
     return 'dropped';
   }
   const outcome = { kind: 'pending' as const, episodeStart: record.episodeStart, occurrenceCount: record.occurrenceCount, statusWriteDue: false, noRecord: false };
-  const result = await ensureEpisodeRequest(tenant, signal, outcome, deps, (decision, request) =>
-    reportDecision({ tenant, fingerprint, groupKey: signal.groupKey, alertname: signal.alertname, ...decision, ...(request !== undefined && { request }), ...(signal.owner !== undefined && { owner: signal.owner }) }),
-  );
+  const result = await ensureEpisodeRequest(tenant, signal, outcome, deps, signalDecisionReporter(tenant));
   // Withheld again: its next look is in the index already (at a later time, or now for a claim's score).
   await deps.dueIndex.finish(entry);
   return result === 'withheld' ? 'rescheduled' : 'released';

@@ -1,5 +1,7 @@
 import type { DecisionReason, OutcomeKind, SignalAction } from '../domain/lifecycle.js';
 import type { OwnerNote } from '../domain/owner-target.js';
+import type { Signal } from '../domain/signal.js';
+import { addMetric } from './metrics.js';
 import { logger } from './logger.js';
 
 /** One dedup decision about one signal, as logged and as in-process watchers see it. */
@@ -37,4 +39,28 @@ export function reportDecision(decision: DecisionEvent): void {
 export function onDecision(listener: DecisionListener): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
+}
+
+/** One decision about `signal`: its outcome, what is done and why, and the request it points to. */
+export type SignalDecisionReport = (signal: Signal, decision: { readonly outcome: OutcomeKind; readonly action: SignalAction; readonly reason: DecisionReason }, request: string | undefined) => void;
+
+/** Reports (reportDecision) and counts the decisions of one tenant's batch or sweep. */
+export function signalDecisionReporter(tenant: string): SignalDecisionReport {
+  return (signal, made, request) => {
+    reportDecision({
+      tenant,
+      fingerprint: signal.fingerprint,
+      groupKey: signal.groupKey,
+      alertname: signal.alertname,
+      outcome: made.outcome,
+      action: made.action,
+      reason: made.reason,
+      ...(request !== undefined && { request }),
+      ...(signal.owner !== undefined && { owner: signal.owner }),
+    });
+    // Counted as decided: a retry of a batch reports its signals as retried, so nothing counts twice.
+    if (made.action === 'count-duplicate') addMetric('DuplicatesAbsorbed', 1);
+    if (made.action === 'join-storm') addMetric('StormAlertsAbsorbed', 1);
+    if (made.reason === 'flapped') addMetric('SignalsFlapped', 1);
+  };
 }

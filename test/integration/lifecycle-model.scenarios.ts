@@ -193,7 +193,7 @@ function processingOrder(notifications: readonly SimNotification[], spec: Scenar
 }
 
 /** The lifecycle model on real Redis of the given topology; `runs` scenarios. */
-const noGate = { minFiringSeconds: 0, cooldownSeconds: 0 };
+const noGate = { minFiringSeconds: 0, resolveGraceSeconds: 0, cooldownSeconds: 0 };
 
 export function lifecycleModelScenarios(topology: 'standalone' | 'cluster', runs: number, strategy: ModelStrategy = 'resource'): void {
   let server: RunningRedis;

@@ -28,6 +28,8 @@ export function remediationAwareScenarios(topology: Topology): void {
       FINGERPRINT_STRATEGY: 'owner',
       REMEDIATION_COOLDOWN_SECONDS: String(cooldownSeconds),
       MIN_FIRING_SECONDS: String(minFiringSeconds),
+      // Alertmanager's group_interval would be 300: short here, so that the sweep's look comes within the test.
+      FLAP_RESOLVE_GRACE_SECONDS: '2',
       STORM_HOLD_SECONDS: '0',
     });
     it_.standin.createNamespace('shop');
@@ -95,6 +97,30 @@ export function remediationAwareScenarios(topology: Topology): void {
       expect((statusOf(requests[0]) as { deduplication?: { occurrenceCount: number } }).deduplication?.occurrenceCount).toBeGreaterThanOrEqual(1);
       const ownerKeys = (await storedKeys(it_.redis)).filter(({ key }) => key.toString('latin1').includes('}n'));
       expect(ownerKeys).toHaveLength(1);
+    });
+
+    it('a controller stormgate has no rule for (an Argo Rollout) is one signal whether its name or the API named it', async () => {
+      await admin('POST', '/apis/apps/v1/namespaces/shop/replicasets', { apiVersion: 'apps/v1', ...owned('ReplicaSet', 'web-6b7c8d9f4', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web' }) });
+      await admin('POST', '/api/v1/namespaces/shop/pods', { apiVersion: 'v1', ...owned('Pod', 'web-6b7c8d9f4-x2x4q', { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-6b7c8d9f4' }) });
+      const first = await deliver([crashLooping('web-6b7c8d9f4-x2x4q', 900)]);
+      const second = await deliver([crashLooping('web-6b7c8d9f4-x2x4q', 900)]);
+      expect(second.alerts[0]).toMatchObject({ fingerprint: first.alerts[0]?.fingerprint, target: { kind: 'Rollout', name: 'web' }, owner: { source: 'api' } });
+      expect(it_.requests()).toHaveLength(1);
+      expect((it_.requests()[0]?.spec as { targetResource: unknown }).targetResource).toEqual({ kind: 'Rollout', name: 'web', namespace: 'shop' });
+    });
+
+    it('a Deployment that churns through 24 crash-looping pods, a few at a time, stays one episode until its last pod resolves', async () => {
+      const pods = Array.from({ length: 24 }, (_, index) => `churn-7d9f8b6c5-x2x${'bcdfghjklmnpqrstvwxz2456789'[index] ?? 'b'}q`);
+      // Three pods fire at a time; each notification one is replaced (resolved, and a new one fires).
+      for (let first = 0; first + 3 <= pods.length; first += 1) {
+        const replaced = first > 0 ? [crashLooping(pods[first - 1] as string, 900, 'resolved')] : [];
+        await deliver([...replaced, ...pods.slice(first, first + 3).map((pod) => crashLooping(pod, 900))]);
+      }
+      expect(it_.requests()).toHaveLength(1);
+      expect(statusOf(it_.requests()[0])?.signal?.state).toBe('Firing');
+      await deliver(pods.slice(-3).map((pod) => crashLooping(pod, 900, 'resolved')));
+      expect(it_.requests()).toHaveLength(1);
+      expect(statusOf(it_.requests()[0])?.signal?.state).toBe('Resolved');
     });
 
     it('falls back to the pod’s name when the API has no such pod, says so, and caches that answer too', async () => {
@@ -165,14 +191,38 @@ export function remediationAwareScenarios(topology: Topology): void {
       expect(it_.requests()).toEqual([]);
     });
 
-    it('one that goes on firing gets its request from the sweep once it has fired MIN_FIRING_SECONDS, and not before', async () => {
-      const [lasting] = (await deliver([crashLooping('web-7d9f8b6c5-b8k2p', minFiringSeconds - 2)])).alerts;
+    it('one that goes on firing gets its request from the sweep once it has fired MIN_FIRING_SECONDS and a resolve would have come, not before', async () => {
+      const [lasting] = (await deliver([crashLooping('web-7d9f8b6c5-b8k2p', minFiringSeconds - 1)])).alerts;
+      expect((await it_.sweep()).released).toBe(0);
+      await pause(1_500);
+      // Past the minimum, but Alertmanager may still be about to deliver its resolve: no request yet.
       expect((await it_.sweep()).released).toBe(0);
       expect(it_.requests()).toEqual([]);
-      await pause(2_500);
+      await pause(2_000);
       expect((await it_.sweep()).released).toBe(1);
       expect(it_.requests()).toHaveLength(1);
       expect((await decisionOf(lasting?.fingerprint as string)).remediationRequest.state).toBe('created');
+    });
+
+    it('a resolve that arrives late is judged by the alert’s own times: a short flap stays flapped, a long enough one gets its request, already Resolved', async () => {
+      const startedAt = Date.now() - (minFiringSeconds - 1) * 1000;
+      const at = (pod: string, status: 'firing' | 'resolved', firedSeconds = 0) =>
+        alert({ status, labels: { namespace: 'shop', pod }, startsAt: new Date(startedAt).toISOString(), ...(status === 'resolved' && { endsAt: new Date(startedAt + firedSeconds * 1000).toISOString() }) });
+      const [short] = (await deliver([at('web-7d9f8b6c5-q2w4x', 'firing')])).alerts;
+      const [long] = (await deliver([at('api-7d9f8b6c5-q2w4x', 'firing')])).alerts;
+      await pause(1_500);
+      // Both resolves come after MIN_FIRING_SECONDS, as Alertmanager delivers them: one fired 40 s, one 120 s.
+      await deliver([at('web-7d9f8b6c5-q2w4x', 'resolved', 40)]);
+      await deliver([at('api-7d9f8b6c5-q2w4x', 'resolved', minFiringSeconds)]);
+      expect((await decisionOf(short?.fingerprint as string)).lastDecision.reason).toBe('flapped');
+      expect((await decisionOf(long?.fingerprint as string)).lastDecision).toMatchObject({ outcome: 'closed', reason: 'resolved-open-episode' });
+      expect((await decisionOf(long?.fingerprint as string)).remediationRequest.state).toBe('created');
+      const requests = it_.requests();
+      expect(requests.map((request) => (request.spec as { targetResource: { name: string } }).targetResource.name)).toEqual(['api']);
+      expect(statusOf(requests[0])?.signal?.state).toBe('Resolved');
+      await pause(2_000);
+      expect((await it_.sweep()).released).toBe(0);
+      expect(it_.requests()).toHaveLength(1);
     });
 
     it('or from the next notification, whichever looks first', async () => {

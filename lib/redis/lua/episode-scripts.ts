@@ -83,6 +83,16 @@ local function firingOnLive(key, e, s)
   elseif #e.alerts < MAX_ALERTS then
     e.alerts[#e.alerts + 1] = {id = s.id, firing = true, startsAt = s.startsAt}
     outcome = OC_JOINED
+  else
+    -- Full: a resolved alert's entry makes room (the pods a rollout replaced, under owner fingerprints), so
+    -- that the episode never closes while a firing alert goes untracked.
+    for i, old in ipairs(e.alerts) do
+      if not old.firing then
+        e.alerts[i] = {id = s.id, firing = true, startsAt = s.startsAt}
+        outcome = OC_JOINED
+        break
+      end
+    end
   end
   local flags = 0
   if e.state == ST_OPEN and e.confirmed and not e.dirty then
@@ -320,6 +330,8 @@ if e.f ~= tonumber(ARGV[1]) then return {'superseded', tonumber(ARGV[1]), 0, 0} 
 local adopted = tonumber(ARGV[2])
 if adopted > 0 then e.f = adopted end
 e.confirmed, e.dirty = true, false
+-- A deferred episode whose resolve came late but showed it fired long enough got its request after all.
+if e.outcome == OC_FLAPPED then e.state, e.outcome = ST_RESOLVED, OC_CLOSED end
 if ARGV[3] == '1' and e.state ~= ST_RESOLVED then
   -- The request of this very episode is already Resolved: this firing was an old copy (state was lost).
   -- Its alerts are over, so further copies of them are stale too; but an alert that fired again later

@@ -21,7 +21,8 @@ describe('ownerTargetOf (FINGERPRINT_STRATEGY=owner)', () => {
   });
 
   it('uses what is known (the API’s answer, or a cached fallback with its reason) over the name', () => {
-    expect(ownerTargetOf(inShop('Pod', 'migrate-5tq9h'), { kind: 'Job', name: 'migrate', source: 'api' })).toEqual({
+    // No reason at all (not even an undefined one) when the API answered.
+    expect(ownerTargetOf(inShop('Pod', 'migrate-5tq9h'), { kind: 'Job', name: 'migrate', source: 'api' })).toStrictEqual({
       target: { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate', namespace: 'shop' },
       owner: { pod: 'migrate-5tq9h', source: 'api' },
     });
@@ -42,11 +43,15 @@ describe('ownerTargetOf (FINGERPRINT_STRATEGY=owner)', () => {
     expect(ownerTargetOf(inShop('Job', 'report-29432160'), undefined).target).toEqual({ apiVersion: 'batch/v1', kind: 'CronJob', name: 'report', namespace: 'shop' });
     expect(ownerTargetOf(inShop('Job', 'report-2943216'), undefined).target).toMatchObject({ kind: 'Job', name: 'report-2943216' });
     expect(ownerTargetOf(inShop('Node', 'ip-10-0-0-1'), undefined)).toEqual({ target: inShop('Node', 'ip-10-0-0-1') });
+    // Only a ReplicaSet or a Job is lifted: other kinds named like them stay what they are.
+    expect(ownerTargetOf(inShop('Service', 'report-29432160'), undefined)).toEqual({ target: inShop('Service', 'report-29432160') });
+    expect(ownerTargetOf(inShop('Deployment', 'checkout-7d9f8b6c5'), undefined)).toEqual({ target: inShop('Deployment', 'checkout-7d9f8b6c5') });
   });
 
   it('knows which kinds are one workload under several names', () => {
-    expect(['Pod', 'ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController'].every(isWorkloadKind)).toBe(true);
-    expect(['Node', 'Service', 'PersistentVolumeClaim', 'Namespace', 'Rollout'].some(isWorkloadKind)).toBe(false);
+    // Any controller the API may name is a workload: a pod's name guesses Deployment where the API says Rollout.
+    expect(['Pod', 'ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController', 'Rollout', 'CloneSet'].every(isWorkloadKind)).toBe(true);
+    expect(['Node', 'Service', 'PersistentVolumeClaim', 'PersistentVolume', 'HorizontalPodAutoscaler', 'Ingress', 'Namespace', 'Cluster'].some(isWorkloadKind)).toBe(false);
   });
 });
 
@@ -71,8 +76,7 @@ describe('owner fingerprints', () => {
   it('is the same whichever kind names the workload (the name’s guess, the API’s answer, an alert about the Deployment itself)', () => {
     const base = { tenant: 'default', alertname: 'KubePodCrashLooping', namespace: 'shop', labels: {} };
     const asDeployment = signalFingerprint('owner', { ...base, target: inShop('Deployment', 'checkout') });
-    expect(signalFingerprint('owner', { ...base, target: inShop('Rollout', 'checkout') })).not.toBe(asDeployment);
-    for (const kind of ['StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod']) expect(signalFingerprint('owner', { ...base, target: inShop(kind, 'checkout') })).toBe(asDeployment);
+    for (const kind of ['StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod', 'Rollout']) expect(signalFingerprint('owner', { ...base, target: inShop(kind, 'checkout') })).toBe(asDeployment);
     expect(signalFingerprint('owner', { ...base, target: inShop('Service', 'checkout') })).not.toBe(asDeployment);
     expect(owned('checkout-7d9f8b6c5-x2x4q')?.fingerprint).toBe(owned('checkout-7d9f8b6c5-x2x4q', { deployment: 'ignored-here' })?.fingerprint);
   });

@@ -5,7 +5,7 @@ import { decideStatusWrite, recurrenceStatus } from '../../../lib/domain/request
 const now = 1_800_000_000;
 const fp = 'a'.repeat(32);
 const request = (start: number, extra: object = {}) => ({ name: `rr-${fp}-${start.toString(36)}`, ...extra });
-const base = { now, episodeStart: now - 600, minFiringSeconds: 0, cooldownSeconds: 0, earlier: [] };
+const base = { now, episodeStart: now - 600, minFiringSeconds: 0, resolveGraceSeconds: 0, cooldownSeconds: 0, earlier: [] };
 
 describe('decideRemediationGate', () => {
   it('creates at once with nothing earlier and no minimum', () => {
@@ -17,12 +17,18 @@ describe('decideRemediationGate', () => {
     expect(decideRemediationGate({ ...base, episodeStart: now - 60, minFiringSeconds: 60 })).toEqual({ kind: 'create' });
   });
 
+  it('FLAP_RESOLVE_GRACE_SECONDS: the sweep looks that much later (a late resolve still makes it a flap); a notification after the minimum does not wait', () => {
+    expect(decideRemediationGate({ ...base, episodeStart: now - 59, minFiringSeconds: 60, resolveGraceSeconds: 300 })).toEqual({ kind: 'deferred', until: now + 301 });
+    expect(decideRemediationGate({ ...base, episodeStart: now - 60, minFiringSeconds: 60, resolveGraceSeconds: 300 })).toEqual({ kind: 'create' });
+  });
+
   it('REMEDIATION_COOLDOWN_SECONDS: a Completed request counts the new episode until the cooldown ends (both sides)', () => {
     const completed = request(now - 7_200, { phase: 'Completed', completedAt: now - 299 });
     expect(decideRemediationGate({ ...base, cooldownSeconds: 300, earlier: [completed] })).toEqual({ kind: 'recurrence', request: completed.name, until: now + 1 });
     const older = { ...completed, completedAt: now - 300 };
     expect(decideRemediationGate({ ...base, cooldownSeconds: 300, earlier: [older] })).toEqual({ kind: 'create', previous: completed.name });
-    // Off (0) never suppresses; a Failed remediation never does.
+    // Off (0) never suppresses, not even a completedAt a skewed clock put in the future; a Failed remediation never does.
+    expect(decideRemediationGate({ ...base, earlier: [{ ...completed, completedAt: now + 30 }] })).toEqual({ kind: 'create', previous: completed.name });
     expect(decideRemediationGate({ ...base, earlier: [completed] })).toEqual({ kind: 'create', previous: completed.name });
     expect(decideRemediationGate({ ...base, cooldownSeconds: 300, earlier: [{ ...completed, phase: 'Failed' }] })).toEqual({ kind: 'create', previous: completed.name });
   });

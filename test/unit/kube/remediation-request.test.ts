@@ -131,7 +131,7 @@ describe('the request as written to Kubernetes', () => {
         labels: {
           'stormgate.dev/fingerprint': '0123456789abcdef0123456789abcdef',
           'stormgate.dev/storm-key': expect.stringMatching(/^[0-9a-f]+$/),
-          'stormgate.dev/target': targetKey('default', { apiVersion: 'v1', kind: 'Pod', name: 'db-0', namespace: 'shop' }),
+          'stormgate.dev/target': targetKey('default', { apiVersion: 'v1', kind: 'Pod', name: 'db-0', namespace: 'shop' }, 'DiskFull'),
           'stormgate.dev/tenant': 'default',
           'app.kubernetes.io/managed-by': 'stormgate',
         },
@@ -166,9 +166,15 @@ describe('the request as written to Kubernetes', () => {
     expect(request.metadata.annotations).toEqual({ 'stormgate.dev/observed-pod': 'checkout-7d9f8b6c5-x2x4q', 'stormgate.dev/owner-source': 'name-pattern: owner-lookup-denied' });
     expect(buildRemediationRequest({ ...owned, owner: { pod: 'checkout-7d9f8b6c5-x2x4q', source: 'api' } }, t0, placement).metadata.annotations?.['stormgate.dev/owner-source']).toBe('api');
     // Every alert of the Deployment and the Deployment's own alerts find each other's requests.
-    expect(request.metadata.labels['stormgate.dev/target']).toBe(targetKey('default', { kind: 'Pod', name: 'checkout', namespace: 'shop' }));
-    expect(request.metadata.labels['stormgate.dev/target']).not.toBe(targetKey('default', { kind: 'Deployment', name: 'checkout', namespace: 'web' }));
-    expect(request.metadata.labels['stormgate.dev/target']).not.toBe(targetKey('team-a', owned.target));
+    expect(request.metadata.labels['stormgate.dev/target']).toBe(targetKey('default', { kind: 'Pod', name: 'checkout', namespace: 'shop' }, 'OtherAlert'));
+    expect(request.metadata.labels['stormgate.dev/target']).not.toBe(targetKey('default', { kind: 'Deployment', name: 'checkout', namespace: 'web' }, 'DiskFull'));
+    expect(request.metadata.labels['stormgate.dev/target']).not.toBe(targetKey('team-a', owned.target, 'DiskFull'));
+    expect(request.metadata.labels['stormgate.dev/target']).not.toBe(targetKey('default', { kind: 'Service', name: 'checkout', namespace: 'shop' }, 'DiskFull'));
+    // An alert that names no object falls back to its namespace: there the alertname keeps unrelated alerts apart.
+    const namespaceTarget = { apiVersion: 'v1', kind: 'Namespace', name: 'shop' };
+    expect(targetKey('default', namespaceTarget, 'KubeQuotaExceeded')).not.toBe(targetKey('default', namespaceTarget, 'TargetDown'));
+    expect(targetKey('default', { kind: 'Cluster', name: 'prod' }, 'Watchdog')).not.toBe(targetKey('default', { kind: 'Cluster', name: 'prod' }, 'KubeAPIDown'));
+    expect(targetKey('default', owned.target, 'KubeQuotaExceeded')).toBe(targetKey('default', owned.target, 'TargetDown'));
   });
 
   it('describes a storm in one request: its namespace as target, counts including resources beyond the cap, the window', () => {
