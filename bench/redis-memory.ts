@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { createRedisClient, type RedisClient } from '../lib/redis/client.js';
 import { EpisodeStore } from '../lib/redis/episode-store.js';
+import { OwnerCache, ownerCacheKey, ownerCacheMaxPodsPerNamespace } from '../lib/redis/owner-cache.js';
 import { signalsOf } from '../test/support/builders/webhook.js';
 import { redisTargetOf, startRedisCluster, startRedisStandalone } from '../local/redis-runner.js';
 import { flushAll, keysOfFamily, memoryUsage, stateKeys } from '../test/support/redis-keys.js';
@@ -58,6 +59,15 @@ async function measure(redis: RedisClient): Promise<Record<string, number>> {
   const storm10k = await totalBytes(redis);
   await flushAll(redis);
 
+  // The owner cache (FINGERPRINT_STRATEGY=owner) of a namespace full to its bound, and of one with 10 pods.
+  const owners = new OwnerCache(redis, 3_600);
+  const remember = (namespace: string, count: number) =>
+    Promise.all(Array.from({ length: count }, (_, pod) => owners.remember('default', { namespace, pod: `checkout-7d9f8b6c5-${String(pod).padStart(5, '0')}` }, { kind: 'Deployment', name: 'checkout', source: 'api' }, now)));
+  await remember('full', ownerCacheMaxPodsPerNamespace);
+  await remember('small', 10);
+  const ownerBytes = await Promise.all([ownerCacheKey('default', 'full'), ownerCacheKey('default', 'small')].map((key) => redis.memory('USAGE', key, 'SAMPLES', 0)));
+  await flushAll(redis);
+
   return {
     bytes_per_fingerprint: Math.round(fingerprints.bytes / 10_000),
     bytes_per_tombstone: Math.round(tombstones.bytes / 10_000),
@@ -65,6 +75,8 @@ async function measure(redis: RedisClient): Promise<Record<string, number>> {
     bytes_open_storm_15_resources: storm15.bytes,
     bytes_storm_10000_resources: storm10k.bytes,
     keys_storm_10000_resources: storm10k.keys,
+    bytes_owner_cache_namespace_at_bound: Number(ownerBytes[0]),
+    bytes_owner_cache_namespace_10_pods: Number(ownerBytes[1]),
     ...falsePositives,
   };
 }

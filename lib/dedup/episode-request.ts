@@ -46,9 +46,9 @@ export async function ensureEpisodeRequest(tenant: string, observed: Signal, out
   const start = outcome.episodeStart;
   const name = remediationRequestName(observed.fingerprint, start);
   const now = nowSeconds(deps);
-  const { minFiringSeconds, resolveGraceSeconds, cooldownSeconds } = deps.gate;
-  // Not fired long enough: nothing is asked of Kubernetes yet (the owner lookup neither).
-  if (now - start < minFiringSeconds) return withhold(tenant, observed, outcome, { kind: 'deferred', until: start + minFiringSeconds + resolveGraceSeconds }, deps, report);
+  // The flap guard needs nothing from Kubernetes: a deferred episode asks it nothing (no owner lookup either).
+  const timing = decideRemediationGate({ now, episodeStart: start, ...deps.gate, earlier: [] });
+  if (timing.kind === 'deferred') return withhold(tenant, observed, outcome, timing, deps, report);
 
   const signal = deps.owners ? await deps.owners.resolve(tenant, observed) : observed;
   const found = await deps.writer.find(`${targetLabel}=${targetKey(tenant, signal.target, signal.alertname)}`);
@@ -56,7 +56,7 @@ export async function ensureEpisodeRequest(tenant: string, observed: Signal, out
   const adoption = decideAdoption(own, name, outcome.kind === 'opened' && outcome.noRecord);
   const gate: GateDecision =
     adoption.kind === 'none'
-      ? decideRemediationGate({ now, episodeStart: start, minFiringSeconds, resolveGraceSeconds, cooldownSeconds, earlier: found.filter((request) => request.name !== name) })
+      ? decideRemediationGate({ now, episodeStart: start, ...deps.gate, earlier: found.filter((request) => request.name !== name) })
       : { kind: 'create' };
   if (gate.kind !== 'create') return withhold(tenant, signal, outcome, gate, deps, report);
   report(signal, decideOutcome(outcome.kind), adoption.kind === 'other' ? adoption.name : name);

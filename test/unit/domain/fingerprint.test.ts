@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { alertDigest, deliveryKey, fingerprintKeyDigest, signalFingerprint, stormTagOf } from '../../../lib/domain/fingerprint.js';
+import { alertDigest, deliveryKey, fingerprintKeyDigest, signalFingerprint, stormTagOf, targetKey } from '../../../lib/domain/fingerprint.js';
 
 const pod = { apiVersion: 'v1', kind: 'Pod', name: 'web-1', namespace: 'shop' };
 const input = { tenant: 'default', alertname: 'KubePodCrashLooping', namespace: 'shop', target: pod, labels: { alertname: 'KubePodCrashLooping', pod: 'web-1' } };
@@ -76,6 +76,14 @@ describe('derivations are stable across versions (golden values)', () => {
     expect(signalFingerprint('alert', input)).toBe('5578b5002a687bd943354cb47c6feb24');
     expect(signalFingerprint('alert', { ...input, labels: { namespace: 'shop', alertname: 'KubePodCrashLooping', pod: 'web-1' } })).toBe('5578b5002a687bd943354cb47c6feb24');
     expect(signalFingerprint('resource', { ...input, namespace: undefined, target: { kind: 'Node', name: 'n1' } })).toBe('e70e482866b6937fdc6f8ac154095efd');
+    expect(signalFingerprint('owner', { ...input, target: { kind: 'Deployment', name: 'checkout', namespace: 'shop' } })).toBe('5578b5002a68af3f47138bd933a0cc22');
+    expect(signalFingerprint('owner', { ...input, target: { kind: 'Node', name: 'ip-10-0-0-1' } })).toBe('5578b5002a68a31865a89835778dfaf9');
+  });
+
+  it('pins the target key of the stormgate.dev/target label: a workload, an object without namespace, a fallback with its alertname', () => {
+    expect(targetKey('default', { kind: 'Deployment', name: 'checkout', namespace: 'shop' }, 'KubePodCrashLooping')).toBe('2102870d44a2b8fc7ca93b62592b9ac5');
+    expect(targetKey('default', { kind: 'Node', name: 'ip-10-0-0-1' }, 'KubeNodeNotReady')).toBe('0091dfd42797cd541f1270e3a1ee1110');
+    expect(targetKey('default', { kind: 'Namespace', name: 'shop' }, 'KubeQuotaExceeded')).toBe('8aca2f840501f7d4ded3d0d0fa8d759c');
   });
 
   it('pins the storm tag, the key digest and the delivery key', () => {

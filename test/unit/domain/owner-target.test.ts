@@ -26,7 +26,9 @@ describe('ownerTargetOf (FINGERPRINT_STRATEGY=owner)', () => {
       target: { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate', namespace: 'shop' },
       owner: { pod: 'migrate-5tq9h', source: 'api' },
     });
-    expect(ownerTargetOf(inShop('Pod', 'web-7d9f8b6c5-qq2ww'), { kind: 'Rollout', name: 'web', source: 'api' }).target).toEqual({ kind: 'Rollout', name: 'web', namespace: 'shop' });
+    // A kind of no known apiVersion, and a pod without namespace: no undefined fields either.
+    expect(ownerTargetOf(inShop('Pod', 'web-7d9f8b6c5-qq2ww'), { kind: 'Rollout', name: 'web', source: 'api' }).target).toStrictEqual({ kind: 'Rollout', name: 'web', namespace: 'shop' });
+    expect(ownerTargetOf({ kind: 'Pod', name: 'web-0' }, undefined).target).toStrictEqual({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web' });
     expect(ownerTargetOf(inShop('Pod', 'checkout-7d9f8b6c5-x2x4q'), { kind: 'Deployment', name: 'checkout', source: 'name-pattern', reason: 'owner-lookup-denied' }).owner).toEqual({
       pod: 'checkout-7d9f8b6c5-x2x4q',
       source: 'name-pattern',
