@@ -22,7 +22,7 @@ describe('the Kubernetes API stand-in serves workloads and their ownerReferences
   const controllerOf = (apiVersion: string, kind: string, name: string) => [{ apiVersion, kind, name, uid: `${kind}-${name}`, controller: true, blockOwnerDeletion: true }];
 
   beforeAll(async () => {
-    standin = await KubeStandin.start({ token: 'standin-token', namespaces: ['shop'] });
+    standin = await KubeStandin.start({ token: 'standin-token', namespaces: ['shop', 'rbac'] });
   });
   afterAll(async () => {
     await standin?.stop();
@@ -57,11 +57,13 @@ describe('the Kubernetes API stand-in serves workloads and their ownerReferences
     const missing = await admin.core.readNamespacedPod({ namespace: 'shop', name: 'gone-0' }).catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(ApiException);
     expect((missing as ApiException<unknown>).code).toBe(404);
+    // Its own namespace and pod: the test passes alone and in any order.
+    await admin.core.createNamespacedPod({ namespace: 'rbac', body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probe-0' }, spec: { containers: [{ name: 'app', image: 'probe:1' }] } } });
     const stormgate = clients('standin-token');
-    expect((await stormgate.core.readNamespacedPod({ namespace: 'shop', name: 'checkout-7d9f8b6c5-x2x4q' })).metadata?.name).toBe('checkout-7d9f8b6c5-x2x4q');
-    const listed = await stormgate.core.listNamespacedPod({ namespace: 'shop' }).catch((error: unknown) => error);
+    expect((await stormgate.core.readNamespacedPod({ namespace: 'rbac', name: 'probe-0' })).metadata?.name).toBe('probe-0');
+    const listed = await stormgate.core.listNamespacedPod({ namespace: 'rbac' }).catch((error: unknown) => error);
     expect((listed as ApiException<unknown>).code).toBe(403);
-    const deployment = await stormgate.apps.readNamespacedDeployment({ namespace: 'shop', name: 'checkout' }).catch((error: unknown) => error);
+    const deployment = await stormgate.apps.readNamespacedDeployment({ namespace: 'rbac', name: 'probe' }).catch((error: unknown) => error);
     expect((deployment as ApiException<unknown>).code).toBe(403);
   });
 
