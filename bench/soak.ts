@@ -21,6 +21,7 @@ const { processDedupBatch } = await import('../lib/dedup/process-batch.js');
 const { sweepDueWork } = await import('../lib/sweep/sweep-due-work.js');
 const { redisClient, runtimeConfig } = await import('../lib/runtime/clients.js');
 const { dueIndex, episodeStore, stormEpisodes } = await import('../lib/runtime/stores.js');
+const { dedupDepsOf, sweepDepsOf } = await import('../lib/runtime/pipeline-deps.js');
 
 const config = runtimeConfig();
 let virtualNow = 1_795_255_300;
@@ -38,21 +39,19 @@ const countingWriter = {
   },
   checkAccess: async () => undefined,
 } as unknown as RemediationRequestWriter;
-const dedupDeps = {
-  gate: config.remediation,
+const parts = {
   episodes: episodeStore(),
   dueIndex: dueIndex(),
+  storms: stormEpisodes(),
   writer: countingWriter,
-  namespace: config.namespace,
-  statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds,
-  storm: config.storm,
   now: clock,
   // The hold passes on the virtual clock.
   sleep: async (milliseconds: number) => {
     virtualNow += Math.ceil(milliseconds / 1000);
   },
 };
-const sweepDeps = { gate: config.remediation, dueIndex: dueIndex(), episodes: episodeStore(), storms: stormEpisodes(), writer: countingWriter, namespace: config.namespace, statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds, leaseSeconds: 60, claimLimit: 1_000, now: clock };
+const dedupDeps = dedupDepsOf(config, parts);
+const sweepDeps = sweepDepsOf(config, parts, 1_000);
 
 const chunk = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
 const firstStart = '2026-11-21T10:00:00Z';

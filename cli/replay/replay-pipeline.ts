@@ -2,6 +2,7 @@ import { acceptWebhook } from '../../lib/ingest/accept-webhook.js';
 import { type Config, loadConfig } from '../../lib/config/index.js';
 import { dedupBatchSchema } from '../../lib/dedup/dedup-batch.js';
 import { processDedupBatch } from '../../lib/dedup/process-batch.js';
+import { dedupDepsOf, sweepDepsOf } from '../../lib/runtime/pipeline-deps.js';
 import { SignalOwners } from '../../lib/dedup/signal-owners.js';
 import { PodOwnerResolver } from '../../lib/kube/pod-owner-resolver.js';
 import { InvalidInputError } from '../../lib/errors.js';
@@ -12,7 +13,6 @@ import { KubeGuard } from '../../lib/kube/kube-guard.js';
 import { remediationRequestResource, stormLabel } from '../../lib/kube/remediation-request.js';
 import { RemediationRequestWriter } from '../../lib/kube/remediation-writer.js';
 import type { RedisClient } from '../../lib/redis/client.js';
-import { functionTiming } from '../../lib/runtime/function-timing.js';
 import { storesOn } from '../../lib/runtime/stores.js';
 import { sweepDueWork } from '../../lib/sweep/sweep-due-work.js';
 import { onDecision } from '../../lib/telemetry/decisions.js';
@@ -111,20 +111,9 @@ export async function replayThrough(
   const writer = new RemediationRequestWriter(kube, config.namespace, new KubeGuard({ sleep: async () => undefined }));
   const byOwner = config.fingerprintStrategy === 'owner';
   const owners = byOwner ? new SignalOwners({ resolver: new PodOwnerResolver(() => Promise.resolve(kube)), cache: ownerCache, now }) : undefined;
-  const placement = { namespace: config.namespace, ...(config.clusterId !== undefined && { clusterId: config.clusterId }) };
-  const dedupDeps = {
-    episodes,
-    dueIndex,
-    writer,
-    ...placement,
-    statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds,
-    storm: config.storm,
-    gate: config.remediation,
-    ...(owners !== undefined && { owners }),
-    now,
-    sleep: (milliseconds: number) => clock.sleep(milliseconds),
-  };
-  const sweepDeps = { gate: config.remediation, ...(owners !== undefined && { owners }), dueIndex, episodes, storms, writer, ...placement, statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds, leaseSeconds: functionTiming.sweep.leaseSeconds, claimLimit: functionTiming.sweep.claimLimit, now };
+  const parts = { episodes, dueIndex, storms, writer, owners, now, sleep: (milliseconds: number) => clock.sleep(milliseconds) };
+  const dedupDeps = dedupDepsOf(config, parts);
+  const sweepDeps = sweepDepsOf(config, parts);
   // As deployed: ingest hands each batch to dedup as the async invoke's payload, which dedup validates.
   const handoff: BatchHandoff = {
     send: async (batch) => {

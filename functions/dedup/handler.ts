@@ -8,7 +8,8 @@ import { parseEvent } from '../../lib/events/parse-event.js';
 import { runtimeConfig } from '../../lib/runtime/clients.js';
 import { loadRuntimeSecrets } from '../../lib/runtime/secrets.js';
 import { remediationWriter, signalOwners } from '../../lib/runtime/kube.js';
-import { dueIndex, episodeStore } from '../../lib/runtime/stores.js';
+import { dedupDepsOf } from '../../lib/runtime/pipeline-deps.js';
+import { dueIndex, episodeStore, stormEpisodes } from '../../lib/runtime/stores.js';
 import { logger } from '../../lib/telemetry/logger.js';
 import { flushMetrics } from '../../lib/telemetry/flush-metrics.js';
 import { metrics } from '../../lib/telemetry/metrics.js';
@@ -16,22 +17,17 @@ import { tracer } from '../../lib/telemetry/tracer.js';
 
 const config = runtimeConfig();
 await loadRuntimeSecrets({ credentials: false });
-const owners = signalOwners();
-const deps = {
+const deps = dedupDepsOf(config, {
   episodes: episodeStore(),
   dueIndex: dueIndex(),
+  storms: stormEpisodes(),
   writer: remediationWriter(),
-  namespace: config.namespace,
-  ...(config.clusterId !== undefined && { clusterId: config.clusterId }),
-  statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds,
-  storm: config.storm,
-  gate: config.remediation,
-  ...(owners !== undefined && { owners }),
+  owners: signalOwners(),
   now: () => new Date(),
   sleep: async (milliseconds: number) => {
     await sleep(milliseconds);
   },
-};
+});
 
 /** Async invoke from ingest: a batch of signals → episodes and storm episodes in Redis → RemediationRequests. */
 export const handler = middy<DedupBatch>()

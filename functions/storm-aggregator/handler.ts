@@ -4,8 +4,8 @@ import middy from '@middy/core';
 import { parseEvent } from '../../lib/events/parse-event.js';
 import { runtimeConfig } from '../../lib/runtime/clients.js';
 import { loadRuntimeSecrets } from '../../lib/runtime/secrets.js';
-import { functionTiming } from '../../lib/runtime/function-timing.js';
 import { remediationWriter, signalOwners } from '../../lib/runtime/kube.js';
+import { sweepDepsOf } from '../../lib/runtime/pipeline-deps.js';
 import { dueIndex, episodeStore, stormEpisodes } from '../../lib/runtime/stores.js';
 import { type SweepEvent, sweepEventSchema } from '../../lib/sweep/sweep-event.js';
 import { sweepDueWork } from '../../lib/sweep/sweep-due-work.js';
@@ -16,21 +16,16 @@ import { tracer } from '../../lib/telemetry/tracer.js';
 
 const config = runtimeConfig();
 await loadRuntimeSecrets({ credentials: false });
-const owners = signalOwners();
-const deps = {
-  gate: config.remediation,
-  ...(owners !== undefined && { owners }),
-  dueIndex: dueIndex(),
+// The sweep never holds: its parts' sleep is never called.
+const deps = sweepDepsOf(config, {
   episodes: episodeStore(),
+  dueIndex: dueIndex(),
   storms: stormEpisodes(),
   writer: remediationWriter(),
-  namespace: config.namespace,
-  ...(config.clusterId !== undefined && { clusterId: config.clusterId }),
-  statusWriteIntervalSeconds: config.dedup.statusWriteIntervalSeconds,
-  leaseSeconds: functionTiming.sweep.leaseSeconds,
-  claimLimit: functionTiming.sweep.claimLimit,
+  owners: signalOwners(),
   now: () => new Date(),
-};
+  sleep: async () => undefined,
+});
 
 /** Scheduled sweep (EventBridge rule / local timer): closes storm windows, ends storms, writes deferred statuses. */
 export const handler = middy<SweepEvent>()
