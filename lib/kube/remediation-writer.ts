@@ -10,17 +10,12 @@ import { fingerprintLabel, type RemediationRequest, remediationRequestResource }
 import { remediationPhases, reviewClearedLabel } from '../domain/remediation-gate.js';
 import { unixSeconds } from '../domain/time.js';
 import { addMetric } from '../telemetry/metrics.js';
+import { parseJsonAs } from '../validation/parse-json.js';
 
 const kubeStatusSchema = z.object({ reason: z.optional(z.string()), message: z.optional(z.string()) });
 
 function statusMessage(body: unknown): string | undefined {
-  if (typeof body !== 'string') return undefined;
-  try {
-    const parsed = kubeStatusSchema.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data.message : undefined;
-  } catch {
-    return undefined;
-  }
+  return typeof body === 'string' ? parseJsonAs(kubeStatusSchema, body)?.message : undefined;
 }
 
 function retryAfterMs(headers: Record<string, string> | undefined): number | undefined {

@@ -13,6 +13,7 @@ import { decodeEpisodeRecord, type EpisodeRecord } from './episode-record.js';
 import { batchMarkerKey, episodeKey, stormKeys, withheldSignalKey } from './keys.js';
 import { observeFlags } from './lua/episode-scripts.js';
 import { luaJson } from './lua-json.js';
+import { parseJsonAs } from '../validation/parse-json.js';
 
 const outcomeKindSchema = z.enum([...(Object.keys(episodeOutcomes) as (keyof typeof episodeOutcomes)[]), ...stormOutcomes, withheldResolvedOutcome]);
 const stormTouchSchema = z.tuple([z.number(), z.number()]);
@@ -295,13 +296,8 @@ export class EpisodeStore {
   /** The signal of a withheld episode, as dedup kept it; undefined when gone or unreadable. */
   async withheldSignal(tenant: string, fingerprint: string): Promise<Signal | undefined> {
     const raw = await callRedis('withheld signal read', () => this.redis.get(withheldSignalKey(tenant, fingerprint)));
-    if (raw === null) return undefined;
-    try {
-      const parsed = signalSchema.safeParse(JSON.parse(raw));
-      return parsed.success && parsed.data.fingerprint === fingerprint ? parsed.data : undefined;
-    } catch {
-      return undefined;
-    }
+    const signal = raw === null ? undefined : parseJsonAs(signalSchema, raw);
+    return signal?.fingerprint === fingerprint ? signal : undefined;
   }
 
   /** The episode record of one fingerprint, or undefined when there is none (never seen, or expired). */

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import '../validation/english-messages.js';
 import { type KnownOwner, ownerFallbackReasons } from '../domain/owner-target.js';
 import { RedisProtocolError } from '../errors.js';
+import { parseJsonAs } from '../validation/parse-json.js';
 import { callRedis } from './call-redis.js';
 import type { RedisClient } from './client.js';
 
@@ -49,7 +50,7 @@ export class OwnerCache {
         const fields = [...names];
         const values = await callRedis('owner cache lookup', () => this.redis.hmget(ownerCacheKey(tenant, namespace), ...fields));
         values.forEach((value, index) => {
-          const entry = value === null ? undefined : parseEntry(value);
+          const entry = value === null ? undefined : parseJsonAs(entrySchema, value);
           if (entry === undefined || entry.x <= now) return;
           found.set(keyOf(namespace, fields[index] as string), { kind: entry.k, name: entry.n, source: entry.s, ...(entry.r !== undefined && { reason: entry.r }) });
         });
@@ -70,14 +71,5 @@ export class OwnerCache {
     );
     if (reply !== 0 && reply !== 1) throw new RedisProtocolError(`unexpected owner cache reply: ${JSON.stringify(reply)}`);
     return reply === 1;
-  }
-}
-
-function parseEntry(value: string): z.infer<typeof entrySchema> | undefined {
-  try {
-    const parsed = entrySchema.safeParse(JSON.parse(value));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
   }
 }
