@@ -1,4 +1,4 @@
-import { type KnownOwner, ownerTargetOf } from '../domain/owner-target.js';
+import { type KnownOwner, knownFromName, ownerTargetOf } from '../domain/owner-target.js';
 import type { Signal } from '../domain/signal.js';
 import type { OwnerResolution } from '../kube/pod-owner-resolver.js';
 import type { OwnerCache } from '../redis/owner-cache.js';
@@ -13,7 +13,7 @@ export interface SignalOwnersDeps {
 const knownFrom = (resolution: OwnerResolution): KnownOwner =>
   resolution.source === 'api'
     ? { kind: resolution.owner.kind, name: resolution.owner.name, source: 'api' }
-    : { kind: resolution.owner.kinds[0] ?? 'Pod', name: resolution.owner.name, source: 'name-pattern', reason: resolution.reason };
+    : knownFromName(resolution.owner, resolution.reason);
 
 /**
  * FINGERPRINT_STRATEGY=owner: before a request is made for a pod's signal whose owner ingest read from

@@ -1,4 +1,4 @@
-import { podOwnerFromName } from './pod-owner.js';
+import { controllerOwnerFromName, type PodOwnerGuess, podOwnerFromName } from './pod-owner.js';
 import type { TargetResource } from './signal.js';
 
 /** Where an owner came from: the Kubernetes API (ownerReferences), or the pod's generated name. */
@@ -49,10 +49,6 @@ export function isWorkloadKind(kind: string): boolean {
   return !nonWorkloadKinds.has(kind);
 }
 
-const generated = '[bcdfghjklmnpqrstvwxz2456789]';
-const replicaSetOfDeployment = new RegExp(`^(.+)-${generated}{6,10}$`);
-const jobOfCronJob = /^(.+)-\d{8,}$/;
-
 /**
  * Pure: the target an alert is about under `FINGERPRINT_STRATEGY=owner`. A pod is replaced by the workload
  * that controls it (from `known`, else from its generated name, noted as not looked up yet); a ReplicaSet
@@ -61,24 +57,18 @@ const jobOfCronJob = /^(.+)-\d{8,}$/;
 export function ownerTargetOf(target: TargetResource, known: KnownOwner | undefined): { readonly target: TargetResource; readonly owner?: OwnerNote } {
   const namespace = target.namespace === undefined ? {} : { namespace: target.namespace };
   if (target.kind === 'Pod') {
-    const owner = known ?? { ...guessFromName(target.name), source: 'name-pattern' as const, reason: 'owner-not-looked-up' as const };
+    const owner = known ?? knownFromName(podOwnerFromName(target.name), 'owner-not-looked-up');
     const apiVersion = workloadApiVersions[owner.kind];
     return {
       target: { ...(apiVersion !== undefined && { apiVersion }), kind: owner.kind, name: owner.name, ...namespace },
       owner: { pod: target.name, source: owner.source, ...(owner.reason !== undefined && { reason: owner.reason }) },
     };
   }
-  const parent =
-    target.kind === 'ReplicaSet' ? nameOwner(replicaSetOfDeployment, target.name, 'Deployment') : target.kind === 'Job' ? nameOwner(jobOfCronJob, target.name, 'CronJob') : undefined;
+  const parent = controllerOwnerFromName(target.kind, target.name);
   return { target: parent ? { apiVersion: workloadApiVersions[parent.kind], ...parent, ...namespace } : target };
 }
 
-function guessFromName(pod: string): { kind: string; name: string } {
-  const guess = podOwnerFromName(pod);
-  return { kind: guess.kinds[0] ?? 'Pod', name: guess.name };
-}
-
-function nameOwner(pattern: RegExp, name: string, kind: string): { kind: string; name: string } | undefined {
-  const owner = pattern.exec(name)?.[1];
-  return owner === undefined ? undefined : { kind, name: owner };
+/** What a pod's name tells of its owner, as known: its most likely kind, and why the name had to answer. */
+export function knownFromName(guess: PodOwnerGuess, reason: OwnerFallbackReason): KnownOwner {
+  return { kind: guess.kinds[0] ?? 'Pod', name: guess.name, source: 'name-pattern', reason };
 }

@@ -11,6 +11,11 @@
  */
 
 const generated = '[bcdfghjklmnpqrstvwxz2456789]';
+// A pod-template hash is a uint32 in that alphabet: 1 to 10 characters, 6 or more but for 1 in 40,000.
+const templateHash = `${generated}{6,10}`;
+// The scheduled minute has 8 digits from 1973 to 2160.
+const scheduledMinute = '\\d{8,}';
+const podSuffix = `${generated}{5}`;
 export const podOwnerKinds = ['Deployment', 'CronJob', 'StatefulSet', 'DaemonSet', 'Job', 'Pod'] as const;
 export type PodOwnerKind = (typeof podOwnerKinds)[number];
 
@@ -22,14 +27,26 @@ export interface PodOwnerGuess {
 }
 
 const patterns: readonly { readonly pattern: RegExp; readonly kinds: readonly PodOwnerKind[] }[] = [
-  // The scheduled minute has 8 digits from 1973 to 2160, and ReplicaSet hashes never look like 8+ digits of
-  // 0-9 (their alphabet lacks 0, 1 and 3) unless by chance; the owner's name is the same either way.
-  { pattern: new RegExp(`^(.+)-\\d{8,}-${generated}{5}$`), kinds: ['CronJob'] },
-  // A pod-template hash is a uint32 in that alphabet: 1 to 10 characters, 6 or more but for 1 in 40,000.
-  { pattern: new RegExp(`^(.+)-${generated}{6,10}-${generated}{5}$`), kinds: ['Deployment'] },
+  // ReplicaSet hashes never look like 8+ digits of 0-9 (their alphabet lacks 0, 1 and 3) unless by chance;
+  // the owner's name is the same either way.
+  { pattern: new RegExp(`^(.+)-${scheduledMinute}-${podSuffix}$`), kinds: ['CronJob'] },
+  { pattern: new RegExp(`^(.+)-${templateHash}-${podSuffix}$`), kinds: ['Deployment'] },
   { pattern: /^(.+)-(?:0|[1-9]\d{0,8})$/, kinds: ['StatefulSet'] },
-  { pattern: new RegExp(`^(.+)-${generated}{5}$`), kinds: ['DaemonSet', 'Job'] },
+  { pattern: new RegExp(`^(.+)-${podSuffix}$`), kinds: ['DaemonSet', 'Job'] },
 ];
+
+// The pods' parents by the same rules: a Deployment's ReplicaSet `<deployment>-<hash>`, a CronJob's Job `<cronjob>-<minute>`.
+const parentPatterns: ReadonlyMap<string, { readonly pattern: RegExp; readonly kind: string }> = new Map([
+  ['ReplicaSet', { pattern: new RegExp(`^(.+)-${templateHash}$`), kind: 'Deployment' }],
+  ['Job', { pattern: new RegExp(`^(.+)-${scheduledMinute}$`), kind: 'CronJob' }],
+]);
+
+/** The controller a ReplicaSet or Job belongs to as far as its name tells (a Deployment, a CronJob), or undefined. */
+export function controllerOwnerFromName(kind: string, name: string): { readonly kind: string; readonly name: string } | undefined {
+  const parent = parentPatterns.get(kind);
+  const owner = parent?.pattern.exec(name)?.[1];
+  return parent === undefined || owner === undefined ? undefined : { kind: parent.kind, name: owner };
+}
 
 /** The pod's owner as far as its name tells; a name no controller generates is the pod's own. */
 export function podOwnerFromName(pod: string): PodOwnerGuess {
