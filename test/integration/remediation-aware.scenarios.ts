@@ -6,6 +6,10 @@ import { storedKeys } from '../support/redis-keys.js';
 
 const minFiringSeconds = 120;
 const cooldownSeconds = 600;
+// Deferred alerts start this much short of MIN_FIRING_SECONDS, and the grace is as long: wide enough that
+// a loaded machine's delivery never crosses a boundary the test means to stay on one side of.
+const marginSeconds = 4;
+const graceSeconds = 4;
 const pause = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
 const grouped = { groupKey: '{}:{alertname="KubePodCrashLooping", namespace="shop"}', groupLabels: { alertname: 'KubePodCrashLooping', namespace: 'shop' } };
@@ -29,7 +33,7 @@ export function remediationAwareScenarios(topology: Topology): void {
       REMEDIATION_COOLDOWN_SECONDS: String(cooldownSeconds),
       MIN_FIRING_SECONDS: String(minFiringSeconds),
       // Alertmanager's group_interval would be 300: short here, so that the sweep's look comes within the test.
-      FLAP_RESOLVE_GRACE_SECONDS: '2',
+      FLAP_RESOLVE_GRACE_SECONDS: String(graceSeconds),
       STORM_HOLD_SECONDS: '0',
     });
     it_.standin.createNamespace('shop');
@@ -192,25 +196,25 @@ export function remediationAwareScenarios(topology: Topology): void {
     });
 
     it('one that goes on firing gets its request from the sweep once it has fired MIN_FIRING_SECONDS and a resolve would have come, not before', async () => {
-      const [lasting] = (await deliver([crashLooping('web-7d9f8b6c5-b8k2p', minFiringSeconds - 1)])).alerts;
+      const [lasting] = (await deliver([crashLooping('web-7d9f8b6c5-b8k2p', minFiringSeconds - marginSeconds)])).alerts;
       expect((await it_.sweep()).released).toBe(0);
-      await pause(1_500);
+      await pause(marginSeconds * 1000 + 500);
       // Past the minimum, but Alertmanager may still be about to deliver its resolve: no request yet.
       expect((await it_.sweep()).released).toBe(0);
       expect(it_.requests()).toEqual([]);
-      await pause(2_000);
+      await pause(graceSeconds * 1000);
       expect((await it_.sweep()).released).toBe(1);
       expect(it_.requests()).toHaveLength(1);
       expect((await decisionOf(lasting?.fingerprint as string)).remediationRequest.state).toBe('created');
     });
 
     it('a resolve that arrives late is judged by the alert’s own times: a short flap stays flapped, a long enough one gets its request, already Resolved', async () => {
-      const startedAt = Date.now() - (minFiringSeconds - 1) * 1000;
+      const startedAt = Date.now() - (minFiringSeconds - marginSeconds) * 1000;
       const at = (pod: string, status: 'firing' | 'resolved', firedSeconds = 0) =>
         alert({ status, labels: { namespace: 'shop', pod }, startsAt: new Date(startedAt).toISOString(), ...(status === 'resolved' && { endsAt: new Date(startedAt + firedSeconds * 1000).toISOString() }) });
       const [short] = (await deliver([at('web-7d9f8b6c5-q2w4x', 'firing')])).alerts;
       const [long] = (await deliver([at('api-7d9f8b6c5-q2w4x', 'firing')])).alerts;
-      await pause(1_500);
+      await pause(marginSeconds * 1000 + 500);
       // Both resolves come after MIN_FIRING_SECONDS, as Alertmanager delivers them: one fired 40 s, one 120 s.
       await deliver([at('web-7d9f8b6c5-q2w4x', 'resolved', 40)]);
       await deliver([at('api-7d9f8b6c5-q2w4x', 'resolved', minFiringSeconds)]);
@@ -220,16 +224,16 @@ export function remediationAwareScenarios(topology: Topology): void {
       const requests = it_.requests();
       expect(requests.map((request) => (request.spec as { targetResource: { name: string } }).targetResource.name)).toEqual(['api']);
       expect(statusOf(requests[0])?.signal?.state).toBe('Resolved');
-      await pause(2_000);
+      await pause(graceSeconds * 1000);
       expect((await it_.sweep()).released).toBe(0);
       expect(it_.requests()).toHaveLength(1);
     });
 
     it('or from the next notification, whichever looks first', async () => {
-      await deliver([crashLooping('web-7d9f8b6c5-m4n6r', minFiringSeconds - 1)]);
+      await deliver([crashLooping('web-7d9f8b6c5-m4n6r', minFiringSeconds - marginSeconds)]);
       expect(it_.requests()).toEqual([]);
-      await pause(1_500);
-      await deliver([crashLooping('web-7d9f8b6c5-m4n6r', minFiringSeconds - 1)]);
+      await pause(marginSeconds * 1000 + 500);
+      await deliver([crashLooping('web-7d9f8b6c5-m4n6r', minFiringSeconds - marginSeconds)]);
       expect(it_.requests()).toHaveLength(1);
       // The sweep's look finds it done.
       expect((await it_.sweep()).released).toBe(0);
